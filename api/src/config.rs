@@ -1,0 +1,249 @@
+//! Typed configuration, read once from the environment.
+//!
+//! Every setting has a documented default, so that the service runs with no configuration at
+//! all: an SQLite file under `DATA_DIR`, seeded with the sample catalogue, served on
+//! `127.0.0.1:8000`. A value that does not parse stops start-up with a message naming the
+//! variable. Secrets (the password in `DATABASE_URL`) are never printed.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The whole configuration of the service.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `BIND`: the address the HTTP server listens on. Default `127.0.0.1:8000`; port 0 picks a
+    /// free port.
+    pub bind: SocketAddr,
+    pub database: DatabaseConfig,
+    /// `MIGRATE_ON_START`: apply pending migrations at start. Default `true`.
+    pub migrate_on_start: bool,
+    /// `SEED_SAMPLE`: load the sample catalogue at start when the database has no publication.
+    /// Default `true` for the embedded SQLite database, `false` when `DATABASE_URL` is set.
+    pub seed_sample: bool,
+    /// `GRAPHIQL`: serve GraphiQL to browsers at `GET /graphql`. Default `true`.
+    pub graphiql: bool,
+}
+
+/// Where the catalogue lives and how the pool reaches it.
+#[derive(Clone)]
+pub struct DatabaseConfig {
+    /// `DATABASE_URL`: `postgres://user:password@host/db` or `sqlite://path?mode=rwc`. Default:
+    /// the SQLite file `catalogue.sqlite` in `DATA_DIR`.
+    pub url: String,
+    /// `DATA_DIR`: where the default SQLite file is created. Default `data`.
+    pub data_dir: PathBuf,
+    /// Whether `url` is the default embedded database (and not set by the operator).
+    pub embedded: bool,
+    /// `DATABASE_MAX_CONNECTIONS`: the pool's size. Default 10.
+    pub max_connections: u32,
+    /// `DATABASE_CONNECT_TIMEOUT_SECS`: how long to wait for a connection, at start and per
+    /// request, before giving up. Default 5.
+    pub connect_timeout: Duration,
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &self.redacted_url())
+            .field("data_dir", &self.data_dir)
+            .field("embedded", &self.embedded)
+            .field("max_connections", &self.max_connections)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish()
+    }
+}
+
+impl DatabaseConfig {
+    /// The URL with any password replaced, fit for logs and error messages.
+    pub fn redacted_url(&self) -> String {
+        redact_password(&self.url)
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.url.starts_with("sqlite:")
+    }
+}
+
+/// A setting that is present but unusable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {variable}={value:?}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub value: String,
+    pub problem: String,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration from any source of variables (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(&lookup);
+        let data_dir: PathBuf = env.parse("DATA_DIR", || PathBuf::from("data"))?;
+        let (url, embedded) = match env.get("DATABASE_URL") {
+            Some(url) => (check_database_url(url)?, false),
+            None => (
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    data_dir.join("catalogue.sqlite").display()
+                ),
+                true,
+            ),
+        };
+        let max_connections = env.parse("DATABASE_MAX_CONNECTIONS", || 10u32)?;
+        if max_connections == 0 {
+            return Err(ConfigError {
+                variable: "DATABASE_MAX_CONNECTIONS",
+                value: "0".into(),
+                problem: "the pool needs at least one connection".into(),
+            });
+        }
+        Ok(Self {
+            bind: env.parse("BIND", || SocketAddr::from(([127, 0, 0, 1], 8000)))?,
+            database: DatabaseConfig {
+                url,
+                data_dir,
+                embedded,
+                max_connections,
+                connect_timeout: Duration::from_secs(
+                    env.parse("DATABASE_CONNECT_TIMEOUT_SECS", || 5u64)?,
+                ),
+            },
+            migrate_on_start: env.parse_bool("MIGRATE_ON_START", true)?,
+            seed_sample: env.parse_bool("SEED_SAMPLE", embedded)?,
+            graphiql: env.parse_bool("GRAPHIQL", true)?,
+        })
+    }
+}
+
+struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Env<'_> {
+    /// The variable's value; set but empty counts as unset, as most shells make it easy to
+    /// write `DATABASE_URL= api`.
+    fn get(&self, variable: &str) -> Option<String> {
+        (self.0)(variable).filter(|value| !value.trim().is_empty())
+    }
+
+    fn parse<T>(&self, variable: &'static str, default: impl FnOnce() -> T) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        match self.get(variable) {
+            None => Ok(default()),
+            Some(value) => value.trim().parse().map_err(|err: T::Err| ConfigError {
+                variable,
+                problem: err.to_string(),
+                value,
+            }),
+        }
+    }
+
+    fn parse_bool(&self, variable: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(variable) {
+            None => Ok(default),
+            Some(value) => match value.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(ConfigError {
+                    variable,
+                    value,
+                    problem: "expected true or false".into(),
+                }),
+            },
+        }
+    }
+}
+
+fn check_database_url(url: String) -> Result<String, ConfigError> {
+    let known = ["postgres://", "postgresql://", "sqlite:"];
+    if known.iter().any(|scheme| url.starts_with(scheme)) {
+        Ok(url)
+    } else {
+        Err(ConfigError {
+            variable: "DATABASE_URL",
+            value: redact_password(&url),
+            problem: "expected a postgres:// or sqlite: URL".into(),
+        })
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(move |name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn no_configuration_serves_a_seeded_sqlite_file_on_port_8000() {
+        let config = config(&[]).expect("defaults are valid");
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8000");
+        assert_eq!(config.database.url, "sqlite://data/catalogue.sqlite?mode=rwc");
+        assert!(config.database.embedded && config.seed_sample && config.migrate_on_start);
+    }
+
+    #[test]
+    fn a_postgres_url_is_not_seeded_unless_asked() {
+        let config = config(&[("DATABASE_URL", "postgres://u:p@h/db")]).expect("valid");
+        assert!(!config.seed_sample && !config.database.embedded);
+        let config = config_with_seed();
+        assert!(config.seed_sample);
+
+        fn config_with_seed() -> Config {
+            config(&[("DATABASE_URL", "postgres://h/db"), ("SEED_SAMPLE", "yes")]).expect("valid")
+        }
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = config(&[("BIND", "localhost")]).expect_err("not a socket address");
+        assert_eq!(err.variable, "BIND");
+        assert!(err.to_string().starts_with("invalid BIND=\"localhost\""), "{err}");
+
+        let err = config(&[("DATABASE_MAX_CONNECTIONS", "many")]).expect_err("not a number");
+        assert_eq!(err.variable, "DATABASE_MAX_CONNECTIONS");
+
+        let err = config(&[("GRAPHIQL", "perhaps")]).expect_err("not a boolean");
+        assert_eq!(err.variable, "GRAPHIQL");
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused_without_printing_the_password() {
+        let err = config(&[("DATABASE_URL", "mysql://me:secret@db/x")]).expect_err("unsupported");
+        assert_eq!(err.variable, "DATABASE_URL");
+        assert!(!err.to_string().contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn the_password_is_redacted_from_the_debug_output() {
+        let config = config(&[("DATABASE_URL", "postgres://me:secret@db/x")]).expect("valid");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("secret") && printed.contains("me:***@db/x"), "{printed}");
+    }
+}

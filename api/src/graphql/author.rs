@@ -1,0 +1,51 @@
+//! The `Author` type.
+
+use async_graphql::{Context, ID, Object};
+use entity::author;
+
+use super::ids::{GlobalId, NodeKind};
+use super::loaders::{Loaders, NameVariantsOf};
+use crate::error::ApiResultExt as _;
+
+/// A person who wrote publications of the catalogue.
+#[derive(Clone, Debug)]
+pub struct Author(pub author::Model);
+
+#[Object]
+impl Author {
+    /// The author's opaque global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::new(NodeKind::Author, self.0.id).encode()
+    }
+
+    /// A URL-safe identifier made from the name, unique among authors.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The name as the catalogue displays it.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Other spellings of the name ("T. Le Scao"), which search and author filters match too.
+    async fn name_variants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        let variants = ctx.data::<Loaders>()?.load_one(NameVariantsOf(self.0.id)).await.gql()?;
+        Ok(variants.unwrap_or_default())
+    }
+
+    /// The author's ORCID iD, such as "0000-0002-1825-0097".
+    async fn orcid(&self) -> Option<&str> {
+        self.0.orcid.as_deref()
+    }
+
+    /// The author's institution.
+    async fn affiliation(&self) -> Option<&str> {
+        self.0.affiliation.as_deref()
+    }
+
+    /// The author's web page.
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+}

@@ -1,0 +1,149 @@
+//! Batched reads: one loader serves every relation, one query per key type per tick, so that
+//! no resolver runs SQL per parent row.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{author, publication, topic, venue};
+use sea_orm::{DatabaseConnection, DbErr};
+
+use crate::service::publication::{AuthorWindow, PositionedAuthor};
+use crate::service::{self, Audience};
+
+/// Reads the catalogue in batches for one request.
+#[derive(Debug)]
+pub struct CatalogueLoader {
+    db: DatabaseConnection,
+    audience: Audience,
+}
+
+pub type Loaders = DataLoader<CatalogueLoader>;
+
+pub fn for_request(db: DatabaseConnection, audience: Audience) -> Loaders {
+    DataLoader::new(CatalogueLoader { db, audience }, tokio::spawn)
+}
+
+/// A publication by id, if the caller may see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PublicationById(pub i64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AuthorById(pub i64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VenueById(pub i64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TopicById(pub i64);
+/// The number of authors of a publication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AuthorCountOf(pub i64);
+/// The topics of a publication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TopicsOf(pub i64);
+/// The direct subtopics of a topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChildrenOf(pub i64);
+/// The other spellings of an author's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NameVariantsOf(pub i64);
+
+type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
+
+fn ids<K: Copy>(keys: &[K], id: impl Fn(K) -> i64) -> Vec<i64> {
+    keys.iter().map(|key| id(*key)).collect()
+}
+
+fn rekey<K, V>(found: HashMap<i64, V>, key: impl Fn(i64) -> K) -> HashMap<K, V>
+where
+    K: std::hash::Hash + Eq,
+{
+    found.into_iter().map(|(id, value)| (key(id), value)).collect()
+}
+
+impl Loader<PublicationById> for CatalogueLoader {
+    type Value = publication::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[PublicationById]) -> LoadResult<PublicationById, Self::Value> {
+        let found = service::publication::by_ids(&self.db, self.audience, &ids(keys, |k| k.0)).await?;
+        Ok(rekey(found, PublicationById))
+    }
+}
+
+impl Loader<AuthorById> for CatalogueLoader {
+    type Value = author::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[AuthorById]) -> LoadResult<AuthorById, Self::Value> {
+        let found = service::author::by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(rekey(found, AuthorById))
+    }
+}
+
+impl Loader<VenueById> for CatalogueLoader {
+    type Value = venue::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[VenueById]) -> LoadResult<VenueById, Self::Value> {
+        let found = service::venue::by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(rekey(found, VenueById))
+    }
+}
+
+impl Loader<TopicById> for CatalogueLoader {
+    type Value = topic::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[TopicById]) -> LoadResult<TopicById, Self::Value> {
+        let found = service::topic::by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(rekey(found, TopicById))
+    }
+}
+
+impl Loader<AuthorWindow> for CatalogueLoader {
+    type Value = Vec<PositionedAuthor>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[AuthorWindow]) -> LoadResult<AuthorWindow, Self::Value> {
+        Ok(service::publication::author_windows(&self.db, keys).await?)
+    }
+}
+
+impl Loader<AuthorCountOf> for CatalogueLoader {
+    type Value = i64;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[AuthorCountOf]) -> LoadResult<AuthorCountOf, Self::Value> {
+        let found = service::publication::author_counts(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(rekey(found, AuthorCountOf))
+    }
+}
+
+impl Loader<TopicsOf> for CatalogueLoader {
+    type Value = Vec<topic::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[TopicsOf]) -> LoadResult<TopicsOf, Self::Value> {
+        let found = service::topic::of_publications(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(rekey(found, TopicsOf))
+    }
+}
+
+impl Loader<ChildrenOf> for CatalogueLoader {
+    type Value = Vec<topic::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[ChildrenOf]) -> LoadResult<ChildrenOf, Self::Value> {
+        let found = service::topic::children(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(rekey(found, ChildrenOf))
+    }
+}
+
+impl Loader<NameVariantsOf> for CatalogueLoader {
+    type Value = Vec<String>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[NameVariantsOf]) -> LoadResult<NameVariantsOf, Self::Value> {
+        let found = service::author::name_variants(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(rekey(found, NameVariantsOf))
+    }
+}

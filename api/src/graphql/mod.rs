@@ -1,0 +1,55 @@
+//! The GraphQL schema: types, queries and the loaders that batch their reads.
+//!
+//! The transport (`crate::http`) only hands requests to the schema built here, so tests,
+//! `export-schema` and the server all see the same schema.
+
+mod author;
+mod ids;
+pub mod loaders;
+mod node;
+mod publication;
+mod scalars;
+mod topic;
+mod venue;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+pub use ids::{GlobalId, NodeKind};
+
+use crate::service::Audience;
+
+/// The schema type the server executes.
+pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Every root query field, one object per domain.
+#[derive(MergedObject, Default)]
+pub struct Query(node::NodeQuery, publication::PublicationQuery);
+
+/// Builds the schema. `db` is reachable from resolvers as `ctx.data::<DatabaseConnection>()`.
+pub fn build_schema(db: Option<DatabaseConnection>) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(16)
+        .register_output_type::<node::Node>();
+    if let Some(db) = db {
+        builder = builder.data(db);
+    }
+    builder.finish()
+}
+
+/// The SDL that `schema.graphql` must equal.
+pub fn sdl() -> String {
+    build_schema(None).sdl()
+}
+
+/// What a request carries besides its document: who is calling and the loaders that batch
+/// its reads. Loaders are per request, so one caller never sees another's rows.
+pub fn request_data(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    audience: Audience,
+) -> async_graphql::Request {
+    request
+        .data(audience)
+        .data(loaders::for_request(db.clone(), audience))
+}

@@ -1,0 +1,352 @@
+//! The `Publication` type, its author list, and the `publication`/`publications` root fields.
+
+use async_graphql::connection::{Connection, ConnectionNameType, Edge, EdgeNameType, EmptyFields};
+use async_graphql::{Context, Enum, ID, Object, OutputType, SimpleObject};
+use chrono::{DateTime, Datelike, Utc};
+use entity::publication;
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+
+use super::author::Author;
+use super::ids::{GlobalId, NodeKind};
+use super::loaders::{AuthorCountOf, Loaders, PublicationById, TopicsOf, VenueById};
+use super::scalars::Date;
+use super::topic::Topic;
+use super::venue::Venue;
+use crate::error::{ApiError, ApiResultExt as _};
+use crate::service::pagination::{Cursor, MAX_PAGE_SIZE, PageRequest};
+use crate::service::publication::{AuthorWindow, PublicationOrder};
+use crate::service::{self, Audience};
+
+/// What kind of work a publication is.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::publication::Kind")]
+pub enum PublicationKind {
+    /// A paper in a conference's main proceedings.
+    ConferencePaper,
+    /// A paper at a workshop.
+    WorkshopPaper,
+    /// An article in a journal.
+    JournalArticle,
+    /// A preprint, not (yet) peer reviewed.
+    Preprint,
+    /// A technical report.
+    TechnicalReport,
+    /// A thesis.
+    Thesis,
+    /// A chapter of a book.
+    BookChapter,
+    /// Anything else.
+    Other,
+}
+
+/// Where a publication stands in the editorial workflow.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::publication::Status")]
+pub enum PublicationStatus {
+    /// Being prepared; visible to editors only.
+    Draft,
+    /// Visible to everyone.
+    Published,
+    /// Withdrawn from the public catalogue; visible to editors only.
+    Archived,
+}
+
+/// How much of a publication date is known.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::publication::DatePrecision")]
+pub enum DatePrecision {
+    /// Only the year: "2022".
+    Year,
+    /// The month: "April 2022".
+    Month,
+    /// The day: "12 April 2022".
+    Day,
+}
+
+/// One entry of the catalogue: a paper, preprint, report, thesis or chapter.
+#[derive(Clone, Debug)]
+pub struct Publication(pub publication::Model);
+
+/// Names the connection of a publication's authors, whose edges carry positions.
+pub struct PublicationAuthorConnectionName;
+
+impl ConnectionNameType for PublicationAuthorConnectionName {
+    fn type_name<T: OutputType>() -> String {
+        "PublicationAuthorConnection".into()
+    }
+}
+
+pub struct PublicationAuthorEdgeName;
+
+impl EdgeNameType for PublicationAuthorEdgeName {
+    fn type_name<T: OutputType>() -> String {
+        "PublicationAuthorEdge".into()
+    }
+}
+
+/// Where an author stands in a publication's author list.
+#[derive(SimpleObject)]
+pub struct AuthorPosition {
+    /// 1 for the first author, n for the last.
+    position: i32,
+}
+
+type PublicationAuthorConnection = Connection<
+    String,
+    Author,
+    EmptyFields,
+    AuthorPosition,
+    PublicationAuthorConnectionName,
+    PublicationAuthorEdgeName,
+>;
+
+const AUTHOR_ORDERING: &str = "position";
+
+#[Object]
+impl Publication {
+    /// The publication's opaque global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::new(NodeKind::Publication, self.0.id).encode()
+    }
+
+    /// A URL-safe identifier made from the title, unique among publications.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// A summary of the work.
+    async fn r#abstract(&self) -> Option<&str> {
+        self.0.r#abstract.as_deref()
+    }
+
+    async fn kind(&self) -> PublicationKind {
+        self.0.kind.into()
+    }
+
+    /// Drafts and archived entries are visible to editors only.
+    async fn status(&self) -> PublicationStatus {
+        self.0.status.into()
+    }
+
+    /// When the work was published: the first day of the year or month when only that much
+    /// is known (see `publishedOnPrecision`). Null when unknown.
+    async fn published_on(&self) -> Option<Date> {
+        self.0.published_on.map(Date)
+    }
+
+    /// How much of `publishedOn` is known.
+    async fn published_on_precision(&self) -> Option<DatePrecision> {
+        self.0.published_on_precision.map(Into::into)
+    }
+
+    /// The publication date as a page shows it: "2022", "April 2022" or "12 April 2022".
+    async fn published_on_display(&self) -> Option<String> {
+        service::publication::display_date(&self.0)
+    }
+
+    /// The year of publication.
+    async fn year(&self) -> Option<i32> {
+        self.0.published_on.map(|date| date.year())
+    }
+
+    /// Where the work appeared.
+    async fn venue(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Venue>> {
+        let Some(venue_id) = self.0.venue_id else {
+            return Ok(None);
+        };
+        let venue = ctx.data::<Loaders>()?.load_one(VenueById(venue_id)).await.gql()?;
+        Ok(venue.map(Venue))
+    }
+
+    /// The authors in the order of the byline. Each edge carries the author's `position`.
+    async fn authors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many authors to return, 0 to 100; default 20.")] first: Option<i32>,
+        #[graphql(desc = "An `endCursor` of this connection: return the authors after it.")]
+        after: Option<String>,
+    ) -> async_graphql::Result<PublicationAuthorConnection> {
+        let first = match first {
+            None => 20,
+            Some(n) if (0..=MAX_PAGE_SIZE as i32).contains(&n) => n,
+            Some(n) => {
+                return Err(ApiError::bad_input(
+                    "first",
+                    format!("must be between 0 and {MAX_PAGE_SIZE}, got {n}"),
+                ))
+                .gql();
+            }
+        };
+        let after = match after {
+            None => 0,
+            Some(raw) => {
+                let cursor = Cursor::decode("after", &raw, AUTHOR_ORDERING).gql()?;
+                cursor
+                    .key
+                    .first()
+                    .and_then(serde_json::Value::as_i64)
+                    .and_then(|position| i32::try_from(position).ok())
+                    .ok_or_else(|| ApiError::InvalidCursor {
+                        argument: "after",
+                        message: "not a cursor of an author list".into(),
+                    })
+                    .gql()?
+            }
+        };
+        let loaders = ctx.data::<Loaders>()?;
+        let window = AuthorWindow {
+            publication_id: self.0.id,
+            after,
+            first,
+        };
+        let (authors, total) = tokio::join!(
+            loaders.load_one(window),
+            loaders.load_one(AuthorCountOf(self.0.id)),
+        );
+        let authors = authors.gql()?.unwrap_or_default();
+        let total = total.gql()?.unwrap_or_default();
+        let mut connection = PublicationAuthorConnection::new(
+            after > 0,
+            i64::from(after) + i64::from(first) < total,
+        );
+        connection.edges = authors
+            .into_iter()
+            .map(|positioned| {
+                let cursor = Cursor::new(AUTHOR_ORDERING, vec![json!(positioned.position)]);
+                Edge::with_additional_fields(
+                    cursor.encode(),
+                    Author(positioned.author),
+                    AuthorPosition {
+                        position: positioned.position,
+                    },
+                )
+            })
+            .collect();
+        Ok(connection)
+    }
+
+    /// How many authors the publication has (the page shows "and 300+ authors").
+    async fn author_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let count = ctx.data::<Loaders>()?.load_one(AuthorCountOf(self.0.id)).await.gql()?;
+        Ok(count.unwrap_or_default())
+    }
+
+    /// The topics the publication is filed under, by name.
+    async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
+        let topics = ctx.data::<Loaders>()?.load_one(TopicsOf(self.0.id)).await.gql()?;
+        Ok(topics.unwrap_or_default().into_iter().map(Topic).collect())
+    }
+
+    /// The Digital Object Identifier, lower-cased, such as "10.18653/v1/2022.bigscience-1.8".
+    async fn doi(&self) -> Option<&str> {
+        self.0.doi.as_deref()
+    }
+
+    /// The arXiv identifier without version, such as "2206.15342".
+    async fn arxiv_id(&self) -> Option<&str> {
+        self.0.arxiv_id.as_deref()
+    }
+
+    /// The publication's landing page.
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+
+    /// A direct link to the full text.
+    async fn pdf_url(&self) -> Option<&str> {
+        self.0.pdf_url.as_deref()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// Increases with every change; updates and deletes pass it back as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+/// Fields of a publication list besides its page.
+pub struct PublicationListFields {
+    audience: Audience,
+}
+
+#[Object]
+impl PublicationListFields {
+    /// How many publications the whole list holds, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        service::publication::count(db, self.audience).await.gql()
+    }
+}
+
+type PublicationConnection = Connection<String, Publication, PublicationListFields>;
+
+#[derive(Default)]
+pub struct PublicationQuery;
+
+#[Object]
+impl PublicationQuery {
+    /// Fetches one publication by its global id or its slug (give exactly one). Null when no
+    /// visible publication matches.
+    async fn publication(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> async_graphql::Result<Option<Publication>> {
+        let found = match (id, slug) {
+            (Some(id), None) => {
+                let id = GlobalId::decode_as("id", &id, NodeKind::Publication).gql()?;
+                ctx.data::<Loaders>()?.load_one(PublicationById(id)).await.gql()?
+            }
+            (None, Some(slug)) => {
+                let db = ctx.data::<DatabaseConnection>()?;
+                let audience = *ctx.data::<Audience>()?;
+                service::publication::find_by_slug(db, audience, slug.trim()).await.gql()?
+            }
+            _ => {
+                return Err(ApiError::bad_input("id", "give exactly one of id and slug")).gql();
+            }
+        };
+        Ok(found.map(Publication))
+    }
+
+    /// The publications of the catalogue, newest first; entries without a date come last.
+    /// Anonymous callers see published entries only.
+    async fn publications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n publications (0 to 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return the publications after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n publications (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "Return the publications before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<PublicationConnection> {
+        let order = PublicationOrder::default();
+        let request = PageRequest::parse(first, after.as_deref(), last, before.as_deref(), order.tag()).gql()?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let audience = *ctx.data::<Audience>()?;
+        let page = service::publication::page(db, audience, &request).await.gql()?;
+        let mut connection = PublicationConnection::with_additional_fields(
+            page.has_previous_page,
+            page.has_next_page,
+            PublicationListFields { audience },
+        );
+        connection.edges = page
+            .rows
+            .into_iter()
+            .map(|row| Edge::new(order.cursor(&row).encode(), Publication(row)))
+            .collect();
+        Ok(connection)
+    }
+}

@@ -1,0 +1,51 @@
+//! The `Topic` type.
+
+use async_graphql::{Context, ID, Object};
+use entity::topic;
+
+use super::ids::{GlobalId, NodeKind};
+use super::loaders::{ChildrenOf, Loaders, TopicById};
+use crate::error::ApiResultExt as _;
+
+/// A subject publications are filed under. Topics form a tree: "LLMs for Biology" sits
+/// under "LLMs".
+#[derive(Clone, Debug)]
+pub struct Topic(pub topic::Model);
+
+#[Object]
+impl Topic {
+    /// The topic's opaque global id.
+    pub async fn id(&self) -> ID {
+        GlobalId::new(NodeKind::Topic, self.0.id).encode()
+    }
+
+    /// A URL-safe identifier made from the name, unique among topics.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The topic's name, unique among topics.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// What the topic covers.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// The broader topic this one sits under; null for a top-level topic.
+    async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Topic>> {
+        let Some(parent_id) = self.0.parent_id else {
+            return Ok(None);
+        };
+        let parent = ctx.data::<Loaders>()?.load_one(TopicById(parent_id)).await.gql()?;
+        Ok(parent.map(Topic))
+    }
+
+    /// The topics directly under this one, by name.
+    async fn children(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
+        let children = ctx.data::<Loaders>()?.load_one(ChildrenOf(self.0.id)).await.gql()?;
+        Ok(children.unwrap_or_default().into_iter().map(Topic).collect())
+    }
+}

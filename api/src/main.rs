@@ -1,0 +1,17 @@
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    api::telemetry::init();
+    let cli = api::cli::Cli::parse();
+    match cli.run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One line, outermost context first: "failed to connect to ...: <cause>".
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

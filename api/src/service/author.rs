@@ -1,0 +1,147 @@
+//! Authors and the spellings of their names.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entity::{author, author_name_variant};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+
+use crate::domain::{Name, Orcid, Slug};
+
+/// An author to create.
+#[derive(Debug, Clone)]
+pub struct NewAuthor {
+    pub name: Name,
+    pub orcid: Option<Orcid>,
+    pub name_variants: Vec<Name>,
+}
+
+/// The author with this ORCID iD, or else the one whose name or a name variant matches, or
+/// a new author. Missing name variants are added to a matched author.
+pub async fn find_or_create(
+    conn: &impl ConnectionTrait,
+    new: NewAuthor,
+) -> Result<author::Model, DbErr> {
+    let existing = match &new.orcid {
+        Some(orcid) => {
+            author::Entity::find()
+                .filter(author::Column::Orcid.eq(orcid.as_ref()))
+                .one(conn)
+                .await?
+        }
+        None => None,
+    };
+    let existing = match existing {
+        Some(found) => Some(found),
+        None => find_by_any_name(conn, new.name.as_ref()).await?,
+    };
+    let found = match existing {
+        Some(found) => found,
+        None => {
+            let base = Slug::from_text(new.name.as_ref(), "author");
+            let taken = super::slugs_like::<author::Entity, _>(conn, author::Column::Slug, &base).await?;
+            let slug = super::first_free_slug(base, &taken);
+            let now = Utc::now();
+            author::Entity::insert(author::ActiveModel {
+                slug: Set(slug.into()),
+                name: Set(new.name.clone().into()),
+                orcid: Set(new.orcid.map(Into::into)),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .exec_with_returning(conn)
+            .await?
+        }
+    };
+    add_variants(conn, &found, &new.name_variants).await?;
+    Ok(found)
+}
+
+async fn find_by_any_name(
+    conn: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<author::Model>, DbErr> {
+    if let Some(found) = author::Entity::find()
+        .filter(author::Column::Name.eq(name))
+        .order_by_asc(author::Column::Id)
+        .one(conn)
+        .await?
+    {
+        return Ok(Some(found));
+    }
+    let variant = author_name_variant::Entity::find()
+        .filter(author_name_variant::Column::Name.eq(name))
+        .order_by_asc(author_name_variant::Column::AuthorId)
+        .one(conn)
+        .await?;
+    match variant {
+        Some(variant) => author::Entity::find_by_id(variant.author_id).one(conn).await,
+        None => Ok(None),
+    }
+}
+
+async fn add_variants(
+    conn: &impl ConnectionTrait,
+    author: &author::Model,
+    variants: &[Name],
+) -> Result<(), DbErr> {
+    let known: Vec<String> = author_name_variant::Entity::find()
+        .filter(author_name_variant::Column::AuthorId.eq(author.id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|variant| variant.name)
+        .collect();
+    let mut fresh: Vec<&str> = variants
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|name| *name != author.name && !known.iter().any(|k| k == name))
+        .collect();
+    fresh.dedup();
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    author_name_variant::Entity::insert_many(fresh.into_iter().map(|name| {
+        author_name_variant::ActiveModel {
+            author_id: Set(author.id),
+            name: Set(name.to_owned()),
+            ..Default::default()
+        }
+    }))
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// Authors by id.
+pub async fn by_ids(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, author::Model>, DbErr> {
+    let rows = author::Entity::find()
+        .filter(author::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// The name variants of each author, alphabetically.
+pub async fn name_variants(
+    conn: &impl ConnectionTrait,
+    author_ids: &[i64],
+) -> Result<HashMap<i64, Vec<String>>, DbErr> {
+    let rows = author_name_variant::Entity::find()
+        .filter(author_name_variant::Column::AuthorId.is_in(author_ids.iter().copied()))
+        .order_by_asc(author_name_variant::Column::Name)
+        .all(conn)
+        .await?;
+    let mut variants: HashMap<i64, Vec<String>> = author_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for row in rows {
+        variants.entry(row.author_id).or_default().push(row.name);
+    }
+    Ok(variants)
+}

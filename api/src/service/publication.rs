@@ -1,0 +1,327 @@
+//! Publications: creating them with their ordered authors and topics, and reading them in
+//! keyset-paginated pages.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use entity::publication::{self, DatePrecision, Kind, Status};
+use entity::{author, publication_author, publication_topic};
+use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+};
+use serde_json::{Value, json};
+
+use super::Audience;
+use super::pagination::{Cursor, Direction, Page, PageRequest};
+use crate::domain::{ArxivId, Doi, PartialDate, Slug, Title};
+
+/// A publication to create, built only from parsed values.
+#[derive(Debug, Clone)]
+pub struct NewPublication {
+    pub title: Title,
+    pub slug: Slug,
+    pub r#abstract: Option<String>,
+    pub kind: Kind,
+    pub status: Status,
+    pub published: Option<PartialDate>,
+    pub venue_id: Option<i64>,
+    pub doi: Option<Doi>,
+    pub arxiv_id: Option<ArxivId>,
+    pub url: Option<String>,
+    pub pdf_url: Option<String>,
+    /// Authors in order; each appears once.
+    pub author_ids: Vec<i64>,
+    pub topic_ids: Vec<i64>,
+}
+
+/// Inserts a publication with its authors (positions 1..n) and topics.
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    new: NewPublication,
+) -> Result<publication::Model, DbErr> {
+    let now = Utc::now();
+    let inserted = publication::Entity::insert(publication::ActiveModel {
+        slug: Set(new.slug.into()),
+        title: Set(new.title.into()),
+        r#abstract: Set(new.r#abstract),
+        kind: Set(new.kind),
+        status: Set(new.status),
+        published_on: Set(new.published.map(|p| p.date)),
+        published_on_precision: Set(new.published.map(|p| p.precision)),
+        venue_id: Set(new.venue_id),
+        doi: Set(new.doi.map(Into::into)),
+        arxiv_id: Set(new.arxiv_id.map(Into::into)),
+        url: Set(new.url),
+        pdf_url: Set(new.pdf_url),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    })
+    .exec_with_returning(conn)
+    .await?;
+
+    if !new.author_ids.is_empty() {
+        let links = new.author_ids.iter().zip(1..).map(|(author_id, position)| {
+            publication_author::ActiveModel {
+                publication_id: Set(inserted.id),
+                author_id: Set(*author_id),
+                position: Set(position),
+            }
+        });
+        publication_author::Entity::insert_many(links)
+            .exec(conn)
+            .await?;
+    }
+    if !new.topic_ids.is_empty() {
+        let links = new.topic_ids.iter().map(|topic_id| publication_topic::ActiveModel {
+            publication_id: Set(inserted.id),
+            topic_id: Set(*topic_id),
+        });
+        publication_topic::Entity::insert_many(links).exec(conn).await?;
+    }
+    Ok(inserted)
+}
+
+fn visible(audience: Audience) -> Condition {
+    match audience {
+        Audience::Public => Condition::all().add(publication::Column::Status.eq(Status::Published)),
+        Audience::Editor => Condition::all(),
+    }
+}
+
+pub async fn slug_taken(conn: &impl ConnectionTrait, slug: String) -> Result<bool, DbErr> {
+    let count = publication::Entity::find()
+        .filter(publication::Column::Slug.eq(slug))
+        .count(conn)
+        .await?;
+    Ok(count > 0)
+}
+
+pub async fn find_by_slug(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    slug: &str,
+) -> Result<Option<publication::Model>, DbErr> {
+    publication::Entity::find()
+        .filter(visible(audience))
+        .filter(publication::Column::Slug.eq(slug))
+        .one(conn)
+        .await
+}
+
+/// The publications among `ids` that `audience` may see, by id.
+pub async fn by_ids(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    ids: &[i64],
+) -> Result<HashMap<i64, publication::Model>, DbErr> {
+    let rows = publication::Entity::find()
+        .filter(visible(audience))
+        .filter(publication::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// How publication lists are sorted. The only ordering so far is the catalogue's default:
+/// newest first, undated entries last, ties broken by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PublicationOrder {
+    #[default]
+    PublishedOnDesc,
+}
+
+impl PublicationOrder {
+    /// The tag that cursors made for this ordering carry.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::PublishedOnDesc => "published_on:desc",
+        }
+    }
+
+    /// The cursor that points at `row` in this ordering.
+    pub fn cursor(self, row: &publication::Model) -> Cursor {
+        match self {
+            Self::PublishedOnDesc => Cursor::new(
+                self.tag(),
+                vec![json!(row.published_on.map(|d| d.to_string())), json!(row.id)],
+            ),
+        }
+    }
+}
+
+fn cursor_key(cursor: &Cursor) -> Result<(Option<NaiveDate>, i64), DbErr> {
+    let malformed = || DbErr::Custom("cursor key does not fit its ordering".into());
+    match cursor.key.as_slice() {
+        [date, Value::Number(id)] => {
+            let id = id.as_i64().ok_or_else(malformed)?;
+            let date = match date {
+                Value::Null => None,
+                Value::String(text) => Some(text.parse::<NaiveDate>().map_err(|_| malformed())?),
+                _ => return Err(malformed()),
+            };
+            Ok((date, id))
+        }
+        _ => Err(malformed()),
+    }
+}
+
+/// Rows strictly after (`later = true`) or before the cursor in `published_on DESC NULLS
+/// LAST, id DESC` order. Written as a row-value comparison so that an index on
+/// `(published_on, id)` can start its scan at the cursor.
+fn beyond(cursor: &Cursor, later: bool) -> Result<Condition, DbErr> {
+    use publication::Column::{Id, PublishedOn};
+    let (date, id) = cursor_key(cursor)?;
+    let row = || Expr::tuple([Expr::col(PublishedOn), Expr::col(Id)]);
+    let key = |date: NaiveDate| Expr::tuple([Expr::val(date), Expr::val(id)]);
+    Ok(match (date, later) {
+        (Some(date), true) => Condition::any()
+            .add(row().lt(key(date)))
+            .add(PublishedOn.is_null()),
+        (Some(date), false) => Condition::all().add(row().gt(key(date))),
+        (None, true) => Condition::all().add(PublishedOn.is_null()).add(Id.lt(id)),
+        (None, false) => Condition::any()
+            .add(PublishedOn.is_not_null())
+            .add(Id.gt(id)),
+    })
+}
+
+fn ordered(select: Select<publication::Entity>, direction: Direction) -> Select<publication::Entity> {
+    use publication::Column::{Id, PublishedOn};
+    match direction {
+        Direction::Forward => select
+            .order_by_with_nulls(PublishedOn, Order::Desc, NullOrdering::Last)
+            .order_by(Id, Order::Desc),
+        Direction::Backward => select
+            .order_by_with_nulls(PublishedOn, Order::Asc, NullOrdering::First)
+            .order_by(Id, Order::Asc),
+    }
+}
+
+/// One page of the publications `audience` may see.
+pub async fn page(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    request: &PageRequest,
+) -> Result<Page<publication::Model>, DbErr> {
+    let mut select = publication::Entity::find().filter(visible(audience));
+    if let Some(after) = &request.after {
+        select = select.filter(beyond(after, true)?);
+    }
+    if let Some(before) = &request.before {
+        select = select.filter(beyond(before, false)?);
+    }
+    let rows = ordered(select, request.direction)
+        .limit(request.size + 1)
+        .all(conn)
+        .await?;
+    Ok(Page::from_overfetch(rows, request))
+}
+
+/// How many publications `audience` may see.
+pub async fn count(conn: &impl ConnectionTrait, audience: Audience) -> Result<u64, DbErr> {
+    publication::Entity::find()
+        .filter(visible(audience))
+        .count(conn)
+        .await
+}
+
+/// A window of a publication's author list: the authors at positions `after + 1` to
+/// `after + first`, for `Publication.authors(first, after)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AuthorWindow {
+    pub publication_id: i64,
+    pub after: i32,
+    pub first: i32,
+}
+
+/// An author at a position of a publication's author list.
+#[derive(Debug, Clone)]
+pub struct PositionedAuthor {
+    pub position: i32,
+    pub author: author::Model,
+}
+
+/// The authors of each window, in order. Windows that share `after` and `first` (the
+/// usual case: one list page asking the same of every publication) are read in one query,
+/// which relies on positions running 1..n without gaps.
+pub async fn author_windows(
+    conn: &impl ConnectionTrait,
+    windows: &[AuthorWindow],
+) -> Result<HashMap<AuthorWindow, Vec<PositionedAuthor>>, DbErr> {
+    let mut shapes: HashMap<(i32, i32), Vec<i64>> = HashMap::new();
+    for window in windows {
+        shapes
+            .entry((window.after, window.first))
+            .or_default()
+            .push(window.publication_id);
+    }
+    let mut found: HashMap<AuthorWindow, Vec<PositionedAuthor>> = windows
+        .iter()
+        .map(|window| (*window, Vec::new()))
+        .collect();
+    for ((after, first), publication_ids) in shapes {
+        let rows = author::Entity::find()
+            .select_also(publication_author::Entity)
+            .join(JoinType::InnerJoin, author::Relation::PublicationAuthor.def())
+            .filter(publication_author::Column::PublicationId.is_in(publication_ids))
+            .filter(publication_author::Column::Position.gt(after))
+            .filter(publication_author::Column::Position.lte(after.saturating_add(first)))
+            .order_by_asc(publication_author::Column::PublicationId)
+            .order_by_asc(publication_author::Column::Position)
+            .all(conn)
+            .await?;
+        for (author, link) in rows {
+            let Some(link) = link else { continue };
+            let key = AuthorWindow {
+                publication_id: link.publication_id,
+                after,
+                first,
+            };
+            if let Some(list) = found.get_mut(&key) {
+                list.push(PositionedAuthor {
+                    position: link.position,
+                    author,
+                });
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CountRow {
+    id: i64,
+    count: i64,
+}
+
+/// The number of authors of each publication.
+pub async fn author_counts(
+    conn: &impl ConnectionTrait,
+    publication_ids: &[i64],
+) -> Result<HashMap<i64, i64>, DbErr> {
+    let rows = publication_author::Entity::find()
+        .select_only()
+        .column_as(publication_author::Column::PublicationId, "id")
+        .column_as(publication_author::Column::AuthorId.count(), "count")
+        .filter(publication_author::Column::PublicationId.is_in(publication_ids.iter().copied()))
+        .group_by(publication_author::Column::PublicationId)
+        .into_model::<CountRow>()
+        .all(conn)
+        .await?;
+    let mut counts: HashMap<i64, i64> = publication_ids.iter().map(|id| (*id, 0)).collect();
+    counts.extend(rows.into_iter().map(|row| (row.id, row.count)));
+    Ok(counts)
+}
+
+/// The display form of a publication's date ("April 2022").
+pub fn display_date(row: &publication::Model) -> Option<String> {
+    let date = row.published_on?;
+    Some(PartialDate::display(
+        date,
+        row.published_on_precision.unwrap_or(DatePrecision::Day),
+    ))
+}

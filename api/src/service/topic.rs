@@ -1,0 +1,100 @@
+//! Topics and their tree.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entity::{publication_topic, topic};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait,
+};
+
+use crate::domain::{Name, Slug};
+
+/// A topic to create.
+#[derive(Debug, Clone)]
+pub struct NewTopic {
+    pub name: Name,
+    pub description: Option<String>,
+    pub parent_id: Option<i64>,
+}
+
+/// The topic with this name, or a new one.
+pub async fn find_or_create(
+    conn: &impl ConnectionTrait,
+    new: NewTopic,
+) -> Result<topic::Model, DbErr> {
+    if let Some(found) = topic::Entity::find()
+        .filter(topic::Column::Name.eq(new.name.as_ref()))
+        .one(conn)
+        .await?
+    {
+        return Ok(found);
+    }
+    let now = Utc::now();
+    topic::Entity::insert(topic::ActiveModel {
+        slug: Set(Slug::from_text(new.name.as_ref(), "topic").into()),
+        name: Set(new.name.into()),
+        description: Set(new.description),
+        parent_id: Set(new.parent_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(conn)
+    .await
+}
+
+/// Topics by id.
+pub async fn by_ids(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, topic::Model>, DbErr> {
+    let rows = topic::Entity::find()
+        .filter(topic::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// The direct subtopics of each topic, by name.
+pub async fn children(
+    conn: &impl ConnectionTrait,
+    parent_ids: &[i64],
+) -> Result<HashMap<i64, Vec<topic::Model>>, DbErr> {
+    let rows = topic::Entity::find()
+        .filter(topic::Column::ParentId.is_in(parent_ids.iter().copied()))
+        .order_by_asc(topic::Column::Name)
+        .all(conn)
+        .await?;
+    let mut children: HashMap<i64, Vec<topic::Model>> =
+        parent_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for row in rows {
+        if let Some(parent) = row.parent_id {
+            children.entry(parent).or_default().push(row);
+        }
+    }
+    Ok(children)
+}
+
+/// The topics of each publication, by name.
+pub async fn of_publications(
+    conn: &impl ConnectionTrait,
+    publication_ids: &[i64],
+) -> Result<HashMap<i64, Vec<topic::Model>>, DbErr> {
+    let rows = topic::Entity::find()
+        .select_also(publication_topic::Entity)
+        .join(JoinType::InnerJoin, topic::Relation::PublicationTopic.def())
+        .filter(publication_topic::Column::PublicationId.is_in(publication_ids.iter().copied()))
+        .order_by_asc(topic::Column::Name)
+        .all(conn)
+        .await?;
+    let mut topics: HashMap<i64, Vec<topic::Model>> =
+        publication_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for (topic, link) in rows {
+        if let Some(link) = link {
+            topics.entry(link.publication_id).or_default().push(topic);
+        }
+    }
+    Ok(topics)
+}

@@ -1,0 +1,77 @@
+//! Builds the application once, the same way for `main` and for tests.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+
+use crate::config::Config;
+use crate::http::{self, AppState};
+use crate::service::seed;
+use crate::{db, graphql};
+
+/// A built, bound server that has not started serving yet.
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: DatabaseConnection,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Connects to the database, migrates and seeds it as configured, and binds the port.
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let db = db::connect(&config.database).await?;
+        if config.migrate_on_start {
+            db::migrate(&db).await?;
+        }
+        if config.seed_sample && seed::is_empty(&db).await? {
+            let report = seed::load(&db, seed::SAMPLE_CATALOGUE).await?;
+            tracing::info!(created = report.created, "loaded the sample catalogue");
+        }
+        let listener = TcpListener::bind(config.bind)
+            .with_context(|| format!("failed to listen on {} (set BIND)", config.bind))?;
+        let port = listener.local_addr().context("failed to read the bound port")?.port();
+        let state = AppState {
+            schema: graphql::build_schema(Some(db.clone())),
+            db: db.clone(),
+            graphiql: config.graphiql,
+        };
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(state.clone()))
+                .configure(http::routes)
+        })
+        .listen(listener)
+        .context("failed to start the HTTP server")?
+        .run();
+        Ok(Self { port, server, db })
+    }
+
+    /// The port the server listens on (useful with `BIND=127.0.0.1:0`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The pool the application uses.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Serves until the process is asked to stop (SIGINT or SIGTERM), letting in-flight
+    /// requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        if let Err(err) = self.db.close().await {
+            tracing::warn!(error = %err, "failed to close the database pool cleanly");
+        }
+        result
+    }
+}

@@ -1,0 +1,18 @@
+//! Reversible schema migrations of the publications catalogue, for Postgres and SQLite.
+//!
+//! Migrations are history: they never import the entity crate, so that a later change to an
+//! entity cannot rewrite what an old migration did. Constraints live in the database.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_catalogue;
+
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_create_catalogue::Migration)]
+    }
+}
