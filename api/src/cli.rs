@@ -49,7 +49,9 @@ impl Cli {
                     config.bind.ip(),
                     app.port()
                 );
-                app.run_until_stopped().await.context("the HTTP server failed")
+                app.run_until_stopped()
+                    .await
+                    .context("the HTTP server failed")
             }
             Command::Migrate => {
                 let config = Config::from_env()?;

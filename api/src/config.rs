@@ -130,7 +130,11 @@ impl Env<'_> {
         (self.0)(variable).filter(|value| !value.trim().is_empty())
     }
 
-    fn parse<T>(&self, variable: &'static str, default: impl FnOnce() -> T) -> Result<T, ConfigError>
+    fn parse<T>(
+        &self,
+        variable: &'static str,
+        default: impl FnOnce() -> T,
+    ) -> Result<T, ConfigError>
     where
         T: FromStr,
         T::Err: std::fmt::Display,
@@ -204,27 +208,30 @@ mod tests {
     fn no_configuration_serves_a_seeded_sqlite_file_on_port_8000() {
         let config = config(&[]).expect("defaults are valid");
         assert_eq!(config.bind.to_string(), "127.0.0.1:8000");
-        assert_eq!(config.database.url, "sqlite://data/catalogue.sqlite?mode=rwc");
+        assert_eq!(
+            config.database.url,
+            "sqlite://data/catalogue.sqlite?mode=rwc"
+        );
         assert!(config.database.embedded && config.seed_sample && config.migrate_on_start);
     }
 
     #[test]
     fn a_postgres_url_is_not_seeded_unless_asked() {
-        let config = config(&[("DATABASE_URL", "postgres://u:p@h/db")]).expect("valid");
-        assert!(!config.seed_sample && !config.database.embedded);
-        let config = config_with_seed();
-        assert!(config.seed_sample);
-
-        fn config_with_seed() -> Config {
-            config(&[("DATABASE_URL", "postgres://h/db"), ("SEED_SAMPLE", "yes")]).expect("valid")
-        }
+        let plain = config(&[("DATABASE_URL", "postgres://u:p@h/db")]).expect("valid");
+        assert!(!plain.seed_sample && !plain.database.embedded);
+        let seeded =
+            config(&[("DATABASE_URL", "postgres://h/db"), ("SEED_SAMPLE", "yes")]).expect("valid");
+        assert!(seeded.seed_sample);
     }
 
     #[test]
     fn a_bad_value_names_its_variable() {
         let err = config(&[("BIND", "localhost")]).expect_err("not a socket address");
         assert_eq!(err.variable, "BIND");
-        assert!(err.to_string().starts_with("invalid BIND=\"localhost\""), "{err}");
+        assert!(
+            err.to_string().starts_with("invalid BIND=\"localhost\""),
+            "{err}"
+        );
 
         let err = config(&[("DATABASE_MAX_CONNECTIONS", "many")]).expect_err("not a number");
         assert_eq!(err.variable, "DATABASE_MAX_CONNECTIONS");
@@ -244,6 +251,9 @@ mod tests {
     fn the_password_is_redacted_from_the_debug_output() {
         let config = config(&[("DATABASE_URL", "postgres://me:secret@db/x")]).expect("valid");
         let printed = format!("{config:?}");
-        assert!(!printed.contains("secret") && printed.contains("me:***@db/x"), "{printed}");
+        assert!(
+            !printed.contains("secret") && printed.contains("me:***@db/x"),
+            "{printed}"
+        );
     }
 }

@@ -16,6 +16,9 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
             )
         })?;
     }
+    if !config.is_sqlite() {
+        check_postgres_reachable(config).await?;
+    }
     let mut options = ConnectOptions::new(config.url.clone());
     options
         .max_connections(config.max_connections)
@@ -37,6 +40,21 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
     Ok(db)
 }
 
+/// Opens one plain connection first: the pool retries a refused connection until its
+/// timeout and then reports only "timed out", where the operator needs the real cause.
+async fn check_postgres_reachable(config: &DatabaseConfig) -> anyhow::Result<()> {
+    use sea_orm::sqlx::{ConnectOptions as _, Connection as _, postgres::PgConnectOptions};
+
+    let context = || format!("failed to connect to {}", config.redacted_url());
+    let options: PgConnectOptions = config.url.parse().with_context(context)?;
+    let connection = tokio::time::timeout(config.connect_timeout, options.connect())
+        .await
+        .map_err(|_| anyhow::anyhow!("no answer within {:?}", config.connect_timeout))
+        .with_context(context)?
+        .with_context(context)?;
+    connection.close().await.with_context(context)
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
@@ -55,6 +73,9 @@ pub async fn readiness(db: &DatabaseConnection) -> Result<(), String> {
     if pending.is_empty() {
         Ok(())
     } else {
-        Err(format!("{} migration(s) not applied; run `api migrate`", pending.len()))
+        Err(format!(
+            "{} migration(s) not applied; run `api migrate`",
+            pending.len()
+        ))
     }
 }

@@ -18,10 +18,7 @@ use sea_orm::DbErr;
 pub enum ApiError {
     /// The request is well-formed GraphQL but an argument's value is unusable.
     #[error("{argument}: {message}")]
-    BadUserInput {
-        argument: String,
-        message: String,
-    },
+    BadUserInput { argument: String, message: String },
     /// A pagination cursor that this server did not make, or made for another list.
     #[error("{argument}: {message}")]
     InvalidCursor {
@@ -63,10 +60,7 @@ impl From<DbErr> for ApiError {
 
 impl From<Arc<DbErr>> for ApiError {
     fn from(err: Arc<DbErr>) -> Self {
-        let unavailable = matches!(
-            &*err,
-            DbErr::Conn(_) | DbErr::ConnectionAcquire(_)
-        );
+        let unavailable = matches!(&*err, DbErr::Conn(_) | DbErr::ConnectionAcquire(_));
         if unavailable {
             Self::Unavailable(err)
         } else {
@@ -80,7 +74,8 @@ impl ErrorExtensions for ApiError {
         if let Self::Internal(cause) | Self::Unavailable(cause) = self {
             tracing::error!(code = self.code(), error = %error_chain(cause.as_ref()), "request failed");
         }
-        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| ext.set("code", self.code()))
+        async_graphql::Error::new(self.to_string())
+            .extend_with(|_, ext| ext.set("code", self.code()))
     }
 }
 
@@ -105,4 +100,21 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+/// An error and its causes on one line, "outer: inner: root", leaving out a cause whose text
+/// the line already holds (database errors repeat their source in their own message).
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line.replace('\n', " ")
 }

@@ -10,7 +10,7 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // One line, outermost context first: "failed to connect to ...: <cause>".
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", api::error::one_line(&err));
             ExitCode::FAILURE
         }
     }

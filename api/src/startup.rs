@@ -21,7 +21,9 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
     }
 }
 
@@ -38,7 +40,10 @@ impl Application {
         }
         let listener = TcpListener::bind(config.bind)
             .with_context(|| format!("failed to listen on {} (set BIND)", config.bind))?;
-        let port = listener.local_addr().context("failed to read the bound port")?.port();
+        let port = listener
+            .local_addr()
+            .context("failed to read the bound port")?
+            .port();
         let state = AppState {
             schema: graphql::build_schema(Some(db.clone())),
             db: db.clone(),

@@ -2,8 +2,8 @@
 //! publications, and the ordered author and topic links.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::schema::*;
+use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -124,7 +124,10 @@ fn venue() -> TableCreateStatement {
             .check(not_blank("venue_slug_not_blank", "slug"))
             .check(not_blank("venue_name_not_blank", "name"))
             .check(one_of("venue_kind_known", "kind", &VENUE_KINDS))
-            .check(check("venue_year_plausible", "year BETWEEN 1000 AND 9999".into())),
+            .check(check(
+                "venue_year_plausible",
+                "year BETWEEN 1000 AND 9999".into(),
+            )),
     )
 }
 
@@ -205,8 +208,16 @@ fn publication() -> TableCreateStatement {
             .check(not_blank("publication_slug_not_blank", "slug"))
             .check(not_blank("publication_title_not_blank", "title"))
             .check(one_of("publication_kind_known", "kind", &PUBLICATION_KINDS))
-            .check(one_of("publication_status_known", "status", &PUBLICATION_STATUSES))
-            .check(one_of("publication_date_precision_known", "published_on_precision", &DATE_PRECISIONS))
+            .check(one_of(
+                "publication_status_known",
+                "status",
+                &PUBLICATION_STATUSES,
+            ))
+            .check(one_of(
+                "publication_date_precision_known",
+                "published_on_precision",
+                &DATE_PRECISIONS,
+            ))
             // A date without its precision (or the reverse) could not be displayed.
             .check(check(
                 "publication_date_has_precision",
@@ -214,7 +225,10 @@ fn publication() -> TableCreateStatement {
             ))
             .check(check("publication_version_positive", "version >= 1".into()))
             // DOIs are case-insensitive; they are stored lower-cased so that uniqueness holds.
-            .check(check("publication_doi_lower_case", "doi = lower(doi)".into()))
+            .check(check(
+                "publication_doi_lower_case",
+                "doi = lower(doi)".into(),
+            ))
             .foreign_key(
                 ForeignKey::create()
                     .name("publication_venue_fk")
@@ -236,7 +250,10 @@ fn publication_author() -> TableCreateStatement {
                 .col(PublicationAuthor::PublicationId)
                 .col(PublicationAuthor::AuthorId),
         )
-        .check(check("publication_author_position_positive", "position >= 1".into()))
+        .check(check(
+            "publication_author_position_positive",
+            "position >= 1".into(),
+        ))
         .foreign_key(
             ForeignKey::create()
                 .name("publication_author_publication_fk")

@@ -1,1 +1,7 @@
-fn main(){}
+//! End-to-end tests: the real server over HTTP, on Postgres and on SQLite.
+
+mod http;
+mod migrations;
+mod publications;
+mod schema;
+mod seed;

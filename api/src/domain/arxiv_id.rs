@@ -68,14 +68,32 @@ mod tests {
 
     #[test]
     fn modern_and_legacy_identifiers_parse_without_their_version() {
-        assert_eq!(ArxivId::parse("2206.15342v2").expect("valid").as_ref(), "2206.15342");
-        assert_eq!(ArxivId::parse("arXiv:2110.06743").expect("valid").as_ref(), "2110.06743");
-        assert_eq!(ArxivId::parse("https://arxiv.org/abs/hep-th/9901001v1").expect("valid").as_ref(), "hep-th/9901001");
+        assert_eq!(
+            ArxivId::parse("2206.15342v2").expect("valid").as_ref(),
+            "2206.15342"
+        );
+        assert_eq!(
+            ArxivId::parse("arXiv:2110.06743").expect("valid").as_ref(),
+            "2110.06743"
+        );
+        assert_eq!(
+            ArxivId::parse("https://arxiv.org/abs/hep-th/9901001v1")
+                .expect("valid")
+                .as_ref(),
+            "hep-th/9901001"
+        );
     }
 
     #[test]
     fn other_values_are_refused() {
-        for bad in ["", "2206", "22061.5342", "2206.153", "10.1000/x", "hep-th/99"] {
+        for bad in [
+            "",
+            "2206",
+            "22061.5342",
+            "2206.153",
+            "10.1000/x",
+            "hep-th/99",
+        ] {
             assert!(ArxivId::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

@@ -60,9 +60,14 @@ mod tests {
 
     #[test]
     fn valid_identifiers_parse_with_or_without_the_resolver() {
-        assert_eq!(Orcid::parse("0000-0002-1825-0097").expect("valid").as_ref(), "0000-0002-1825-0097");
         assert_eq!(
-            Orcid::parse("https://orcid.org/0000-0002-1694-233x").expect("valid").as_ref(),
+            Orcid::parse("0000-0002-1825-0097").expect("valid").as_ref(),
+            "0000-0002-1825-0097"
+        );
+        assert_eq!(
+            Orcid::parse("https://orcid.org/0000-0002-1694-233x")
+                .expect("valid")
+                .as_ref(),
             "0000-0002-1694-233X"
         );
     }
@@ -75,7 +80,13 @@ mod tests {
 
     #[test]
     fn malformed_identifiers_are_refused() {
-        for bad in ["", "0000-0002-1825", "0000000218250097", "000a-0002-1825-0097", "0000-0002-1825-00977"] {
+        for bad in [
+            "",
+            "0000-0002-1825",
+            "0000000218250097",
+            "000a-0002-1825-0097",
+            "0000-0002-1825-00977",
+        ] {
             assert!(Orcid::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

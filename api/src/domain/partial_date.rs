@@ -31,7 +31,11 @@ const MONTHS: [&str; 12] = [
 impl PartialDate {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let raw = raw.trim();
-        let invalid = || ParseError::new(format!("{raw:?} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD"));
+        let invalid = || {
+            ParseError::new(format!(
+                "{raw:?} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD"
+            ))
+        };
         let parts: Vec<&str> = raw.split('-').collect();
         let number = |part: &str, digits: usize| -> Result<u32, ParseError> {
             if part.len() == digits && part.bytes().all(|b| b.is_ascii_digit()) {
@@ -43,7 +47,12 @@ impl PartialDate {
         let (year, month, day, precision) = match parts.as_slice() {
             [y] => (number(y, 4)?, 1, 1, DatePrecision::Year),
             [y, m] => (number(y, 4)?, number(m, 2)?, 1, DatePrecision::Month),
-            [y, m, d] => (number(y, 4)?, number(m, 2)?, number(d, 2)?, DatePrecision::Day),
+            [y, m, d] => (
+                number(y, 4)?,
+                number(m, 2)?,
+                number(d, 2)?,
+                DatePrecision::Day,
+            ),
             _ => return Err(invalid()),
         };
         let year = i32::try_from(year).map_err(|_| invalid())?;
@@ -72,24 +81,50 @@ mod tests {
     #[test]
     fn each_precision_parses_to_the_first_day_of_its_period() {
         let april = PartialDate::parse("2022-04").expect("valid");
-        assert_eq!(april.date, NaiveDate::from_ymd_opt(2022, 4, 1).expect("date"));
+        assert_eq!(
+            april.date,
+            NaiveDate::from_ymd_opt(2022, 4, 1).expect("date")
+        );
         assert_eq!(april.precision, DatePrecision::Month);
-        assert_eq!(PartialDate::parse("2021").expect("valid").precision, DatePrecision::Year);
-        assert_eq!(PartialDate::parse("2022-12-09").expect("valid").precision, DatePrecision::Day);
+        assert_eq!(
+            PartialDate::parse("2021").expect("valid").precision,
+            DatePrecision::Year
+        );
+        assert_eq!(
+            PartialDate::parse("2022-12-09").expect("valid").precision,
+            DatePrecision::Day
+        );
     }
 
     #[test]
     fn impossible_or_malformed_dates_are_refused() {
-        for bad in ["", "22", "2022-4", "2022-13", "2022-02-30", "2022/04", "April 2022"] {
-            assert!(PartialDate::parse(bad).is_err(), "{bad:?} should be refused");
+        for bad in [
+            "",
+            "22",
+            "2022-4",
+            "2022-13",
+            "2022-02-30",
+            "2022/04",
+            "April 2022",
+        ] {
+            assert!(
+                PartialDate::parse(bad).is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 
     #[test]
     fn display_matches_the_publications_page() {
         let april = PartialDate::parse("2022-04").expect("valid");
-        assert_eq!(PartialDate::display(april.date, april.precision), "April 2022");
+        assert_eq!(
+            PartialDate::display(april.date, april.precision),
+            "April 2022"
+        );
         let day = PartialDate::parse("2022-12-09").expect("valid");
-        assert_eq!(PartialDate::display(day.date, day.precision), "9 December 2022");
+        assert_eq!(
+            PartialDate::display(day.date, day.precision),
+            "9 December 2022"
+        );
     }
 }

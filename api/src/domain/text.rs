@@ -70,9 +70,17 @@ mod tests {
 
     #[test]
     fn blank_and_overlong_values_are_refused() {
-        assert_eq!(Title::parse(" \t").unwrap_err().0, "must not be blank");
+        assert_eq!(
+            Title::parse(" \t").expect_err("blank").0,
+            "must not be blank"
+        );
         let long = "x".repeat(301);
-        assert!(Name::parse(&long).unwrap_err().0.contains("at most 300"));
+        assert!(
+            Name::parse(&long)
+                .expect_err("too long")
+                .0
+                .contains("at most 300")
+        );
         assert!(Title::parse(&long).is_ok());
     }
 }

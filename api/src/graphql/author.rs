@@ -30,7 +30,11 @@ impl Author {
 
     /// Other spellings of the name ("T. Le Scao"), which search and author filters match too.
     async fn name_variants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
-        let variants = ctx.data::<Loaders>()?.load_one(NameVariantsOf(self.0.id)).await.gql()?;
+        let variants = ctx
+            .data::<Loaders>()?
+            .load_one(NameVariantsOf(self.0.id))
+            .await
+            .gql()?;
         Ok(variants.unwrap_or_default())
     }
 

@@ -71,7 +71,11 @@ impl GlobalId {
         } else {
             Err(ApiError::bad_input(
                 argument,
-                format!("expected the id of a {}, got the id of a {}", kind.name(), id.kind.name()),
+                format!(
+                    "expected the id of a {}, got the id of a {}",
+                    kind.name(),
+                    id.kind.name()
+                ),
             ))
         }
     }
@@ -85,14 +89,21 @@ mod tests {
     fn ids_round_trip_and_are_opaque() {
         let id = GlobalId::new(NodeKind::Venue, 42).encode();
         assert!(!id.0.contains("42"));
-        assert_eq!(GlobalId::decode("id", &id.0).expect("valid"), GlobalId::new(NodeKind::Venue, 42));
+        assert_eq!(
+            GlobalId::decode("id", &id.0).expect("valid"),
+            GlobalId::new(NodeKind::Venue, 42)
+        );
     }
 
     #[test]
     fn foreign_and_mistyped_ids_are_refused() {
         assert!(GlobalId::decode("id", "42").is_err());
         let author = GlobalId::new(NodeKind::Author, 1).encode();
-        let err = GlobalId::decode_as("id", &author.0, NodeKind::Publication).expect_err("wrong type");
-        assert!(err.to_string().contains("expected the id of a Publication"), "{err}");
+        let err =
+            GlobalId::decode_as("id", &author.0, NodeKind::Publication).expect_err("wrong type");
+        assert!(
+            err.to_string().contains("expected the id of a Publication"),
+            "{err}"
+        );
     }
 }

@@ -56,7 +56,10 @@ fn rekey<K, V>(found: HashMap<i64, V>, key: impl Fn(i64) -> K) -> HashMap<K, V>
 where
     K: std::hash::Hash + Eq,
 {
-    found.into_iter().map(|(id, value)| (key(id), value)).collect()
+    found
+        .into_iter()
+        .map(|(id, value)| (key(id), value))
+        .collect()
 }
 
 impl Loader<PublicationById> for CatalogueLoader {
@@ -64,7 +67,8 @@ impl Loader<PublicationById> for CatalogueLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[PublicationById]) -> LoadResult<PublicationById, Self::Value> {
-        let found = service::publication::by_ids(&self.db, self.audience, &ids(keys, |k| k.0)).await?;
+        let found =
+            service::publication::by_ids(&self.db, self.audience, &ids(keys, |k| k.0)).await?;
         Ok(rekey(found, PublicationById))
     }
 }

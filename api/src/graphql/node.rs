@@ -58,10 +58,17 @@ impl NodeQuery {
 
     /// Fetches up to 100 objects by global id, in the order given; null for each one that does
     /// not exist or is not visible to the caller.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
-            return Err(ApiError::bad_input("ids", format!("at most {MAX_NODES} ids, got {}", ids.len())))
-                .gql();
+            return Err(ApiError::bad_input(
+                "ids",
+                format!("at most {MAX_NODES} ids, got {}", ids.len()),
+            ))
+            .gql();
         }
         let loaders = ctx.data::<Loaders>()?;
         let ids = ids
@@ -71,17 +78,41 @@ impl NodeQuery {
             .collect::<Result<Vec<_>, _>>()
             .gql()?;
         let of_kind = |kind: NodeKind| ids.iter().filter(move |id| id.kind == kind).map(|id| id.id);
-        let publications = loaders.load_many(of_kind(NodeKind::Publication).map(PublicationById)).await.gql()?;
-        let authors = loaders.load_many(of_kind(NodeKind::Author).map(AuthorById)).await.gql()?;
-        let venues = loaders.load_many(of_kind(NodeKind::Venue).map(VenueById)).await.gql()?;
-        let topics = loaders.load_many(of_kind(NodeKind::Topic).map(TopicById)).await.gql()?;
+        let publications = loaders
+            .load_many(of_kind(NodeKind::Publication).map(PublicationById))
+            .await
+            .gql()?;
+        let authors = loaders
+            .load_many(of_kind(NodeKind::Author).map(AuthorById))
+            .await
+            .gql()?;
+        let venues = loaders
+            .load_many(of_kind(NodeKind::Venue).map(VenueById))
+            .await
+            .gql()?;
+        let topics = loaders
+            .load_many(of_kind(NodeKind::Topic).map(TopicById))
+            .await
+            .gql()?;
         Ok(ids
             .iter()
             .map(|id| match id.kind {
-                NodeKind::Publication => publications.get(&PublicationById(id.id)).cloned().map(|row| Node::Publication(Publication(row))),
-                NodeKind::Author => authors.get(&AuthorById(id.id)).cloned().map(|row| Node::Author(Author(row))),
-                NodeKind::Venue => venues.get(&VenueById(id.id)).cloned().map(|row| Node::Venue(Venue(row))),
-                NodeKind::Topic => topics.get(&TopicById(id.id)).cloned().map(|row| Node::Topic(Topic(row))),
+                NodeKind::Publication => publications
+                    .get(&PublicationById(id.id))
+                    .cloned()
+                    .map(|row| Node::Publication(Publication(row))),
+                NodeKind::Author => authors
+                    .get(&AuthorById(id.id))
+                    .cloned()
+                    .map(|row| Node::Author(Author(row))),
+                NodeKind::Venue => venues
+                    .get(&VenueById(id.id))
+                    .cloned()
+                    .map(|row| Node::Venue(Venue(row))),
+                NodeKind::Topic => topics
+                    .get(&TopicById(id.id))
+                    .cloned()
+                    .map(|row| Node::Topic(Topic(row))),
             })
             .collect())
     }

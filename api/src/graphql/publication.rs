@@ -159,7 +159,11 @@ impl Publication {
         let Some(venue_id) = self.0.venue_id else {
             return Ok(None);
         };
-        let venue = ctx.data::<Loaders>()?.load_one(VenueById(venue_id)).await.gql()?;
+        let venue = ctx
+            .data::<Loaders>()?
+            .load_one(VenueById(venue_id))
+            .await
+            .gql()?;
         Ok(venue.map(Venue))
     }
 
@@ -232,13 +236,21 @@ impl Publication {
 
     /// How many authors the publication has (the page shows "and 300+ authors").
     async fn author_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        let count = ctx.data::<Loaders>()?.load_one(AuthorCountOf(self.0.id)).await.gql()?;
+        let count = ctx
+            .data::<Loaders>()?
+            .load_one(AuthorCountOf(self.0.id))
+            .await
+            .gql()?;
         Ok(count.unwrap_or_default())
     }
 
     /// The topics the publication is filed under, by name.
     async fn topics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
-        let topics = ctx.data::<Loaders>()?.load_one(TopicsOf(self.0.id)).await.gql()?;
+        let topics = ctx
+            .data::<Loaders>()?
+            .load_one(TopicsOf(self.0.id))
+            .await
+            .gql()?;
         Ok(topics.unwrap_or_default().into_iter().map(Topic).collect())
     }
 
@@ -308,12 +320,17 @@ impl PublicationQuery {
         let found = match (id, slug) {
             (Some(id), None) => {
                 let id = GlobalId::decode_as("id", &id, NodeKind::Publication).gql()?;
-                ctx.data::<Loaders>()?.load_one(PublicationById(id)).await.gql()?
+                ctx.data::<Loaders>()?
+                    .load_one(PublicationById(id))
+                    .await
+                    .gql()?
             }
             (None, Some(slug)) => {
                 let db = ctx.data::<DatabaseConnection>()?;
                 let audience = *ctx.data::<Audience>()?;
-                service::publication::find_by_slug(db, audience, slug.trim()).await.gql()?
+                service::publication::find_by_slug(db, audience, slug.trim())
+                    .await
+                    .gql()?
             }
             _ => {
                 return Err(ApiError::bad_input("id", "give exactly one of id and slug")).gql();
@@ -327,16 +344,27 @@ impl PublicationQuery {
     async fn publications(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n publications (0 to 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return the first n publications (0 to 100; default 20).")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the publications after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n publications (0 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return the publications before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<PublicationConnection> {
         let order = PublicationOrder::default();
-        let request = PageRequest::parse(first, after.as_deref(), last, before.as_deref(), order.tag()).gql()?;
+        let request = PageRequest::parse(
+            first,
+            after.as_deref(),
+            last,
+            before.as_deref(),
+            order.tag(),
+        )
+        .gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let audience = *ctx.data::<Audience>()?;
-        let page = service::publication::page(db, audience, &request).await.gql()?;
+        let page = service::publication::page(db, audience, &request)
+            .await
+            .gql()?;
         let mut connection = PublicationConnection::with_additional_fields(
             page.has_previous_page,
             page.has_next_page,

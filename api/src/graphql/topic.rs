@@ -39,13 +39,25 @@ impl Topic {
         let Some(parent_id) = self.0.parent_id else {
             return Ok(None);
         };
-        let parent = ctx.data::<Loaders>()?.load_one(TopicById(parent_id)).await.gql()?;
+        let parent = ctx
+            .data::<Loaders>()?
+            .load_one(TopicById(parent_id))
+            .await
+            .gql()?;
         Ok(parent.map(Topic))
     }
 
     /// The topics directly under this one, by name.
     async fn children(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Topic>> {
-        let children = ctx.data::<Loaders>()?.load_one(ChildrenOf(self.0.id)).await.gql()?;
-        Ok(children.unwrap_or_default().into_iter().map(Topic).collect())
+        let children = ctx
+            .data::<Loaders>()?
+            .load_one(ChildrenOf(self.0.id))
+            .await
+            .gql()?;
+        Ok(children
+            .unwrap_or_default()
+            .into_iter()
+            .map(Topic)
+            .collect())
     }
 }

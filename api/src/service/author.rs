@@ -5,8 +5,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use entity::{author, author_name_variant};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
 use crate::domain::{Name, Orcid, Slug};
@@ -42,7 +41,8 @@ pub async fn find_or_create(
         Some(found) => found,
         None => {
             let base = Slug::from_text(new.name.as_ref(), "author");
-            let taken = super::slugs_like::<author::Entity, _>(conn, author::Column::Slug, &base).await?;
+            let taken =
+                super::slugs_like::<author::Entity, _>(conn, author::Column::Slug, &base).await?;
             let slug = super::first_free_slug(base, &taken);
             let now = Utc::now();
             author::Entity::insert(author::ActiveModel {
@@ -79,7 +79,11 @@ async fn find_by_any_name(
         .one(conn)
         .await?;
     match variant {
-        Some(variant) => author::Entity::find_by_id(variant.author_id).one(conn).await,
+        Some(variant) => {
+            author::Entity::find_by_id(variant.author_id)
+                .one(conn)
+                .await
+        }
         None => Ok(None),
     }
 }
@@ -139,7 +143,8 @@ pub async fn name_variants(
         .order_by_asc(author_name_variant::Column::Name)
         .all(conn)
         .await?;
-    let mut variants: HashMap<i64, Vec<String>> = author_ids.iter().map(|id| (*id, Vec::new())).collect();
+    let mut variants: HashMap<i64, Vec<String>> =
+        author_ids.iter().map(|id| (*id, Vec::new())).collect();
     for row in rows {
         variants.entry(row.author_id).or_default().push(row.name);
     }

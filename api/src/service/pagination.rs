@@ -176,7 +176,10 @@ mod tests {
         let cursor = Cursor::new(ORDERING, vec![json!("2022-04-01"), json!(7)]);
         let encoded = cursor.encode();
         assert!(!encoded.contains("2022"), "{encoded}");
-        assert_eq!(Cursor::decode("after", &encoded, ORDERING).expect("valid"), cursor);
+        assert_eq!(
+            Cursor::decode("after", &encoded, ORDERING).expect("valid"),
+            cursor
+        );
     }
 
     #[test]
@@ -187,7 +190,10 @@ mod tests {
 
         let foreign = Cursor::new("title:asc", vec![json!("A"), json!(1)]).encode();
         let err = Cursor::decode("before", &foreign, ORDERING).expect_err("other ordering");
-        assert!(err.to_string().contains("made for the ordering title:asc"), "{err}");
+        assert!(
+            err.to_string().contains("made for the ordering title:asc"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -196,8 +202,14 @@ mod tests {
         assert_eq!((default.size, default.direction), (20, Direction::Forward));
         let last = PageRequest::parse(None, None, Some(100), None, ORDERING).expect("valid");
         assert_eq!((last.size, last.direction), (100, Direction::Backward));
-        for (first, last) in [(Some(101), None), (Some(-1), None), (None, Some(1000)), (Some(1), Some(1))] {
-            let err = PageRequest::parse(first, None, last, None, ORDERING).expect_err("out of bounds");
+        for (first, last) in [
+            (Some(101), None),
+            (Some(-1), None),
+            (None, Some(1000)),
+            (Some(1), Some(1)),
+        ] {
+            let err =
+                PageRequest::parse(first, None, last, None, ORDERING).expect_err("out of bounds");
             assert_eq!(err.code(), "BAD_USER_INPUT", "{err}");
         }
     }
@@ -206,10 +218,16 @@ mod tests {
     fn overfetching_one_row_tells_whether_more_follow() {
         let request = PageRequest::first(2);
         let page = Page::from_overfetch(vec![1, 2, 3], &request);
-        assert_eq!((page.rows, page.has_next_page, page.has_previous_page), (vec![1, 2], true, false));
+        assert_eq!(
+            (page.rows, page.has_next_page, page.has_previous_page),
+            (vec![1, 2], true, false)
+        );
 
         let backward = PageRequest::parse(None, None, Some(2), None, ORDERING).expect("valid");
         let page = Page::from_overfetch(vec![9, 8, 7], &backward);
-        assert_eq!((page.rows, page.has_previous_page, page.has_next_page), (vec![8, 9], true, false));
+        assert_eq!(
+            (page.rows, page.has_previous_page, page.has_next_page),
+            (vec![8, 9], true, false)
+        );
     }
 }

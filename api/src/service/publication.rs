@@ -76,11 +76,16 @@ pub async fn create(
             .await?;
     }
     if !new.topic_ids.is_empty() {
-        let links = new.topic_ids.iter().map(|topic_id| publication_topic::ActiveModel {
-            publication_id: Set(inserted.id),
-            topic_id: Set(*topic_id),
-        });
-        publication_topic::Entity::insert_many(links).exec(conn).await?;
+        let links = new
+            .topic_ids
+            .iter()
+            .map(|topic_id| publication_topic::ActiveModel {
+                publication_id: Set(inserted.id),
+                topic_id: Set(*topic_id),
+            });
+        publication_topic::Entity::insert_many(links)
+            .exec(conn)
+            .await?;
     }
     Ok(inserted)
 }
@@ -147,7 +152,10 @@ impl PublicationOrder {
         match self {
             Self::PublishedOnDesc => Cursor::new(
                 self.tag(),
-                vec![json!(row.published_on.map(|d| d.to_string())), json!(row.id)],
+                vec![
+                    json!(row.published_on.map(|d| d.to_string())),
+                    json!(row.id),
+                ],
             ),
         }
     }
@@ -189,7 +197,10 @@ fn beyond(cursor: &Cursor, later: bool) -> Result<Condition, DbErr> {
     })
 }
 
-fn ordered(select: Select<publication::Entity>, direction: Direction) -> Select<publication::Entity> {
+fn ordered(
+    select: Select<publication::Entity>,
+    direction: Direction,
+) -> Select<publication::Entity> {
     use publication::Column::{Id, PublishedOn};
     match direction {
         Direction::Forward => select
@@ -259,14 +270,15 @@ pub async fn author_windows(
             .or_default()
             .push(window.publication_id);
     }
-    let mut found: HashMap<AuthorWindow, Vec<PositionedAuthor>> = windows
-        .iter()
-        .map(|window| (*window, Vec::new()))
-        .collect();
+    let mut found: HashMap<AuthorWindow, Vec<PositionedAuthor>> =
+        windows.iter().map(|window| (*window, Vec::new())).collect();
     for ((after, first), publication_ids) in shapes {
         let rows = author::Entity::find()
             .select_also(publication_author::Entity)
-            .join(JoinType::InnerJoin, author::Relation::PublicationAuthor.def())
+            .join(
+                JoinType::InnerJoin,
+                author::Relation::PublicationAuthor.def(),
+            )
             .filter(publication_author::Column::PublicationId.is_in(publication_ids))
             .filter(publication_author::Column::Position.gt(after))
             .filter(publication_author::Column::Position.lte(after.saturating_add(first)))

@@ -91,17 +91,18 @@ pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
 pub async fn load(db: &DatabaseConnection, catalogue: &str) -> anyhow::Result<SeedReport> {
     let catalogue: Catalogue =
         serde_json::from_str(catalogue).context("failed to read the seed catalogue")?;
-    let txn = db.begin().await.context("failed to start the seed transaction")?;
+    let txn = db
+        .begin()
+        .await
+        .context("failed to start the seed transaction")?;
     let mut report = SeedReport::default();
 
     let mut topic_ids: HashMap<String, i64> = HashMap::new();
     for seed in &catalogue.topics {
         let parent_id = match &seed.parent {
-            Some(parent) => Some(
-                *topic_ids
-                    .get(parent)
-                    .ok_or_else(|| anyhow!("topic {:?}: parent {parent:?} must come first", seed.name))?,
-            ),
+            Some(parent) => Some(*topic_ids.get(parent).ok_or_else(|| {
+                anyhow!("topic {:?}: parent {parent:?} must come first", seed.name)
+            })?),
             None => None,
         };
         let new = topic::NewTopic {
@@ -118,7 +119,12 @@ pub async fn load(db: &DatabaseConnection, catalogue: &str) -> anyhow::Result<Se
         let context = || format!("venue {:?}", seed.name);
         let new = venues::NewVenue {
             name: Name::parse(&seed.name).with_context(context)?,
-            short_name: seed.short_name.as_deref().map(Name::parse).transpose().with_context(context)?,
+            short_name: seed
+                .short_name
+                .as_deref()
+                .map(Name::parse)
+                .transpose()
+                .with_context(context)?,
             kind: seed.kind,
             year: seed.year,
             url: seed.url.clone(),
@@ -186,7 +192,9 @@ pub async fn load(db: &DatabaseConnection, catalogue: &str) -> anyhow::Result<Se
         publication::create(&txn, new).await.with_context(context)?;
         report.created += 1;
     }
-    txn.commit().await.context("failed to commit the seed transaction")?;
+    txn.commit()
+        .await
+        .context("failed to commit the seed transaction")?;
     Ok(report)
 }
 

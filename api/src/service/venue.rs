@@ -4,9 +4,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::venue::{self, Kind};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::domain::{Name, Slug};
 

@@ -1,0 +1,63 @@
+use catalogue_tests::{Backend, on_both_databases, spawn_app, spawn_app_with};
+
+on_both_databases!(
+    healthz_answers_while_the_process_is_up,
+    readyz_is_ready_once_migrations_are_applied,
+    readyz_is_unavailable_while_migrations_are_pending,
+    browsers_get_graphiql_at_the_graphql_path,
+);
+
+async fn healthz_answers_while_the_process_is_up(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    let response = app.get("/healthz", "application/json").await;
+
+    assert_eq!(response.status(), 200);
+}
+
+async fn readyz_is_ready_once_migrations_are_applied(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    let response = app.get("/readyz", "application/json").await;
+
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(body["status"], "ready");
+}
+
+async fn readyz_is_unavailable_while_migrations_are_pending(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[("MIGRATE_ON_START", "false"), ("SEED_SAMPLE", "false")],
+    )
+    .await;
+
+    let response = app.get("/readyz", "application/json").await;
+
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert!(
+        body["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("api migrate")),
+        "{body}"
+    );
+}
+
+async fn browsers_get_graphiql_at_the_graphql_path(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    let response = app.get("/graphql", "text/html,application/xhtml+xml").await;
+
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let page = response.text().await.expect("text");
+    assert!(
+        page.contains("graphiql") && page.contains("/graphql"),
+        "not GraphiQL: {page:.200}"
+    );
+}
