@@ -24,6 +24,43 @@ pub struct Config {
     pub seed_sample: bool,
     /// `GRAPHIQL`: serve GraphiQL to browsers at `GET /graphql`. Default `true`.
     pub graphiql: bool,
+    pub limits: Limits,
+}
+
+/// What one request may ask of the service.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// `MAX_BODY_BYTES`: the largest request body read; a larger one is refused with 413 after
+    /// reading at most this much. Default 1 MiB.
+    pub max_body_bytes: usize,
+    /// `REQUEST_TIMEOUT_SECS`: how long one GraphQL request may run. Default 30.
+    pub request_timeout: Duration,
+    /// `QUERY_MAX_DEPTH`: how deeply selections may nest. Default 15.
+    pub max_depth: usize,
+    /// `QUERY_MAX_COMPLEXITY`: the cost a query may reach, where each field costs 1 and a
+    /// connection multiplies the cost of its selection by its page size. Default 25,000.
+    pub max_complexity: usize,
+    /// `QUERY_MAX_ALIASES`: how many aliases a document may use. Default 30.
+    pub max_aliases: usize,
+    /// `QUERY_MAX_DIRECTIVES`: how many directives one field may carry. Default 10.
+    pub max_directives: usize,
+    /// `GRAPHQL_SUGGESTIONS`: add "Did you mean ...?" to validation errors. Default `false`,
+    /// so that a public endpoint does not spell out its schema to a probe.
+    pub suggestions: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            max_depth: 15,
+            max_complexity: 25_000,
+            max_aliases: 30,
+            max_directives: 10,
+            suggestions: false,
+        }
+    }
 }
 
 /// Where the catalogue lives and how the pool reaches it.
@@ -117,6 +154,20 @@ impl Config {
             migrate_on_start: env.parse_bool("MIGRATE_ON_START", true)?,
             seed_sample: env.parse_bool("SEED_SAMPLE", embedded)?,
             graphiql: env.parse_bool("GRAPHIQL", true)?,
+            limits: {
+                let default = Limits::default();
+                Limits {
+                    max_body_bytes: env.parse("MAX_BODY_BYTES", || default.max_body_bytes)?,
+                    request_timeout: Duration::from_secs(
+                        env.parse("REQUEST_TIMEOUT_SECS", || default.request_timeout.as_secs())?,
+                    ),
+                    max_depth: env.parse("QUERY_MAX_DEPTH", || default.max_depth)?,
+                    max_complexity: env.parse("QUERY_MAX_COMPLEXITY", || default.max_complexity)?,
+                    max_aliases: env.parse("QUERY_MAX_ALIASES", || default.max_aliases)?,
+                    max_directives: env.parse("QUERY_MAX_DIRECTIVES", || default.max_directives)?,
+                    suggestions: env.parse_bool("GRAPHQL_SUGGESTIONS", default.suggestions)?,
+                }
+            },
         })
     }
 }

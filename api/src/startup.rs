@@ -45,12 +45,14 @@ impl Application {
             .context("failed to read the bound port")?
             .port();
         let state = AppState {
-            schema: graphql::build_schema(Some(db.clone())),
+            schema: graphql::build_schema(Some(db.clone()), &config.limits),
             db: db.clone(),
             graphiql: config.graphiql,
+            limits: config.limits.clone(),
         };
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(http::request_id::assign))
                 .app_data(web::Data::new(state.clone()))
                 .configure(http::routes)
         })

@@ -17,6 +17,22 @@ use sea_orm::DatabaseConnection;
 
 pub use ids::{GlobalId, NodeKind};
 
+/// The cost of a connection field: its selection's cost times the page size asked for, so
+/// that nested connections multiply (100 x 100 x 100 is refused before any SQL runs).
+pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first
+        .or(last)
+        .map_or(crate::service::pagination::DEFAULT_PAGE_SIZE, |n| {
+            u64::try_from(n).unwrap_or(0)
+        });
+    usize::try_from(size)
+        .unwrap_or(usize::MAX)
+        .max(1)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}
+
+use crate::config::Limits;
 use crate::service::Audience;
 
 /// The schema type the server executes.
@@ -27,10 +43,15 @@ pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 pub struct Query(node::NodeQuery, publication::PublicationQuery);
 
 /// Builds the schema. `db` is reachable from resolvers as `ctx.data::<DatabaseConnection>()`.
-pub fn build_schema(db: Option<DatabaseConnection>) -> AppSchema {
+pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchema {
     let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .limit_depth(16)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_directives(limits.max_directives)
         .register_output_type::<node::Node>();
+    if !limits.suggestions {
+        builder = builder.disable_suggestions();
+    }
     if let Some(db) = db {
         builder = builder.data(db);
     }
@@ -39,7 +60,7 @@ pub fn build_schema(db: Option<DatabaseConnection>) -> AppSchema {
 
 /// The SDL that `schema.graphql` must equal.
 pub fn sdl() -> String {
-    build_schema(None).sdl()
+    build_schema(None, &Limits::default()).sdl()
 }
 
 /// What a request carries besides its document: who is calling and the loaders that batch

@@ -58,6 +58,7 @@ impl NodeQuery {
 
     /// Fetches up to 100 objects by global id, in the order given; null for each one that does
     /// not exist or is not visible to the caller.
+    #[graphql(complexity = "ids.len().max(1).saturating_mul(child_complexity)")]
     async fn nodes(
         &self,
         ctx: &Context<'_>,

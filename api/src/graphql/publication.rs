@@ -168,6 +168,7 @@ impl Publication {
     }
 
     /// The authors in the order of the byline. Each edge carries the author's `position`.
+    #[graphql(complexity = "super::page_cost(first, None, child_complexity)")]
     async fn authors(
         &self,
         ctx: &Context<'_>,
@@ -341,6 +342,7 @@ impl PublicationQuery {
 
     /// The publications of the catalogue, newest first; entries without a date come last.
     /// Anonymous callers see published entries only.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     async fn publications(
         &self,
         ctx: &Context<'_>,

@@ -1,0 +1,460 @@
+//! `POST /graphql` and `GET /graphql`, as the GraphQL-over-HTTP specification reads.
+//!
+//! - POST bodies must be `application/json` (415 otherwise): a `text/plain` POST, which a
+//!   browser sends cross-site without a CORS preflight, never runs.
+//! - GET runs queries only; a mutation over GET is 405 with `Allow: POST` and is not run.
+//! - Bodies over the limit are refused with 413 after reading at most the limit.
+//! - Batches (a JSON array) are refused.
+//! - The response media type follows `Accept`. With `application/graphql-response+json`, a
+//!   request error (the document does not parse or validate, variables do not coerce) is 400
+//!   without `data`; with `application/json` it is 200 with `errors`, as older clients expect.
+//! - Every error carries `extensions.code`; unexpected ones carry the request id instead of
+//!   their cause, which is logged.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, web};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::{Request, Response, ServerError, Variables};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::AppState;
+use super::media::{self, ResponseMedia};
+use super::request_id::RequestId;
+use crate::graphql;
+use crate::service::Audience;
+
+/// The parameters of a GraphQL request, however it arrived.
+#[derive(Debug)]
+struct Params {
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+}
+
+/// A request the transport refuses before GraphQL sees it.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    }
+
+    fn into_response(self, media: ResponseMedia) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .content_type(media.content_type())
+            .json(json!({
+                "errors": [{ "message": self.message, "extensions": { "code": self.code } }]
+            }))
+    }
+}
+
+pub async fn post(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let Some(media) = media::negotiate(&http) else {
+        return not_acceptable();
+    };
+    match read_post(&state, &http, payload).await {
+        Ok(params) => execute(&state, &http, media, params, false).await,
+        Err(refusal) => refusal.into_response(media),
+    }
+}
+
+async fn read_post(
+    state: &AppState,
+    http: &HttpRequest,
+    payload: web::Payload,
+) -> Result<Params, Refusal> {
+    if !media::is_json_body(http) {
+        return Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "a GraphQL POST body must be application/json",
+        ));
+    }
+    let limit = state.limits.max_body_bytes;
+    let too_large = || {
+        Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!("the request body is larger than {limit} bytes"),
+        )
+    };
+    let declared = http
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    let body = payload
+        .to_bytes_limited(limit)
+        .await
+        .map_err(|_| too_large())?
+        .map_err(|_| Refusal::bad_request("the request body could not be read"))?;
+    let value: Value = serde_json::from_slice(&body).map_err(|err| {
+        Refusal::bad_request(format!("the request body is not valid JSON: {err}"))
+    })?;
+    match value {
+        Value::Object(object) => params_from_json(object),
+        Value::Array(_) => Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "BATCH_NOT_SUPPORTED",
+            "batched requests are not supported; send one operation per request",
+        )),
+        _ => Err(Refusal::bad_request(
+            "the request body must be a JSON object",
+        )),
+    }
+}
+
+fn params_from_json(mut object: Map<String, Value>) -> Result<Params, Refusal> {
+    let query = match object.remove("query") {
+        Some(Value::String(query)) => query,
+        None | Some(Value::Null) => return Err(Refusal::bad_request("query: required")),
+        Some(_) => return Err(Refusal::bad_request("query: must be a string")),
+    };
+    let operation_name = match object.remove("operationName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(name),
+        Some(_) => return Err(Refusal::bad_request("operationName: must be a string")),
+    };
+    let variables = match object.remove("variables") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(variables)) => Some(variables),
+        Some(_) => return Err(Refusal::bad_request("variables: must be an object")),
+    };
+    match object.remove("extensions") {
+        None | Some(Value::Null | Value::Object(_)) => {}
+        Some(_) => return Err(Refusal::bad_request("extensions: must be an object")),
+    }
+    Ok(Params {
+        query,
+        operation_name,
+        variables,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+/// A browser asking for a page gets GraphiQL; anything else is a GraphQL GET request.
+pub async fn get(state: web::Data<AppState>, http: HttpRequest) -> HttpResponse {
+    if state.graphiql && media::wants_html(&http) && http.query_string().is_empty() {
+        return HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(graphiql_page());
+    }
+    let Some(media) = media::negotiate(&http) else {
+        return not_acceptable();
+    };
+    match read_get(&http) {
+        Ok(params) => execute(&state, &http, media, params, true).await,
+        Err(refusal) => refusal.into_response(media),
+    }
+}
+
+fn read_get(http: &HttpRequest) -> Result<Params, Refusal> {
+    let raw = web::Query::<GetParams>::from_query(http.query_string())
+        .map_err(|err| Refusal::bad_request(format!("the query string is malformed: {err}")))?
+        .into_inner();
+    let json_object =
+        |name: &str, text: Option<String>| -> Result<Option<Map<String, Value>>, Refusal> {
+            match text.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(text) => match serde_json::from_str(text) {
+                    Ok(Value::Object(object)) => Ok(Some(object)),
+                    Ok(Value::Null) => Ok(None),
+                    _ => Err(Refusal::bad_request(format!(
+                        "{name}: must be a JSON object"
+                    ))),
+                },
+            }
+        };
+    let variables = json_object("variables", raw.variables)?;
+    json_object("extensions", raw.extensions)?;
+    Ok(Params {
+        query: raw
+            .query
+            .ok_or_else(|| Refusal::bad_request("query: required"))?,
+        operation_name: raw.operation_name.filter(|name| !name.is_empty()),
+        variables,
+    })
+}
+
+pub async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "GET, POST"))
+        .content_type(ResponseMedia::Json.content_type())
+        .json(json!({
+            "errors": [{
+                "message": "use GET for queries and POST for queries and mutations",
+                "extensions": { "code": "METHOD_NOT_ALLOWED" }
+            }]
+        }))
+}
+
+fn not_acceptable() -> HttpResponse {
+    Refusal::new(
+        StatusCode::NOT_ACCEPTABLE,
+        "NOT_ACCEPTABLE",
+        "accept application/graphql-response+json or application/json",
+    )
+    .into_response(ResponseMedia::Json)
+}
+
+fn graphiql_page() -> String {
+    async_graphql::http::GraphiQLSource::build()
+        .endpoint("/graphql")
+        .title("Publications catalogue · GraphiQL")
+        .finish()
+}
+
+/// The type of the operation the request selects, when the document makes that clear.
+fn selected_operation(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+    let mut operations = doc.operations.iter();
+    match name {
+        Some(name) => operations
+            .find(|(op_name, _)| op_name.is_some_and(|n| n.as_str() == name))
+            .map(|(_, op)| op.node.ty),
+        None => match (operations.next(), operations.next()) {
+            (Some((_, op)), None) => Some(op.node.ty),
+            _ => None,
+        },
+    }
+}
+
+/// How many aliases the document uses, across its operations and fragments.
+fn count_aliases(doc: &ExecutableDocument) -> usize {
+    fn in_set(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(field) => {
+                    usize::from(field.node.alias.is_some()) + in_set(&field.node.selection_set.node)
+                }
+                Selection::InlineFragment(fragment) => in_set(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let in_operations: usize = doc
+        .operations
+        .iter()
+        .map(|(_, op)| in_set(&op.node.selection_set.node))
+        .sum();
+    let in_fragments: usize = doc
+        .fragments
+        .values()
+        .map(|fragment| in_set(&fragment.node.selection_set.node))
+        .sum();
+    in_operations + in_fragments
+}
+
+fn request_id(http: &HttpRequest) -> String {
+    http.extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default()
+}
+
+async fn execute(
+    state: &AppState,
+    http: &HttpRequest,
+    media: ResponseMedia,
+    params: Params,
+    over_get: bool,
+) -> HttpResponse {
+    let request_id = request_id(http);
+    let mut request = Request::new(params.query);
+    if let Some(name) = &params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        request = request.variables(Variables::from_json(Value::Object(variables)));
+    }
+    // Parsed once here (the schema reuses it) to see what the document asks before it runs.
+    match request.parsed_query() {
+        Err(err) => {
+            return respond(
+                media,
+                Response::from_errors(vec![err]),
+                &request_id,
+                "GRAPHQL_PARSE_FAILED",
+            );
+        }
+        Ok(doc) => {
+            if over_get
+                && selected_operation(doc, params.operation_name.as_deref())
+                    .is_some_and(|ty| ty != OperationType::Query)
+            {
+                return HttpResponse::MethodNotAllowed()
+                    .insert_header((header::ALLOW, "POST"))
+                    .content_type(media.content_type())
+                    .json(json!({
+                        "errors": [{
+                            "message": "only queries run over GET; send mutations with POST",
+                            "extensions": { "code": "METHOD_NOT_ALLOWED" }
+                        }]
+                    }));
+            }
+            let aliases = count_aliases(doc);
+            if aliases > state.limits.max_aliases {
+                let error = ServerError::new(
+                    format!(
+                        "the document uses {aliases} aliases; the limit is {}",
+                        state.limits.max_aliases
+                    ),
+                    None,
+                );
+                return respond(
+                    media,
+                    Response::from_errors(vec![error]),
+                    &request_id,
+                    "TOO_MANY_ALIASES",
+                );
+            }
+        }
+    }
+    let request = graphql::request_data(request, &state.db, Audience::Public);
+    match tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request)).await {
+        Ok(response) => respond(media, response, &request_id, "GRAPHQL_VALIDATION_FAILED"),
+        Err(_) => {
+            tracing::warn!(timeout = ?state.limits.request_timeout, "request timed out");
+            Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "REQUEST_TIMEOUT",
+                format!(
+                    "the request took longer than {} s; ask for fewer rows",
+                    state.limits.request_timeout.as_secs()
+                ),
+            )
+            .into_response(media)
+        }
+    }
+}
+
+/// Serialises a GraphQL response with the status code its outcome calls for.
+/// `request_error_code` is the code for errors raised before execution that carry none.
+fn respond(
+    media: ResponseMedia,
+    response: Response,
+    request_id: &str,
+    request_error_code: &str,
+) -> HttpResponse {
+    // Field errors have a path; errors without data and without any path are request errors.
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty());
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    let mut unavailable = false;
+    if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
+        for error in errors {
+            let code = error
+                .pointer("/extensions/code")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .unwrap_or_else(|| {
+                    if request_error {
+                        request_error_code.to_owned()
+                    } else {
+                        "INTERNAL_SERVER_ERROR".to_owned()
+                    }
+                });
+            unavailable |= code == "SERVICE_UNAVAILABLE";
+            if code == "INTERNAL_SERVER_ERROR" {
+                error["message"] = json!(format!(
+                    "internal error; quote request id {request_id} when reporting it"
+                ));
+                error["extensions"]["requestId"] = json!(request_id);
+            }
+            error["extensions"]["code"] = json!(code);
+        }
+    }
+    if request_error && let Some(object) = body.as_object_mut() {
+        object.remove("data");
+    }
+    let status = if unavailable {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if request_error && media == ResponseMedia::GraphqlResponse {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    HttpResponse::build(status)
+        .content_type(media.content_type())
+        .body(body.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::parser::parse_query;
+
+    #[test]
+    fn aliases_are_counted_in_operations_and_fragments() {
+        let doc = parse_query(
+            "{ a: node(id: 1) { id } ...F } fragment F on Query { b: node(id: 2) { c: id } }",
+        )
+        .expect("valid");
+        assert_eq!(count_aliases(&doc), 3);
+    }
+
+    #[test]
+    fn the_selected_operation_is_found_by_name_or_alone() {
+        let doc = parse_query("query A { x } mutation B { y }").expect("valid");
+        assert_eq!(
+            selected_operation(&doc, Some("B")),
+            Some(OperationType::Mutation)
+        );
+        assert_eq!(
+            selected_operation(&doc, Some("A")),
+            Some(OperationType::Query)
+        );
+        assert_eq!(selected_operation(&doc, None), None);
+        let single = parse_query("mutation { y }").expect("valid");
+        assert_eq!(
+            selected_operation(&single, None),
+            Some(OperationType::Mutation)
+        );
+    }
+
+    #[test]
+    fn json_bodies_of_the_wrong_shape_are_bad_requests() {
+        let object = |v: Value| v.as_object().cloned().expect("object");
+        assert!(params_from_json(object(json!({ "query": "{ x }" }))).is_ok());
+        for bad in [
+            json!({}),
+            json!({ "query": 1 }),
+            json!({ "query": "{ x }", "variables": "[]" }),
+            json!({ "query": "{ x }", "operationName": 3 }),
+            json!({ "query": "{ x }", "extensions": [] }),
+        ] {
+            let refusal = params_from_json(object(bad.clone())).expect_err("refused");
+            assert_eq!(refusal.status, StatusCode::BAD_REQUEST, "{bad}");
+        }
+    }
+}

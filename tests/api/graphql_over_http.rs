@@ -1,0 +1,438 @@
+//! The transport as the GraphQL-over-HTTP specification reads it. Transport behaviour does
+//! not depend on the database, so these run on the embedded default.
+
+use catalogue_tests::{Backend, TestApp, spawn_app};
+use reqwest::header::{ACCEPT, ALLOW, CONTENT_TYPE};
+use serde_json::{Value, json};
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const LISTING: &str = "{ publications(first: 2) { totalCount } }";
+
+async fn app() -> TestApp {
+    spawn_app(Backend::Sqlite).await
+}
+
+async fn post(
+    app: &TestApp,
+    accept: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .header(ACCEPT, accept)
+        .header(CONTENT_TYPE, content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+async fn post_json(app: &TestApp, accept: &str, body: Value) -> reqwest::Response {
+    post(app, accept, "application/json", body.to_string()).await
+}
+
+fn content_type(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn json_of(response: reqwest::Response) -> Value {
+    response.json().await.expect("a JSON body")
+}
+
+#[tokio::test]
+async fn the_response_media_type_follows_accept() {
+    let app = app().await;
+    for (accept, expected) in [
+        (GRAPHQL_RESPONSE, GRAPHQL_RESPONSE),
+        ("application/json", "application/json"),
+        ("*/*", "application/json"),
+        ("", "application/json"),
+        (
+            "application/json;q=0.9, application/graphql-response+json",
+            GRAPHQL_RESPONSE,
+        ),
+    ] {
+        let response = post_json(&app, accept, json!({ "query": LISTING })).await;
+
+        assert_eq!(response.status(), 200, "Accept: {accept}");
+        assert!(
+            content_type(&response).starts_with(expected),
+            "Accept: {accept} gave {}",
+            content_type(&response)
+        );
+        assert_eq!(
+            json_of(response).await["data"]["publications"]["totalCount"],
+            6
+        );
+    }
+    let refused = post_json(&app, "text/html", json!({ "query": LISTING })).await;
+    assert_eq!(refused.status(), 406);
+}
+
+#[tokio::test]
+async fn request_errors_are_400_without_data_for_the_graphql_response_type() {
+    let app = app().await;
+    let cases = [
+        (
+            "unparseable",
+            json!({ "query": "{ publications(" }),
+            "GRAPHQL_PARSE_FAILED",
+        ),
+        (
+            "invalid",
+            json!({ "query": "{ noSuchField }" }),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            "uncoercible variables",
+            json!({ "query": "query($n: Int) { publications(first: $n) { totalCount } }", "variables": { "n": "ten" } }),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+    ];
+    for (what, body, code) in cases {
+        let strict = post_json(&app, GRAPHQL_RESPONSE, body.clone()).await;
+        let legacy = post_json(&app, "application/json", body).await;
+
+        assert_eq!(strict.status(), 400, "{what}");
+        let strict = json_of(strict).await;
+        assert!(strict.get("data").is_none(), "{what}: {strict}");
+        assert_eq!(
+            strict["errors"][0]["extensions"]["code"], code,
+            "{what}: {strict}"
+        );
+        assert_eq!(legacy.status(), 200, "{what}");
+        assert_eq!(
+            json_of(legacy).await["errors"][0]["extensions"]["code"],
+            code,
+            "{what}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn malformed_http_requests_are_400() {
+    let app = app().await;
+    let not_json = post(&app, GRAPHQL_RESPONSE, "application/json", "{ query: nope").await;
+    let not_an_object = post_json(&app, GRAPHQL_RESPONSE, json!("{ x }")).await;
+    let query_not_a_string = post_json(&app, GRAPHQL_RESPONSE, json!({ "query": 42 })).await;
+    let variables_not_an_object = post_json(
+        &app,
+        "application/json",
+        json!({ "query": LISTING, "variables": [1] }),
+    )
+    .await;
+    let operation_name_not_a_string = post_json(
+        &app,
+        "application/json",
+        json!({ "query": LISTING, "operationName": 1 }),
+    )
+    .await;
+    let extensions_not_an_object = post_json(
+        &app,
+        "application/json",
+        json!({ "query": LISTING, "extensions": "x" }),
+    )
+    .await;
+    let get_with_bad_variables = app
+        .get(
+            "/graphql?query=%7B__typename%7D&variables=%5B%5D",
+            "application/json",
+        )
+        .await;
+
+    for response in [
+        not_json,
+        not_an_object,
+        query_not_a_string,
+        variables_not_an_object,
+        operation_name_not_a_string,
+        extensions_not_an_object,
+        get_with_bad_variables,
+    ] {
+        assert_eq!(response.status(), 400);
+        assert_eq!(
+            json_of(response).await["errors"][0]["extensions"]["code"],
+            "BAD_REQUEST"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_post_that_is_not_json_is_415_and_does_not_run() {
+    let app = app().await;
+
+    let text_plain = post(
+        &app,
+        "*/*",
+        "text/plain",
+        json!({ "query": LISTING }).to_string(),
+    )
+    .await;
+    let form = post(
+        &app,
+        "*/*",
+        "application/x-www-form-urlencoded",
+        "query=%7B__typename%7D",
+    )
+    .await;
+
+    assert_eq!(text_plain.status(), 415);
+    assert_eq!(form.status(), 415);
+    assert!(json_of(text_plain).await.get("data").is_none());
+}
+
+#[tokio::test]
+async fn get_runs_queries_but_refuses_mutations_with_405() {
+    let app = app().await;
+
+    let query = app
+        .get(
+            "/graphql?query=%7B%20publications%20%7B%20totalCount%20%7D%20%7D",
+            "application/json",
+        )
+        .await;
+    let mutation = app
+        .get(
+            "/graphql?query=mutation%20%7B%20__typename%20%7D",
+            GRAPHQL_RESPONSE,
+        )
+        .await;
+    let named = app
+        .get("/graphql?query=query%20A%20%7B%20__typename%20%7D%20mutation%20B%20%7B%20__typename%20%7D&operationName=B", "*/*")
+        .await;
+
+    assert_eq!(query.status(), 200);
+    assert_eq!(
+        json_of(query).await["data"]["publications"]["totalCount"],
+        6
+    );
+    for refused in [mutation, named] {
+        assert_eq!(refused.status(), 405);
+        assert_eq!(
+            refused.headers().get(ALLOW).and_then(|v| v.to_str().ok()),
+            Some("POST")
+        );
+        assert_eq!(
+            json_of(refused).await["errors"][0]["extensions"]["code"],
+            "METHOD_NOT_ALLOWED"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_64_mib_body_is_refused_with_413() {
+    let app = app().await;
+    let huge = format!(
+        r#"{{"query":"{{ __typename }}","variables":{{"pad":"{}"}}}}"#,
+        "x".repeat(64 * 1024 * 1024)
+    );
+
+    let response = post(&app, "application/json", "application/json", huge).await;
+
+    assert_eq!(response.status(), 413);
+    assert_eq!(
+        json_of(response).await["errors"][0]["extensions"]["code"],
+        "PAYLOAD_TOO_LARGE"
+    );
+}
+
+#[tokio::test]
+async fn batches_are_refused() {
+    let app = app().await;
+    let batch: Vec<Value> = (0..1000).map(|_| json!({ "query": LISTING })).collect();
+
+    let response = post_json(&app, "application/json", json!(batch)).await;
+
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        json_of(response).await["errors"][0]["extensions"]["code"],
+        "BATCH_NOT_SUPPORTED"
+    );
+}
+
+#[tokio::test]
+async fn validation_errors_do_not_suggest_field_names() {
+    let app = app().await;
+
+    let response = json_of(
+        post_json(
+            &app,
+            "application/json",
+            json!({ "query": "{ publicatons { totalCount } }" }),
+        )
+        .await,
+    )
+    .await;
+
+    let message = response["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        !message.is_empty() && !message.contains("Did you mean"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn nested_connections_multiply_their_cost_and_are_refused_before_running() {
+    let app = app().await;
+    let affordable =
+        "{ publications(first: 20) { nodes { title authors(first: 3) { nodes { name } } } } }";
+    let too_costly = "{ publications(first: 100) { nodes { title authors(first: 100) { nodes { name slug orcid url } } } } }";
+
+    let fine =
+        json_of(post_json(&app, "application/json", json!({ "query": affordable })).await).await;
+    let refused =
+        json_of(post_json(&app, "application/json", json!({ "query": too_costly })).await).await;
+
+    assert!(fine.get("errors").is_none(), "{fine}");
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{refused}"
+    );
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("complex")),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn depth_and_alias_limits_refuse_abusive_documents() {
+    let app = app().await;
+    let deep = format!(
+        "{{ publications {{ nodes {{ topics {{ {}name{} }} }} }} }}",
+        "parent { ".repeat(20),
+        " }".repeat(20)
+    );
+    let aliased = format!(
+        "{{ {} }}",
+        (0..31)
+            .map(|i| format!("a{i}: __typename"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+
+    let too_deep =
+        json_of(post_json(&app, "application/json", json!({ "query": deep })).await).await;
+    let too_many_aliases =
+        json_of(post_json(&app, "application/json", json!({ "query": aliased })).await).await;
+
+    assert_eq!(
+        too_deep["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{too_deep}"
+    );
+    assert!(
+        too_deep["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("nested too deep")),
+        "{too_deep}"
+    );
+    assert_eq!(
+        too_many_aliases["errors"][0]["extensions"]["code"], "TOO_MANY_ALIASES",
+        "{too_many_aliases}"
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_echoes_a_sane_one() {
+    let app = app().await;
+    let client = reqwest::Client::new();
+
+    let generated = client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .expect("answer");
+    let echoed = client
+        .get(format!("{}/healthz", app.address))
+        .header("x-request-id", "frontend-1234")
+        .send()
+        .await
+        .expect("answer");
+    let replaced = client
+        .get(format!("{}/healthz", app.address))
+        .header("x-request-id", "not sane!")
+        .send()
+        .await
+        .expect("answer");
+
+    let id = |r: &reqwest::Response| {
+        r.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(id(&generated).len(), 16);
+    assert_eq!(id(&echoed), "frontend-1234");
+    assert!(!id(&replaced).is_empty() && id(&replaced) != "not sane!");
+}
+
+#[tokio::test]
+async fn other_methods_on_the_graphql_path_are_405() {
+    let app = app().await;
+
+    let response = reqwest::Client::new()
+        .put(format!("{}/graphql", app.address))
+        .send()
+        .await
+        .expect("answer");
+
+    assert_eq!(response.status(), 405);
+    assert_eq!(
+        response.headers().get(ALLOW).and_then(|v| v.to_str().ok()),
+        Some("GET, POST")
+    );
+}
+
+catalogue_tests::on_both_databases!(a_database_failure_reaches_the_client_without_sql_text);
+
+async fn a_database_failure_reaches_the_client_without_sql_text(backend: Backend) {
+    let app = spawn_app(backend).await;
+    sea_orm::ConnectionTrait::execute_unprepared(&app.db, "DROP TABLE publication_topic")
+        .await
+        .expect("drop a table under the running server");
+
+    let response = post_json(
+        &app,
+        "application/json",
+        json!({ "query": "{ publications { nodes { title topics { name } } } }" }),
+    )
+    .await;
+
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = json_of(response).await;
+    let error = &body["errors"][0];
+    assert_eq!(
+        error["extensions"]["code"], "INTERNAL_SERVER_ERROR",
+        "{body}"
+    );
+    assert_eq!(
+        error["extensions"]["requestId"],
+        request_id.as_str(),
+        "{body}"
+    );
+    let text = body.to_string().to_lowercase();
+    for leak in [
+        "select",
+        "publication_topic",
+        "no such table",
+        "relation",
+        "sqlx",
+    ] {
+        assert!(!text.contains(leak), "the response leaks {leak:?}: {body}");
+    }
+}
