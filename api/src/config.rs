@@ -75,9 +75,15 @@ pub struct DatabaseConfig {
     pub embedded: bool,
     /// `DATABASE_MAX_CONNECTIONS`: the pool's size. Default 10.
     pub max_connections: u32,
-    /// `DATABASE_CONNECT_TIMEOUT_SECS`: how long to wait for a connection, at start and per
-    /// request, before giving up. Default 5.
+    /// `DATABASE_CONNECT_TIMEOUT_SECS`: how long to wait for the database to answer a new
+    /// connection, at start and later. Default 5.
     pub connect_timeout: Duration,
+    /// `DATABASE_ACQUIRE_TIMEOUT_MS`: how long a request waits for a free pooled connection
+    /// before it fails with 503. Default 2000.
+    pub acquire_timeout: Duration,
+    /// `DATABASE_STATEMENT_TIMEOUT_MS`: Postgres aborts any statement that runs longer
+    /// (`statement_timeout`). 0 turns it off. Default 10000.
+    pub statement_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for DatabaseConfig {
@@ -88,6 +94,8 @@ impl std::fmt::Debug for DatabaseConfig {
             .field("embedded", &self.embedded)
             .field("max_connections", &self.max_connections)
             .field("connect_timeout", &self.connect_timeout)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("statement_timeout", &self.statement_timeout)
             .finish()
     }
 }
@@ -150,6 +158,13 @@ impl Config {
                 connect_timeout: Duration::from_secs(
                     env.parse("DATABASE_CONNECT_TIMEOUT_SECS", || 5u64)?,
                 ),
+                acquire_timeout: Duration::from_millis(
+                    env.parse("DATABASE_ACQUIRE_TIMEOUT_MS", || 2000u64)?,
+                ),
+                statement_timeout: Some(Duration::from_millis(
+                    env.parse("DATABASE_STATEMENT_TIMEOUT_MS", || 10_000u64)?,
+                ))
+                .filter(|timeout| !timeout.is_zero()),
             },
             migrate_on_start: env.parse_bool("MIGRATE_ON_START", true)?,
             seed_sample: env.parse_bool("SEED_SAMPLE", embedded)?,

@@ -24,8 +24,11 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
         .max_connections(config.max_connections)
         .min_connections(0)
         .connect_timeout(config.connect_timeout)
-        .acquire_timeout(config.connect_timeout)
+        .acquire_timeout(config.acquire_timeout)
         .sqlx_logging(false);
+    if let Some(timeout) = config.statement_timeout {
+        options.statement_timeout(timeout);
+    }
     let db = tokio::time::timeout(config.connect_timeout, Database::connect(options))
         .await
         .map_err(|_| anyhow::anyhow!("timed out after {:?}", config.connect_timeout))

@@ -61,3 +61,55 @@ async fn browsers_get_graphiql_at_the_graphql_path(backend: Backend) {
         "not GraphiQL: {page:.200}"
     );
 }
+
+on_both_databases!(an_exhausted_pool_fails_fast_with_503);
+
+async fn an_exhausted_pool_fails_fast_with_503(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("DATABASE_MAX_CONNECTIONS", "1"),
+            ("DATABASE_ACQUIRE_TIMEOUT_MS", "300"),
+        ],
+    )
+    .await;
+    // The pool's only connection, held by an open transaction.
+    let held = sea_orm::TransactionTrait::begin(&app.db)
+        .await
+        .expect("a connection");
+    let started = std::time::Instant::now();
+
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .json(&serde_json::json!({ "query": "{ publications { totalCount } }" }))
+        .send()
+        .await
+        .expect("the server answers");
+
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "{body}"
+    );
+    drop(held);
+}
+
+#[tokio::test]
+async fn postgres_aborts_statements_that_run_past_the_statement_timeout() {
+    let app = spawn_app_with(
+        Backend::Postgres,
+        &[("DATABASE_STATEMENT_TIMEOUT_MS", "200")],
+    )
+    .await;
+
+    let result = sea_orm::ConnectionTrait::execute_unprepared(&app.db, "SELECT pg_sleep(3)").await;
+
+    let err = result.expect_err("the statement is cancelled");
+    assert!(err.to_string().contains("statement timeout"), "{err}");
+}
