@@ -24,6 +24,9 @@ pub struct Config {
     pub seed_sample: bool,
     /// `GRAPHIQL`: serve GraphiQL to browsers at `GET /graphql`. Default `true`.
     pub graphiql: bool,
+    /// `SHUTDOWN_GRACE_SECS`: on SIGTERM or Ctrl-C, how long in-flight requests may take to
+    /// finish before the server stops anyway. Default 30.
+    pub shutdown_grace: Duration,
     pub limits: Limits,
 }
 
@@ -169,6 +172,7 @@ impl Config {
             migrate_on_start: env.parse_bool("MIGRATE_ON_START", true)?,
             seed_sample: env.parse_bool("SEED_SAMPLE", embedded)?,
             graphiql: env.parse_bool("GRAPHIQL", true)?,
+            shutdown_grace: Duration::from_secs(env.parse("SHUTDOWN_GRACE_SECS", || 30u64)?),
             limits: {
                 let default = Limits::default();
                 Limits {

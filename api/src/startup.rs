@@ -56,6 +56,8 @@ impl Application {
                 .app_data(web::Data::new(state.clone()))
                 .configure(http::routes)
         })
+        // SIGTERM and Ctrl-C stop accepting at once and let in-flight requests finish.
+        .shutdown_timeout(config.shutdown_grace.as_secs())
         .listen(listener)
         .context("failed to start the HTTP server")?
         .run();

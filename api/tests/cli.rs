@@ -165,3 +165,124 @@ fn migrate_and_seed_run_on_an_empty_sqlite_file() {
         "{report}"
     );
 }
+
+/// A database of its own on the test Postgres server, dropped at the end.
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PostgresDatabase {
+    async fn create() -> Self {
+        use sea_orm::ConnectionTrait as _;
+        let admin_url = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let name = format!("catalogue_cli_{}_{}", std::process::id(), free_port());
+        let admin = sea_orm::Database::connect(&admin_url)
+            .await
+            .unwrap_or_else(|err| {
+                panic!("Postgres is not reachable at {admin_url} (set TEST_DATABASE_URL): {err}")
+            });
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create database");
+        let server = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(server, _)| server);
+        let url = format!("{server}/{name}");
+        Self {
+            admin_url,
+            name,
+            url,
+        }
+    }
+
+    async fn drop_database(self) {
+        use sea_orm::ConnectionTrait as _;
+        if let Ok(admin) = sea_orm::Database::connect(&self.admin_url).await {
+            let _ = admin
+                .execute_unprepared(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ))
+                .await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn sigterm_lets_an_in_flight_request_finish_before_exiting() {
+    use sea_orm::{ConnectionTrait as _, TransactionTrait as _};
+    let database = PostgresDatabase::create().await;
+    let port = free_port();
+    let mut server = Server(
+        api()
+            .env("DATABASE_URL", &database.url)
+            .env("SEED_SAMPLE", "true")
+            .env("SHUTDOWN_GRACE_SECS", "20")
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the server starts"),
+    );
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/graphql");
+    let query = serde_json::json!({ "query": "{ publications { totalCount } }" });
+    let started = Instant::now();
+    while client.post(&url).json(&query).send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Another session locks the table, so the next request waits on it: a slow request.
+    let locker = sea_orm::Database::connect(&database.url)
+        .await
+        .expect("connect");
+    let lock = locker.begin().await.expect("begin");
+    lock.execute_unprepared("LOCK TABLE publication IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    let in_flight = tokio::spawn({
+        let (client, url, query) = (client.clone(), url.clone(), query.clone());
+        async move { client.post(&url).json(&query).send().await }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let pid = server.0.id().to_string();
+    let signalled = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    // Longer than the second the server's workers wait when given no grace at all.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let still_running = matches!(server.0.try_wait(), Ok(None));
+    lock.rollback().await.expect("release the lock");
+    let response = in_flight
+        .await
+        .expect("the task ends")
+        .expect("the in-flight request is answered");
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    let exit = loop {
+        if let Ok(Some(status)) = server.0.try_wait() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server did not exit"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    database.drop_database().await;
+
+    assert!(signalled.success());
+    assert!(still_running, "the server exited with a request in flight");
+    assert_eq!(body["data"]["publications"]["totalCount"], 6, "{body}");
+    assert!(exit.success(), "exit status {exit}");
+}
