@@ -27,7 +27,47 @@ pub struct Config {
     /// `SHUTDOWN_GRACE_SECS`: on SIGTERM or Ctrl-C, how long in-flight requests may take to
     /// finish before the server stops anyway. Default 30.
     pub shutdown_grace: Duration,
+    /// `CORS_ALLOWED_ORIGINS`: the browser origins (`https://lab.example.org`) allowed to call
+    /// the API cross-origin, comma-separated, or `*` for any origin. Default: none, so only
+    /// pages served from the API's own origin may call it from a browser.
+    pub cors_allowed_origins: CorsOrigins,
     pub limits: Limits,
+}
+
+/// Which browser origins may call the API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CorsOrigins {
+    Any,
+    List(Vec<String>),
+}
+
+impl std::str::FromStr for CorsOrigins {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        if raw.trim() == "*" {
+            return Ok(Self::Any);
+        }
+        let mut origins = Vec::new();
+        for origin in raw.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+            let (scheme, host) = origin.split_once("://").ok_or_else(|| {
+                format!("{origin:?} is not an origin like https://lab.example.org")
+            })?;
+            let well_formed = matches!(scheme, "http" | "https")
+                && !host.is_empty()
+                && !host.contains('/')
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+            if !well_formed {
+                return Err(format!(
+                    "{origin:?} is not an origin like https://lab.example.org (scheme and host, no path)"
+                ));
+            }
+            origins.push(origin.to_owned());
+        }
+        Ok(Self::List(origins))
+    }
 }
 
 /// What one request may ask of the service.
@@ -173,6 +213,8 @@ impl Config {
             seed_sample: env.parse_bool("SEED_SAMPLE", embedded)?,
             graphiql: env.parse_bool("GRAPHIQL", true)?,
             shutdown_grace: Duration::from_secs(env.parse("SHUTDOWN_GRACE_SECS", || 30u64)?),
+            cors_allowed_origins: env
+                .parse("CORS_ALLOWED_ORIGINS", || CorsOrigins::List(Vec::new()))?,
             limits: {
                 let default = Limits::default();
                 Limits {
@@ -308,6 +350,28 @@ mod tests {
 
         let err = config(&[("GRAPHIQL", "perhaps")]).expect_err("not a boolean");
         assert_eq!(err.variable, "GRAPHIQL");
+    }
+
+    #[test]
+    fn cors_origins_are_a_list_of_scheme_and_host_or_a_star() {
+        let list = config(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://lab.example.org, http://localhost:3000",
+        )])
+        .expect("valid");
+        assert_eq!(
+            list.cors_allowed_origins,
+            CorsOrigins::List(vec![
+                "https://lab.example.org".into(),
+                "http://localhost:3000".into()
+            ])
+        );
+        let any = config(&[("CORS_ALLOWED_ORIGINS", "*")]).expect("valid");
+        assert_eq!(any.cors_allowed_origins, CorsOrigins::Any);
+        for bad in ["lab.example.org", "https://lab.example.org/page", "ftp://x"] {
+            let err = config(&[("CORS_ALLOWED_ORIGINS", bad)]).expect_err("not an origin");
+            assert_eq!(err.variable, "CORS_ALLOWED_ORIGINS", "{bad}");
+        }
     }
 
     #[test]

@@ -50,8 +50,10 @@ impl Application {
             graphiql: config.graphiql,
             limits: config.limits.clone(),
         };
+        let origins = config.cors_allowed_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(http::cors(&origins))
                 .wrap(actix_web::middleware::from_fn(http::request_id::assign))
                 .app_data(web::Data::new(state.clone()))
                 .configure(http::routes)

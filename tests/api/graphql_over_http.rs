@@ -436,3 +436,58 @@ async fn a_database_failure_reaches_the_client_without_sql_text(backend: Backend
         assert!(!text.contains(leak), "the response leaks {leak:?}: {body}");
     }
 }
+
+#[tokio::test]
+async fn configured_frontend_origins_may_call_the_api_from_a_browser() {
+    let app = catalogue_tests::spawn_app_with(
+        Backend::Sqlite,
+        &[("CORS_ALLOWED_ORIGINS", "https://lab.example.org")],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let preflight = |origin: &'static str| {
+        client
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "content-type, authorization",
+            )
+            .send()
+    };
+
+    let allowed = preflight("https://lab.example.org").await.expect("answer");
+    let foreign = preflight("https://evil.example.com").await.expect("answer");
+    let actual = client
+        .post(format!("{}/graphql", app.address))
+        .header("origin", "https://lab.example.org")
+        .json(&json!({ "query": LISTING }))
+        .send()
+        .await
+        .expect("answer");
+
+    let allow_origin = |r: &reqwest::Response| {
+        r.headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(
+        allow_origin(&allowed).as_deref(),
+        Some("https://lab.example.org")
+    );
+    assert_eq!(allow_origin(&foreign), None);
+    assert_eq!(
+        allow_origin(&actual).as_deref(),
+        Some("https://lab.example.org")
+    );
+    let exposed = actual
+        .headers()
+        .get("access-control-expose-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(exposed.contains("x-request-id"), "{exposed}");
+}

@@ -12,7 +12,7 @@ use actix_web::{HttpResponse, web};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
-use crate::config::Limits;
+use crate::config::{CorsOrigins, Limits};
 use crate::graphql::AppSchema;
 
 /// What every handler shares.
@@ -22,6 +22,27 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub graphiql: bool,
     pub limits: Limits,
+}
+
+/// CORS for the configured frontend origins. Credentials are not allowed: the API reads its
+/// token from the `Authorization` header, never from cookies.
+pub fn cors(origins: &CorsOrigins) -> actix_cors::Cors {
+    let cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::ACCEPT,
+            header::HeaderName::from_static(request_id::HEADER),
+        ])
+        .expose_headers([header::HeaderName::from_static(request_id::HEADER)])
+        .max_age(3600);
+    match origins {
+        CorsOrigins::Any => cors.allow_any_origin(),
+        CorsOrigins::List(list) => list
+            .iter()
+            .fold(cors, |cors, origin| cors.allowed_origin(origin)),
+    }
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
