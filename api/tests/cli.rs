@@ -150,7 +150,8 @@ fn migrate_and_seed_run_on_an_empty_sqlite_file() {
     let (seeded_again, _) = run(api()
         .arg("seed")
         .env("DATABASE_URL", &url)
-        .env("RUST_LOG", "info"));
+        .env("RUST_LOG", "info")
+        .env("LOG_FORMAT", "text"));
 
     assert!(migrated.status.success(), "{:?}", stderr_lines(&migrated));
     assert!(seeded.status.success(), "{:?}", stderr_lines(&seeded));
