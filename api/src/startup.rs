@@ -45,8 +45,9 @@ impl Application {
             .context("failed to read the bound port")?
             .port();
         let state = AppState {
-            schema: graphql::build_schema(Some(db.clone()), &config.limits),
+            schema: graphql::build_schema(&config.limits),
             db: db.clone(),
+            metrics: std::sync::Arc::new(crate::metrics::Metrics::new()),
             graphiql: config.graphiql,
             limits: config.limits.clone(),
         };

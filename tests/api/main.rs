@@ -2,6 +2,7 @@
 
 mod graphql_over_http;
 mod http;
+mod metrics;
 mod migrations;
 mod publications;
 mod schema;

@@ -42,8 +42,8 @@ pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 #[derive(MergedObject, Default)]
 pub struct Query(node::NodeQuery, publication::PublicationQuery);
 
-/// Builds the schema. `db` is reachable from resolvers as `ctx.data::<DatabaseConnection>()`.
-pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchema {
+/// Builds the schema. Each request brings its own database handle (see [`request_data`]).
+pub fn build_schema(limits: &Limits) -> AppSchema {
     let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
@@ -52,25 +52,24 @@ pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchem
     if !limits.suggestions {
         builder = builder.disable_suggestions();
     }
-    if let Some(db) = db {
-        builder = builder.data(db);
-    }
     builder.finish()
 }
 
 /// The SDL that `schema.graphql` must equal.
 pub fn sdl() -> String {
-    build_schema(None, &Limits::default()).sdl()
+    build_schema(&Limits::default()).sdl()
 }
 
-/// What a request carries besides its document: who is calling and the loaders that batch
-/// its reads. Loaders are per request, so one caller never sees another's rows.
+/// What a request carries besides its document: who is calling, its database handle
+/// (resolvers reach it as `ctx.data::<DatabaseConnection>()`) and the loaders that batch its
+/// reads. Loaders are per request, so one caller never sees another's rows.
 pub fn request_data(
     request: async_graphql::Request,
-    db: &DatabaseConnection,
+    db: DatabaseConnection,
     audience: Audience,
 ) -> async_graphql::Request {
     request
         .data(audience)
         .data(loaders::for_request(db.clone(), audience))
+        .data(db)
 }

@@ -11,6 +11,10 @@
 //! - Every error carries `extensions.code`; unexpected ones carry the request id instead of
 //!   their cause, which is logged.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
@@ -22,6 +26,7 @@ use super::AppState;
 use super::media::{self, ResponseMedia};
 use super::request_id::RequestId;
 use crate::graphql;
+use crate::metrics::Outcome;
 use crate::service::Audience;
 
 /// The parameters of a GraphQL request, however it arrived.
@@ -67,13 +72,36 @@ pub async fn post(
     http: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
+    let started = Instant::now();
     let Some(media) = media::negotiate(&http) else {
-        return not_acceptable();
+        return refused(
+            &state,
+            started,
+            not_acceptable_refusal(),
+            ResponseMedia::Json,
+        );
     };
     match read_post(&state, &http, payload).await {
-        Ok(params) => execute(&state, &http, media, params, false).await,
-        Err(refusal) => refusal.into_response(media),
+        Ok(params) => execute(&state, &http, media, params, false, started).await,
+        Err(refusal) => refused(&state, started, refusal, media),
     }
+}
+
+/// Answers a refused request, counting it.
+fn refused(
+    state: &AppState,
+    started: Instant,
+    refusal: Refusal,
+    media: ResponseMedia,
+) -> HttpResponse {
+    state.metrics.record_request(
+        None,
+        Outcome::Refused,
+        started.elapsed(),
+        0,
+        &[refusal.code],
+    );
+    refusal.into_response(media)
 }
 
 async fn read_post(
@@ -168,12 +196,18 @@ pub async fn get(state: web::Data<AppState>, http: HttpRequest) -> HttpResponse 
             .content_type("text/html; charset=utf-8")
             .body(graphiql_page());
     }
+    let started = Instant::now();
     let Some(media) = media::negotiate(&http) else {
-        return not_acceptable();
+        return refused(
+            &state,
+            started,
+            not_acceptable_refusal(),
+            ResponseMedia::Json,
+        );
     };
     match read_get(&http) {
-        Ok(params) => execute(&state, &http, media, params, true).await,
-        Err(refusal) => refusal.into_response(media),
+        Ok(params) => execute(&state, &http, media, params, true, started).await,
+        Err(refusal) => refused(&state, started, refusal, media),
     }
 }
 
@@ -217,13 +251,12 @@ pub async fn method_not_allowed() -> HttpResponse {
         }))
 }
 
-fn not_acceptable() -> HttpResponse {
+fn not_acceptable_refusal() -> Refusal {
     Refusal::new(
         StatusCode::NOT_ACCEPTABLE,
         "NOT_ACCEPTABLE",
         "accept application/graphql-response+json or application/json",
     )
-    .into_response(ResponseMedia::Json)
 }
 
 fn graphiql_page() -> String {
@@ -287,8 +320,10 @@ async fn execute(
     media: ResponseMedia,
     params: Params,
     over_get: bool,
+    started: Instant,
 ) -> HttpResponse {
     let request_id = request_id(http);
+    let mut operation = params.operation_name.clone();
     let mut request = Request::new(params.query);
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name);
@@ -297,64 +332,117 @@ async fn execute(
         request = request.variables(Variables::from_json(Value::Object(variables)));
     }
     // Parsed once here (the schema reuses it) to see what the document asks before it runs.
-    match request.parsed_query() {
-        Err(err) => {
-            return respond(
-                media,
-                Response::from_errors(vec![err]),
-                &request_id,
-                "GRAPHQL_PARSE_FAILED",
-            );
-        }
+    let early = match request.parsed_query() {
+        Err(err) => Some(Early::Errors(vec![err], "GRAPHQL_PARSE_FAILED")),
         Ok(doc) => {
+            if operation.is_none() {
+                // Clients rarely send operationName with a single named operation.
+                let mut operations = doc.operations.iter();
+                if let (Some((Some(name), _)), None) = (operations.next(), operations.next()) {
+                    operation = Some(name.to_string());
+                }
+            }
+            let aliases = count_aliases(doc);
             if over_get
                 && selected_operation(doc, params.operation_name.as_deref())
                     .is_some_and(|ty| ty != OperationType::Query)
             {
-                return HttpResponse::MethodNotAllowed()
-                    .insert_header((header::ALLOW, "POST"))
-                    .content_type(media.content_type())
-                    .json(json!({
-                        "errors": [{
-                            "message": "only queries run over GET; send mutations with POST",
-                            "extensions": { "code": "METHOD_NOT_ALLOWED" }
-                        }]
-                    }));
-            }
-            let aliases = count_aliases(doc);
-            if aliases > state.limits.max_aliases {
-                let error = ServerError::new(
-                    format!(
-                        "the document uses {aliases} aliases; the limit is {}",
-                        state.limits.max_aliases
-                    ),
-                    None,
+                Some(Early::Refused(Refusal::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "METHOD_NOT_ALLOWED",
+                    "only queries run over GET; send mutations with POST",
+                )))
+            } else if aliases > state.limits.max_aliases {
+                let message = format!(
+                    "the document uses {aliases} aliases; the limit is {}",
+                    state.limits.max_aliases
                 );
-                return respond(
-                    media,
-                    Response::from_errors(vec![error]),
-                    &request_id,
+                Some(Early::Errors(
+                    vec![ServerError::new(message, None)],
                     "TOO_MANY_ALIASES",
-                );
+                ))
+            } else {
+                None
             }
         }
+    };
+    match early {
+        Some(Early::Refused(refusal)) => {
+            let mut response = refused(state, started, refusal, media);
+            if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+            }
+            return response;
+        }
+        Some(Early::Errors(errors, code)) => {
+            let (response, codes) =
+                respond(media, Response::from_errors(errors), &request_id, code);
+            record(state, operation.as_deref(), started, 0, &codes);
+            return response;
+        }
+        None => {}
     }
-    let request = graphql::request_data(request, &state.db, Audience::Public);
-    match tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request)).await {
-        Ok(response) => respond(media, response, &request_id, "GRAPHQL_VALIDATION_FAILED"),
+
+    // A handle of our own on the shared pool, so that the statements of this request alone
+    // are counted, including those its loaders run on other tasks.
+    let statements = Arc::new(AtomicUsize::new(0));
+    let mut db = state.db.clone();
+    db.set_metric_callback({
+        let statements = Arc::clone(&statements);
+        move |_| {
+            statements.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    let request = graphql::request_data(request, db, Audience::Public);
+    let outcome =
+        tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request)).await;
+    let statements = statements.load(Ordering::Relaxed);
+    match outcome {
+        Ok(response) => {
+            let (response, codes) =
+                respond(media, response, &request_id, "GRAPHQL_VALIDATION_FAILED");
+            record(state, operation.as_deref(), started, statements, &codes);
+            response
+        }
         Err(_) => {
             tracing::warn!(timeout = ?state.limits.request_timeout, "request timed out");
-            Refusal::new(
+            let refusal = Refusal::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "REQUEST_TIMEOUT",
                 format!(
                     "the request took longer than {} s; ask for fewer rows",
                     state.limits.request_timeout.as_secs()
                 ),
-            )
-            .into_response(media)
+            );
+            refused(state, started, refusal, media)
         }
     }
+}
+
+/// What the transport decides before running a document.
+enum Early {
+    Refused(Refusal),
+    Errors(Vec<ServerError>, &'static str),
+}
+
+fn record(
+    state: &AppState,
+    operation: Option<&str>,
+    started: Instant,
+    statements: usize,
+    codes: &[String],
+) {
+    let outcome = if codes.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    };
+    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+    state
+        .metrics
+        .record_request(operation, outcome, started.elapsed(), statements, &codes);
 }
 
 /// Serialises a GraphQL response with the status code its outcome calls for.
@@ -364,13 +452,14 @@ fn respond(
     response: Response,
     request_id: &str,
     request_error_code: &str,
-) -> HttpResponse {
+) -> (HttpResponse, Vec<String>) {
     // Field errors have a path; errors without data and without any path are request errors.
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
     let mut unavailable = false;
+    let mut codes = Vec::new();
     if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
         for error in errors {
             let code = error
@@ -392,6 +481,7 @@ fn respond(
                 error["extensions"]["requestId"] = json!(request_id);
             }
             error["extensions"]["code"] = json!(code);
+            codes.push(code);
         }
     }
     if request_error && let Some(object) = body.as_object_mut() {
@@ -404,9 +494,10 @@ fn respond(
     } else {
         StatusCode::OK
     };
-    HttpResponse::build(status)
+    let response = HttpResponse::build(status)
         .content_type(media.content_type())
-        .body(body.to_string())
+        .body(body.to_string());
+    (response, codes)
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ mod graphql;
 mod media;
 pub mod request_id;
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use sea_orm::DatabaseConnection;
@@ -14,12 +16,14 @@ use serde_json::json;
 
 use crate::config::{CorsOrigins, Limits};
 use crate::graphql::AppSchema;
+use crate::metrics::Metrics;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
+    pub metrics: Arc<Metrics>,
     pub graphiql: bool,
     pub limits: Limits,
 }
@@ -56,6 +60,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/schema.graphql", web::get().to(schema_sdl))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics))
         .route("/", web::get().to(root));
 }
 
@@ -79,6 +84,12 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             "reason": reason,
         })),
     }
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.render(&state.db))
 }
 
 async fn root() -> HttpResponse {

@@ -1,0 +1,111 @@
+use catalogue_tests::{Backend, TestApp, on_both_databases, spawn_app};
+use serde_json::json;
+
+on_both_databases!(
+    the_listing_page_runs_the_same_few_statements_whatever_its_size,
+    metrics_count_requests_errors_and_pool_connections,
+);
+
+async fn metrics(app: &TestApp) -> String {
+    let response = app.get("/metrics", "*/*").await;
+    assert_eq!(response.status(), 200);
+    response.text().await.expect("text")
+}
+
+/// The value of the sample named exactly `sample` (with its labels), or 0.
+fn sample(text: &str, sample: &str) -> f64 {
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix(sample)?
+                .strip_prefix(' ')?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0.0)
+}
+
+/// How many SQL statements the server ran for one request.
+async fn statements_for(app: &TestApp, query: &str, variables: serde_json::Value) -> f64 {
+    let before = sample(
+        &metrics(app).await,
+        "graphql_sql_statements_per_request_sum",
+    );
+    app.query(query, variables).await;
+    sample(
+        &metrics(app).await,
+        "graphql_sql_statements_per_request_sum",
+    ) - before
+}
+
+const LISTING_PAGE: &str = r#"
+query Listing($first: Int) {
+  publications(first: $first) {
+    totalCount
+    nodes {
+      title publishedOnDisplay authorCount
+      authors(first: 3) { nodes { name } }
+      venue { name }
+      topics { name }
+    }
+  }
+}"#;
+
+async fn the_listing_page_runs_the_same_few_statements_whatever_its_size(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    let small = statements_for(&app, LISTING_PAGE, json!({ "first": 1 })).await;
+    let full = statements_for(&app, LISTING_PAGE, json!({ "first": 6 })).await;
+
+    assert_eq!(small, full, "statements grow with the page size");
+    // The page, its count, then one batch each for authors, author counts, venues, topics.
+    assert_eq!(full, 6.0);
+}
+
+async fn metrics_count_requests_errors_and_pool_connections(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    app.query("query Front { publications { totalCount } }", json!({}))
+        .await;
+    app.graphql(
+        "query Broken { publications(first: 500) { totalCount } }",
+        json!({}),
+    )
+    .await;
+    let text = metrics(&app).await;
+
+    assert_eq!(
+        sample(
+            &text,
+            r#"graphql_requests_total{operation="Front",outcome="Ok"}"#
+        ),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            r#"graphql_requests_total{operation="Broken",outcome="Error"}"#
+        ),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, r#"graphql_errors_total{code="BAD_USER_INPUT"}"#),
+        1.0,
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"graphql_request_duration_seconds_bucket{"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"db_pool_connections{state="idle"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"db_pool_connections{state="in_use"}"#),
+        "{text}"
+    );
+}
