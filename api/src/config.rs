@@ -90,6 +90,12 @@ pub struct Limits {
     /// `GRAPHQL_SUGGESTIONS`: add "Did you mean ...?" to validation errors. Default `false`,
     /// so that a public endpoint does not spell out its schema to a probe.
     pub suggestions: bool,
+    /// `PERSISTED_QUERIES`: how many automatic persisted queries each instance keeps
+    /// (least recently used go first); 0 turns them off. Default 1,000.
+    pub persisted_queries: usize,
+    /// `HTTP_CACHE_MAX_AGE_SECS`: `Cache-Control: max-age` of successful anonymous GET
+    /// queries; they also get an `ETag`, so a client revalidates cheaply. Default 0.
+    pub cache_max_age_secs: u64,
 }
 
 impl Default for Limits {
@@ -102,6 +108,8 @@ impl Default for Limits {
             max_aliases: 30,
             max_directives: 10,
             suggestions: false,
+            persisted_queries: 1000,
+            cache_max_age_secs: 0,
         }
     }
 }
@@ -227,6 +235,10 @@ impl Config {
                     max_aliases: env.parse("QUERY_MAX_ALIASES", || default.max_aliases)?,
                     max_directives: env.parse("QUERY_MAX_DIRECTIVES", || default.max_directives)?,
                     suggestions: env.parse_bool("GRAPHQL_SUGGESTIONS", default.suggestions)?,
+                    persisted_queries: env
+                        .parse("PERSISTED_QUERIES", || default.persisted_queries)?,
+                    cache_max_age_secs: env
+                        .parse("HTTP_CACHE_MAX_AGE_SECS", || default.cache_max_age_secs)?,
                 }
             },
         })

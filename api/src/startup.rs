@@ -48,6 +48,9 @@ impl Application {
             schema: graphql::build_schema(&config.limits),
             db: db.clone(),
             metrics: std::sync::Arc::new(crate::metrics::Metrics::new()),
+            persisted_queries: std::sync::Arc::new(http::PersistedQueries::new(
+                config.limits.persisted_queries,
+            )),
             graphiql: config.graphiql,
             limits: config.limits.clone(),
         };

@@ -491,3 +491,147 @@ async fn configured_frontend_origins_may_call_the_api_from_a_browser() {
         .to_owned();
     assert!(exposed.contains("x-request-id"), "{exposed}");
 }
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+#[tokio::test]
+async fn automatic_persisted_queries_follow_apollos_protocol() {
+    let app = app().await;
+    let extensions =
+        json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(LISTING) } });
+
+    let unknown = json_of(
+        post_json(
+            &app,
+            "application/json",
+            json!({ "extensions": extensions }),
+        )
+        .await,
+    )
+    .await;
+    let registered = json_of(
+        post_json(
+            &app,
+            "application/json",
+            json!({ "query": LISTING, "extensions": extensions }),
+        )
+        .await,
+    )
+    .await;
+    let by_hash = json_of(
+        post_json(
+            &app,
+            "application/json",
+            json!({ "extensions": extensions }),
+        )
+        .await,
+    )
+    .await;
+    let get_by_hash = app
+        .get(
+            &format!("/graphql?extensions={}", urlencode(&extensions.to_string())),
+            "application/json",
+        )
+        .await;
+    let mismatch = post_json(
+        &app,
+        "application/json",
+        json!({ "query": "{ __typename }", "extensions": extensions }),
+    )
+    .await;
+
+    assert_eq!(
+        unknown["errors"][0]["message"], "PersistedQueryNotFound",
+        "{unknown}"
+    );
+    assert_eq!(
+        unknown["errors"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_NOT_FOUND"
+    );
+    assert_eq!(
+        registered["data"]["publications"]["totalCount"], 6,
+        "{registered}"
+    );
+    assert_eq!(
+        by_hash["data"]["publications"]["totalCount"], 6,
+        "{by_hash}"
+    );
+    assert_eq!(get_by_hash.status(), 200);
+    assert_eq!(
+        json_of(get_by_hash).await["data"]["publications"]["totalCount"],
+        6
+    );
+    assert_eq!(mismatch.status(), 400);
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn get_queries_are_cacheable_and_revalidate_with_etags() {
+    let app = app().await;
+    let path = format!("/graphql?query={}", urlencode(LISTING));
+    let client = reqwest::Client::new();
+
+    let first = app.get(&path, "application/json").await;
+    let cache_control = first
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let etag = first
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let revalidated = client
+        .get(format!("{}{path}", app.address))
+        .header(ACCEPT, "application/json")
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("answer");
+    let posted = post_json(&app, "application/json", json!({ "query": LISTING })).await;
+    let failed = app
+        .get(
+            "/graphql?query=%7B%20publications(first%3A%20500)%20%7B%20totalCount%20%7D%20%7D",
+            "application/json",
+        )
+        .await;
+
+    assert_eq!(first.status(), 200);
+    assert!(
+        cache_control.starts_with("public, max-age="),
+        "{cache_control}"
+    );
+    assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
+    assert_eq!(revalidated.status(), 304);
+    assert_eq!(revalidated.text().await.expect("body"), "");
+    assert_eq!(
+        posted
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    assert_eq!(
+        failed
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+}

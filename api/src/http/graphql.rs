@@ -21,8 +21,10 @@ use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection,
 use async_graphql::{Request, Response, ServerError, Variables};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use sha2::{Digest as _, Sha256};
 
 use super::AppState;
+use super::apq::ApqError;
 use super::media::{self, ResponseMedia};
 use super::request_id::RequestId;
 use crate::graphql;
@@ -32,9 +34,11 @@ use crate::service::Audience;
 /// The parameters of a GraphQL request, however it arrived.
 #[derive(Debug)]
 struct Params {
-    query: String,
+    /// Absent when a persisted query's hash stands for it.
+    query: Option<String>,
     operation_name: Option<String>,
     variables: Option<Map<String, Value>>,
+    extensions: Option<Map<String, Value>>,
 }
 
 /// A request the transport refuses before GraphQL sees it.
@@ -155,8 +159,8 @@ async fn read_post(
 
 fn params_from_json(mut object: Map<String, Value>) -> Result<Params, Refusal> {
     let query = match object.remove("query") {
-        Some(Value::String(query)) => query,
-        None | Some(Value::Null) => return Err(Refusal::bad_request("query: required")),
+        Some(Value::String(query)) => Some(query),
+        None | Some(Value::Null) => None,
         Some(_) => return Err(Refusal::bad_request("query: must be a string")),
     };
     let operation_name = match object.remove("operationName") {
@@ -169,14 +173,16 @@ fn params_from_json(mut object: Map<String, Value>) -> Result<Params, Refusal> {
         Some(Value::Object(variables)) => Some(variables),
         Some(_) => return Err(Refusal::bad_request("variables: must be an object")),
     };
-    match object.remove("extensions") {
-        None | Some(Value::Null | Value::Object(_)) => {}
+    let extensions = match object.remove("extensions") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(extensions)) => Some(extensions),
         Some(_) => return Err(Refusal::bad_request("extensions: must be an object")),
-    }
+    };
     Ok(Params {
         query,
         operation_name,
         variables,
+        extensions,
     })
 }
 
@@ -228,14 +234,11 @@ fn read_get(http: &HttpRequest) -> Result<Params, Refusal> {
                 },
             }
         };
-    let variables = json_object("variables", raw.variables)?;
-    json_object("extensions", raw.extensions)?;
     Ok(Params {
-        query: raw
-            .query
-            .ok_or_else(|| Refusal::bad_request("query: required"))?,
+        query: raw.query,
         operation_name: raw.operation_name.filter(|name| !name.is_empty()),
-        variables,
+        variables: json_object("variables", raw.variables)?,
+        extensions: json_object("extensions", raw.extensions)?,
     })
 }
 
@@ -324,7 +327,35 @@ async fn execute(
 ) -> HttpResponse {
     let request_id = request_id(http);
     let mut operation = params.operation_name.clone();
-    let mut request = Request::new(params.query);
+    let query = match state
+        .persisted_queries
+        .resolve(params.query, params.extensions.as_ref())
+    {
+        Ok(Some(query)) => query,
+        Ok(None) => {
+            return refused(
+                state,
+                started,
+                Refusal::bad_request("query: required"),
+                media,
+            );
+        }
+        Err(ApqError::Invalid(message)) => {
+            return refused(state, started, Refusal::bad_request(message), media);
+        }
+        Err(err @ ApqError::NotFound) => {
+            let error = ServerError::new(err.message(), None);
+            let (response, codes) = respond(
+                media,
+                Response::from_errors(vec![error]),
+                &request_id,
+                err.code(),
+            );
+            record(state, operation.as_deref(), started, 0, &codes);
+            return response;
+        }
+    };
+    let mut request = Request::new(query);
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name);
     }
@@ -403,6 +434,17 @@ async fn execute(
         Ok(response) => {
             let (response, codes) =
                 respond(media, response, &request_id, "GRAPHQL_VALIDATION_FAILED");
+            let response = if over_get {
+                cacheable(
+                    http,
+                    response,
+                    codes.is_empty(),
+                    state.limits.cache_max_age_secs,
+                )
+                .await
+            } else {
+                no_store(response)
+            };
             record(state, operation.as_deref(), started, statements, &codes);
             response
         }
@@ -443,6 +485,60 @@ fn record(
     state
         .metrics
         .record_request(operation, outcome, started.elapsed(), statements, &codes);
+}
+
+/// Answers to POST are never stored by caches.
+fn no_store(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// A successful GET query may be cached and revalidated: it gets `Cache-Control` and an
+/// `ETag` of its body, and a matching `If-None-Match` gets 304 without the body.
+async fn cacheable(
+    http: &HttpRequest,
+    response: HttpResponse,
+    ok: bool,
+    max_age: u64,
+) -> HttpResponse {
+    if !ok {
+        return no_store(response);
+    }
+    let status = response.status();
+    let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+    let Ok(body) = actix_web::body::to_bytes(response.into_body()).await else {
+        return no_store(HttpResponse::InternalServerError().finish());
+    };
+    let digest = Sha256::digest(&body);
+    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
+    let matches = http
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
+    let mut builder = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::build(status)
+    };
+    builder
+        .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::VARY, "Accept, Authorization"));
+    if let Some(content_type) = content_type {
+        builder.insert_header((header::CONTENT_TYPE, content_type));
+    }
+    if matches {
+        builder.finish()
+    } else {
+        builder.body(body)
+    }
 }
 
 /// Serialises a GraphQL response with the status code its outcome calls for.
@@ -538,7 +634,6 @@ mod tests {
         let object = |v: Value| v.as_object().cloned().expect("object");
         assert!(params_from_json(object(json!({ "query": "{ x }" }))).is_ok());
         for bad in [
-            json!({}),
             json!({ "query": 1 }),
             json!({ "query": "{ x }", "variables": "[]" }),
             json!({ "query": "{ x }", "operationName": 3 }),

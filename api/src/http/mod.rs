@@ -3,6 +3,7 @@
 //! The transport is thin: it reads and checks the request, hands it to the schema and maps
 //! the outcome to a status code. It follows the GraphQL-over-HTTP specification.
 
+mod apq;
 mod graphql;
 mod media;
 pub mod request_id;
@@ -18,12 +19,15 @@ use crate::config::{CorsOrigins, Limits};
 use crate::graphql::AppSchema;
 use crate::metrics::Metrics;
 
+pub use apq::PersistedQueries;
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
     pub metrics: Arc<Metrics>,
+    pub persisted_queries: Arc<apq::PersistedQueries>,
     pub graphiql: bool,
     pub limits: Limits,
 }
