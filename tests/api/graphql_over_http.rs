@@ -2,6 +2,8 @@
 //! not depend on the database, so these run on the embedded default.
 
 use catalogue_tests::{Backend, TestApp, spawn_app};
+use std::time::Duration;
+
 use reqwest::header::{ACCEPT, ALLOW, CONTENT_TYPE};
 use serde_json::{Value, json};
 
@@ -633,5 +635,50 @@ async fn get_queries_are_cacheable_and_revalidate_with_etags() {
             .get("cache-control")
             .and_then(|v| v.to_str().ok()),
         Some("no-store")
+    );
+}
+
+#[tokio::test]
+async fn a_chunked_body_over_the_limit_is_refused_before_it_ends() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let app =
+        catalogue_tests::spawn_app_with(Backend::Sqlite, &[("MAX_BODY_BYTES", "65536")]).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let (mut reader, mut writer) = stream.into_split();
+    // 64 MiB announced chunk by chunk, with no Content-Length to refuse it up front.
+    let writer = tokio::spawn(async move {
+        let head = format!(
+            "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        );
+        writer.write_all(head.as_bytes()).await?;
+        let chunk = vec![b' '; 64 * 1024];
+        let mut sent = 0usize;
+        while sent < 64 * 1024 * 1024 {
+            writer
+                .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                .await?;
+            writer.write_all(&chunk).await?;
+            writer.write_all(b"\r\n").await?;
+            sent += chunk.len();
+        }
+        Ok::<usize, std::io::Error>(sent)
+    });
+
+    let mut response = vec![0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(10), reader.read(&mut response))
+        .await
+        .expect("an answer before the body ends")
+        .expect("a readable answer");
+    let finished_writing = writer.is_finished();
+    writer.abort();
+
+    let head = String::from_utf8_lossy(&response[..read]);
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
+    assert!(
+        !finished_writing,
+        "the server waited for the whole 64 MiB body"
     );
 }
