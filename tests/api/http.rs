@@ -113,3 +113,40 @@ async fn postgres_aborts_statements_that_run_past_the_statement_timeout() {
     let err = result.expect_err("the statement is cancelled");
     assert!(err.to_string().contains("statement timeout"), "{err}");
 }
+
+#[tokio::test]
+async fn a_request_that_runs_past_the_timeout_gets_503() {
+    let app = spawn_app_with(Backend::Postgres, &[("REQUEST_TIMEOUT_SECS", "1")]).await;
+    // Another session locks the table, so the request waits on it.
+    let locker = app.database.connect().await;
+    let lock = sea_orm::TransactionTrait::begin(&locker)
+        .await
+        .expect("begin");
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &lock,
+        "LOCK TABLE publication IN ACCESS EXCLUSIVE MODE",
+    )
+    .await
+    .expect("lock");
+    let started = std::time::Instant::now();
+
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.address))
+        .json(&serde_json::json!({ "query": "{ publications { totalCount } }" }))
+        .send()
+        .await
+        .expect("the server answers");
+
+    let elapsed = started.elapsed();
+    let _ = lock.rollback().await;
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "REQUEST_TIMEOUT",
+        "{body}"
+    );
+    assert!(
+        elapsed < std::time::Duration::from_secs(3),
+        "took {elapsed:?}"
+    );
+}
