@@ -47,6 +47,11 @@ async fn json_of(response: reqwest::Response) -> Value {
     response.json().await.expect("a JSON body")
 }
 
+/// POSTs `body` accepting `application/json`, and returns the JSON answer.
+async fn ask(app: &TestApp, body: Value) -> Value {
+    json_of(post_json(app, "application/json", body).await).await
+}
+
 #[tokio::test]
 async fn the_response_media_type_follows_accept() {
     let app = app().await;
@@ -262,15 +267,7 @@ async fn batches_are_refused() {
 async fn validation_errors_do_not_suggest_field_names() {
     let app = app().await;
 
-    let response = json_of(
-        post_json(
-            &app,
-            "application/json",
-            json!({ "query": "{ publicatons { totalCount } }" }),
-        )
-        .await,
-    )
-    .await;
+    let response = ask(&app, json!({ "query": "{ publicatons { totalCount } }" })).await;
 
     let message = response["errors"][0]["message"]
         .as_str()
@@ -288,10 +285,8 @@ async fn nested_connections_multiply_their_cost_and_are_refused_before_running()
         "{ publications(first: 20) { nodes { title authors(first: 3) { nodes { name } } } } }";
     let too_costly = "{ publications(first: 100) { nodes { title authors(first: 100) { nodes { name slug orcid url } } } } }";
 
-    let fine =
-        json_of(post_json(&app, "application/json", json!({ "query": affordable })).await).await;
-    let refused =
-        json_of(post_json(&app, "application/json", json!({ "query": too_costly })).await).await;
+    let fine = ask(&app, json!({ "query": affordable })).await;
+    let refused = ask(&app, json!({ "query": too_costly })).await;
 
     assert!(fine.get("errors").is_none(), "{fine}");
     assert_eq!(
@@ -322,10 +317,8 @@ async fn depth_and_alias_limits_refuse_abusive_documents() {
             .join(" ")
     );
 
-    let too_deep =
-        json_of(post_json(&app, "application/json", json!({ "query": deep })).await).await;
-    let too_many_aliases =
-        json_of(post_json(&app, "application/json", json!({ "query": aliased })).await).await;
+    let too_deep = ask(&app, json!({ "query": deep })).await;
+    let too_many_aliases = ask(&app, json!({ "query": aliased })).await;
 
     assert_eq!(
         too_deep["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
@@ -505,33 +498,9 @@ async fn automatic_persisted_queries_follow_apollos_protocol() {
     let extensions =
         json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(LISTING) } });
 
-    let unknown = json_of(
-        post_json(
-            &app,
-            "application/json",
-            json!({ "extensions": extensions }),
-        )
-        .await,
-    )
-    .await;
-    let registered = json_of(
-        post_json(
-            &app,
-            "application/json",
-            json!({ "query": LISTING, "extensions": extensions }),
-        )
-        .await,
-    )
-    .await;
-    let by_hash = json_of(
-        post_json(
-            &app,
-            "application/json",
-            json!({ "extensions": extensions }),
-        )
-        .await,
-    )
-    .await;
+    let unknown = ask(&app, json!({ "extensions": extensions })).await;
+    let registered = ask(&app, json!({ "query": LISTING, "extensions": extensions })).await;
+    let by_hash = ask(&app, json!({ "extensions": extensions })).await;
     let get_by_hash = app
         .get(
             &format!("/graphql?extensions={}", urlencode(&extensions.to_string())),

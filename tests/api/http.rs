@@ -79,12 +79,9 @@ async fn an_exhausted_pool_fails_fast_with_503(backend: Backend) {
         .expect("a connection");
     let started = std::time::Instant::now();
 
-    let response = reqwest::Client::new()
-        .post(format!("{}/graphql", app.address))
-        .json(&serde_json::json!({ "query": "{ publications { totalCount } }" }))
-        .send()
-        .await
-        .expect("the server answers");
+    let response = app
+        .post("{ publications { totalCount } }", serde_json::json!({}))
+        .await;
 
     assert!(
         started.elapsed() < std::time::Duration::from_secs(3),
@@ -130,12 +127,9 @@ async fn a_request_that_runs_past_the_timeout_gets_503() {
     .expect("lock");
     let started = std::time::Instant::now();
 
-    let response = reqwest::Client::new()
-        .post(format!("{}/graphql", app.address))
-        .json(&serde_json::json!({ "query": "{ publications { totalCount } }" }))
-        .send()
-        .await
-        .expect("the server answers");
+    let response = app
+        .post("{ publications { totalCount } }", serde_json::json!({}))
+        .await;
 
     let elapsed = started.elapsed();
     let _ = lock.rollback().await;

@@ -225,15 +225,19 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Test
 }
 
 impl TestApp {
-    /// POSTs a GraphQL request and returns the JSON response, whatever it holds.
-    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
+    /// POSTs a GraphQL request and returns the HTTP response, whatever it holds.
+    pub async fn post(&self, query: &str, variables: Value) -> reqwest::Response {
+        self.client
             .post(format!("{}/graphql", self.address))
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
-            .expect("the server answers");
+            .expect("the server answers")
+    }
+
+    /// POSTs a GraphQL request and returns the JSON response, whatever it holds.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self.post(query, variables).await;
         response.json().await.expect("a JSON response")
     }
 
