@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::service::seed;
+use crate::service::{seed, token};
 use crate::startup::Application;
 use crate::{db, graphql};
 
@@ -30,12 +30,103 @@ pub enum Command {
     Migrate,
     /// Load the sample catalogue; entries already present are left alone.
     Seed,
+    /// Create, list or revoke the API tokens editors use.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Print the GraphQL schema (SDL), or write it to a file.
     ExportSchema {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create a token and print it once; only its hash is stored.
+    Create {
+        /// Who or what uses the token; recorded in the history of every change it makes.
+        #[arg(long)]
+        name: String,
+        /// `editor` runs every mutation; `admin` too, and is kept for destructive tools.
+        #[arg(long, value_enum, default_value = "editor")]
+        role: RoleArg,
+    },
+    /// List tokens: name, role, created, revoked.
+    List,
+    /// Revoke a token by name; requests with it are refused from then on.
+    Revoke {
+        /// The token's name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RoleArg {
+    Editor,
+    Admin,
+}
+
+impl From<RoleArg> for entity::api_token::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Editor => Self::Editor,
+            RoleArg::Admin => Self::Admin,
+        }
+    }
+}
+
+async fn run_token(action: TokenAction) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    let db = db::connect(&config.database).await?;
+    if config.migrate_on_start {
+        db::migrate(&db).await?;
+    }
+    let mut out = std::io::stdout();
+    match action {
+        TokenAction::Create { name, role } => {
+            let parsed = crate::domain::Name::parse(&name)
+                .map_err(|err| anyhow::anyhow!("invalid --name: {err}"))?;
+            let (row, secret) = token::create(&db, parsed, role.into())
+                .await
+                .map_err(|err| match err.sql_err() {
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                        anyhow::anyhow!("a token named {name:?} exists already; pick another name")
+                    }
+                    _ => anyhow::Error::from(err).context("failed to create the token"),
+                })?;
+            writeln!(out, "{secret}").context("failed to print the token")?;
+            tracing::info!(name = %row.name, "token created; it is shown once and stored only as a hash");
+        }
+        TokenAction::List => {
+            for row in token::list(&db).await.context("failed to list tokens")? {
+                let revoked = row
+                    .revoked_at
+                    .map_or_else(|| "-".to_owned(), |at| at.to_rfc3339());
+                writeln!(
+                    out,
+                    "{}\t{:?}\tcreated {}\trevoked {}",
+                    row.name,
+                    row.role,
+                    row.created_at.to_rfc3339(),
+                    revoked
+                )
+                .context("failed to print the tokens")?;
+            }
+        }
+        TokenAction::Revoke { name } => {
+            if !token::revoke(&db, &name)
+                .await
+                .context("failed to revoke the token")?
+            {
+                anyhow::bail!("no live token is named {name:?}");
+            }
+            tracing::info!(%name, "token revoked");
+        }
+    }
+    Ok(())
 }
 
 impl Cli {
@@ -74,6 +165,7 @@ impl Cli {
                 );
                 Ok(())
             }
+            Command::Token { action } => run_token(action).await,
             Command::ExportSchema { output } => {
                 let sdl = graphql::sdl();
                 match output {

@@ -5,6 +5,7 @@ mod graphql_over_http;
 mod http;
 mod metrics;
 mod migrations;
+mod mutations;
 mod publications;
 mod schema;
 mod seed;

@@ -7,7 +7,10 @@ on_both_databases!(
     the_database_refuses_rows_that_break_the_model,
 );
 
-const TABLES: [&str; 7] = [
+const TABLES: [&str; 10] = [
+    "api_token",
+    "history",
+    "submission",
     "venue",
     "topic",
     "author",

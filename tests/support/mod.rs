@@ -235,6 +235,36 @@ impl TestApp {
             .expect("the server answers")
     }
 
+    /// A new editor token, as `api token create` makes one.
+    pub async fn editor_token(&self, name: &str) -> String {
+        let name = api::domain::Name::parse(name).expect("a valid token name");
+        let (_, secret) =
+            api::service::token::create(&self.db, name, entity::api_token::Role::Editor)
+                .await
+                .expect("a token");
+        secret
+    }
+
+    /// POSTs a GraphQL request with `Authorization: Bearer <token>`; returns the response.
+    pub async fn post_as(&self, token: &str, query: &str, variables: Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// POSTs a GraphQL request as the token's editor and returns the JSON response.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.post_as(token, query, variables)
+            .await
+            .json()
+            .await
+            .expect("a JSON response")
+    }
+
     /// POSTs a GraphQL request and returns the JSON response, whatever it holds.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
         let response = self.post(query, variables).await;

@@ -9,6 +9,7 @@ mod orcid;
 mod partial_date;
 mod slug;
 mod text;
+mod web_url;
 
 pub use arxiv_id::ArxivId;
 pub use doi::Doi;
@@ -16,6 +17,7 @@ pub use orcid::Orcid;
 pub use partial_date::PartialDate;
 pub use slug::Slug;
 pub use text::{Name, Title};
+pub use web_url::WebUrl;
 
 /// Why a raw value was refused. The message completes "<field>: ...".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -42,6 +42,9 @@ pub struct TopicsOf(pub i64);
 /// The direct subtopics of a topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ChildrenOf(pub i64);
+/// The history of a publication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PublicationHistoryOf(pub i64);
 /// The other spellings of an author's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct NameVariantsOf(pub i64);
@@ -149,5 +152,23 @@ impl Loader<NameVariantsOf> for CatalogueLoader {
     async fn load(&self, keys: &[NameVariantsOf]) -> LoadResult<NameVariantsOf, Self::Value> {
         let found = service::author::name_variants(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(rekey(found, NameVariantsOf))
+    }
+}
+
+impl Loader<PublicationHistoryOf> for CatalogueLoader {
+    type Value = Vec<entity::history::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[PublicationHistoryOf],
+    ) -> LoadResult<PublicationHistoryOf, Self::Value> {
+        let found = service::edit::history_of(
+            &self.db,
+            entity::history::EntityType::Publication,
+            &ids(keys, |k| k.0),
+        )
+        .await?;
+        Ok(rekey(found, PublicationHistoryOf))
     }
 }

@@ -6,13 +6,15 @@
 mod author;
 mod ids;
 pub mod loaders;
+mod mutation;
 mod node;
 mod publication;
 mod scalars;
 mod topic;
 mod venue;
+pub mod viewer;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 pub use ids::{GlobalId, NodeKind};
@@ -33,22 +35,29 @@ pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity:
 }
 
 use crate::config::Limits;
-use crate::service::Audience;
 
 /// The schema type the server executes.
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, mutation::Mutation, EmptySubscription>;
 
 /// Every root query field, one object per domain.
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, publication::PublicationQuery);
+pub struct Query(
+    node::NodeQuery,
+    publication::PublicationQuery,
+    viewer::ViewerQuery,
+);
 
 /// Builds the schema. Each request brings its own database handle (see [`request_data`]).
 pub fn build_schema(limits: &Limits) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .limit_directives(limits.max_directives)
-        .register_output_type::<node::Node>();
+    let mut builder = Schema::build(
+        Query::default(),
+        mutation::Mutation::default(),
+        EmptySubscription,
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_directives(limits.max_directives)
+    .register_output_type::<node::Node>();
     if !limits.suggestions {
         builder = builder.disable_suggestions();
     }
@@ -66,9 +75,11 @@ pub fn sdl() -> String {
 pub fn request_data(
     request: async_graphql::Request,
     db: DatabaseConnection,
-    audience: Audience,
+    caller: viewer::Caller,
 ) -> async_graphql::Request {
+    let audience = caller.audience();
     request
+        .data(caller)
         .data(audience)
         .data(loaders::for_request(db.clone(), audience))
         .data(db)

@@ -1,7 +1,7 @@
 //! The `Publication` type, its author list, and the `publication`/`publications` root fields.
 
 use async_graphql::connection::{Connection, ConnectionNameType, Edge, EdgeNameType, EmptyFields};
-use async_graphql::{Context, Enum, ID, Object, OutputType, SimpleObject};
+use async_graphql::{Context, Enum, ErrorExtensions as _, ID, Object, OutputType, SimpleObject};
 use chrono::{DateTime, Datelike, Utc};
 use entity::publication;
 use sea_orm::DatabaseConnection;
@@ -9,7 +9,9 @@ use serde_json::json;
 
 use super::author::Author;
 use super::ids::{GlobalId, NodeKind};
-use super::loaders::{AuthorCountOf, Loaders, PublicationById, TopicsOf, VenueById};
+use super::loaders::{
+    AuthorCountOf, Loaders, PublicationById, PublicationHistoryOf, TopicsOf, VenueById,
+};
 use super::scalars::Date;
 use super::topic::Topic;
 use super::venue::Venue;
@@ -286,6 +288,58 @@ impl Publication {
     /// Increases with every change; updates and deletes pass it back as `expectedVersion`.
     async fn version(&self) -> i32 {
         self.0.version
+    }
+
+    /// Who changed what and when, oldest first. Editors only.
+    async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Change>> {
+        if *ctx.data::<Audience>()? != Audience::Editor {
+            return Err(async_graphql::Error::new(
+                "the history is for editors: send Authorization: Bearer <token>",
+            )
+            .extend_with(|_, ext| ext.set("code", "UNAUTHENTICATED")));
+        }
+        let rows = ctx
+            .data::<Loaders>()?
+            .load_one(PublicationHistoryOf(self.0.id))
+            .await
+            .gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Change).collect())
+    }
+}
+
+/// What a change did.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::history::Action")]
+pub enum ChangeAction {
+    Create,
+    Update,
+    Delete,
+    Merge,
+    Import,
+    Submit,
+}
+
+/// One change in an entry's history.
+pub struct Change(entity::history::Model);
+
+#[Object]
+impl Change {
+    async fn action(&self) -> ChangeAction {
+        self.0.action.into()
+    }
+
+    /// The name of the token that made the change, or "submission" for the public form.
+    async fn actor(&self) -> &str {
+        &self.0.actor
+    }
+
+    /// The fields whose value changed, by their GraphQL names.
+    async fn fields(&self) -> Vec<String> {
+        serde_json::from_str(&self.0.fields).unwrap_or_default()
+    }
+
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
     }
 }
 

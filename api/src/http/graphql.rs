@@ -28,8 +28,9 @@ use super::apq::ApqError;
 use super::media::{self, ResponseMedia};
 use super::request_id::RequestId;
 use crate::graphql;
+use crate::graphql::viewer::Caller;
 use crate::metrics::Outcome;
-use crate::service::Audience;
+use crate::service::token;
 
 /// The parameters of a GraphQL request, however it arrived.
 #[derive(Debug)]
@@ -105,7 +106,91 @@ fn refused(
         0,
         &[refusal.code],
     );
-    refusal.into_response(media)
+    let unauthorized = refusal.status == StatusCode::UNAUTHORIZED;
+    let mut response = refusal.into_response(media);
+    if unauthorized {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+    }
+    response
+}
+
+/// Mutations anyone may run, with no token.
+const PUBLIC_MUTATIONS: [&str; 2] = ["submitPublication", "__typename"];
+
+/// Whether the selected operation asks only for public mutation fields at its root.
+fn only_public_mutations(doc: &ExecutableDocument, name: Option<&str>) -> bool {
+    fn root_fields<'d>(
+        doc: &'d ExecutableDocument,
+        set: &'d SelectionSet,
+        names: &mut Vec<&'d str>,
+        depth: usize,
+    ) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => names.push(field.node.name.node.as_str()),
+                Selection::InlineFragment(fragment) => {
+                    root_fields(doc, &fragment.node.selection_set.node, names, depth);
+                }
+                Selection::FragmentSpread(spread) => {
+                    // Fragments may spread each other; validation refuses cycles later.
+                    if depth < 16
+                        && let Some(fragment) = doc.fragments.get(&spread.node.fragment_name.node)
+                    {
+                        root_fields(doc, &fragment.node.selection_set.node, names, depth + 1);
+                    }
+                }
+            }
+        }
+    }
+    let mut operations = doc.operations.iter();
+    let operation = match name {
+        Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
+        None => operations.next(),
+    };
+    let Some((_, operation)) = operation else {
+        return false;
+    };
+    let mut names = Vec::new();
+    root_fields(doc, &operation.node.selection_set.node, &mut names, 0);
+    names.iter().all(|name| PUBLIC_MUTATIONS.contains(name))
+}
+
+/// Who is calling, from `Authorization: Bearer <token>`. A header that is present but
+/// malformed, or a token that is unknown or revoked, is refused rather than served as
+/// anonymous, so that an editor is never shown less than they expect without being told.
+async fn caller(state: &AppState, http: &HttpRequest) -> Result<Caller, Refusal> {
+    let Some(value) = http.headers().get(header::AUTHORIZATION) else {
+        return Ok(Caller::Anonymous);
+    };
+    let unauthenticated =
+        |message: &str| Refusal::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
+    let secret = value
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            let (scheme, secret) = value.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
+        })
+        .filter(|secret| !secret.is_empty())
+        .ok_or_else(|| unauthenticated("the Authorization header must be `Bearer <token>`"))?;
+    match token::authenticate(&state.db, secret).await {
+        Ok(Some(token)) => Ok(Caller::Token {
+            name: token.name,
+            role: token.role,
+        }),
+        Ok(None) => Err(unauthenticated("the token is unknown or revoked")),
+        Err(err) => {
+            tracing::error!(error = %crate::error::error_chain(&err), "failed to check a token");
+            Err(Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+                "the catalogue database is unavailable; try again shortly",
+            ))
+        }
+    }
 }
 
 async fn read_post(
@@ -326,6 +411,10 @@ async fn execute(
     started: Instant,
 ) -> HttpResponse {
     let request_id = request_id(http);
+    let caller = match caller(state, http).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refused(state, started, refusal, media),
+    };
     let mut operation = params.operation_name.clone();
     let query = match state
         .persisted_queries
@@ -374,14 +463,21 @@ async fn execute(
                 }
             }
             let aliases = count_aliases(doc);
-            if over_get
-                && selected_operation(doc, params.operation_name.as_deref())
-                    .is_some_and(|ty| ty != OperationType::Query)
-            {
+            let selected = selected_operation(doc, params.operation_name.as_deref());
+            if over_get && selected.is_some_and(|ty| ty != OperationType::Query) {
                 Some(Early::Refused(Refusal::new(
                     StatusCode::METHOD_NOT_ALLOWED,
                     "METHOD_NOT_ALLOWED",
                     "only queries run over GET; send mutations with POST",
+                )))
+            } else if caller == Caller::Anonymous
+                && selected == Some(OperationType::Mutation)
+                && !only_public_mutations(doc, params.operation_name.as_deref())
+            {
+                Some(Early::Refused(Refusal::new(
+                    StatusCode::UNAUTHORIZED,
+                    "UNAUTHENTICATED",
+                    "mutations other than submitPublication need an editor token: send Authorization: Bearer <token>",
                 )))
             } else if aliases > state.limits.max_aliases {
                 let message = format!(
@@ -426,7 +522,7 @@ async fn execute(
             statements.fetch_add(1, Ordering::Relaxed);
         }
     });
-    let request = graphql::request_data(request, db, Audience::Public);
+    let request = graphql::request_data(request, db, caller);
     let outcome =
         tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request)).await;
     let statements = statements.load(Ordering::Relaxed);

@@ -18,6 +18,25 @@ pub struct NewAuthor {
     pub name_variants: Vec<Name>,
 }
 
+/// Creates an author (a free slug is derived from the name).
+pub async fn create(conn: &impl ConnectionTrait, new: NewAuthor) -> Result<author::Model, DbErr> {
+    let base = Slug::from_text(new.name.as_ref(), "author");
+    let taken = super::slugs_like::<author::Entity, _>(conn, author::Column::Slug, &base).await?;
+    let now = Utc::now();
+    let row = author::Entity::insert(author::ActiveModel {
+        slug: Set(super::first_free_slug(base, &taken).into()),
+        name: Set(new.name.clone().into()),
+        orcid: Set(new.orcid.map(Into::into)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(conn)
+    .await?;
+    add_variants(conn, &row, &new.name_variants).await?;
+    Ok(row)
+}
+
 /// The author with this ORCID iD, or else the one whose name or a name variant matches, or
 /// a new author. Missing name variants are added to a matched author.
 pub async fn find_or_create(

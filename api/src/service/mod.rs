@@ -4,9 +4,12 @@
 //! inside a transaction, and accepts only domain types, never raw input.
 
 pub mod author;
+pub mod edit;
 pub mod pagination;
 pub mod publication;
+pub mod publication_edit;
 pub mod seed;
+pub mod token;
 pub mod topic;
 pub mod venue;
 

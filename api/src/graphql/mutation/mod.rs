@@ -1,0 +1,118 @@
+//! Mutations, in the GitHub/Shopify style: one input object, one payload, the caller's
+//! `clientMutationId` echoed, and `userErrors` for anything the editor can fix. Each runs in
+//! one transaction: all of it happens, or none of it.
+
+mod publication;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use async_graphql::{Context, Enum, ErrorExtensions as _, Guard, MergedObject, SimpleObject};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionError, TransactionTrait};
+
+pub use publication::PublicationMutation;
+
+use super::viewer::Caller;
+use crate::error::{ApiError, ApiResultExt as _};
+use crate::service::edit::{Actor, EditError, Problem, ProblemCode};
+
+/// Every root mutation field, one object per domain.
+#[derive(MergedObject, Default)]
+pub struct Mutation(PublicationMutation);
+
+/// The kind of a problem the editor can fix.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UserErrorCode {
+    /// A value is malformed or not allowed.
+    Invalid,
+    /// A referenced entry does not exist.
+    NotFound,
+    /// Someone changed the entry first: reload it and apply the change again.
+    Conflict,
+    /// A unique value belongs to another entry, which the message names.
+    Duplicate,
+    /// The entry is still used by publications.
+    Referenced,
+}
+
+/// A problem with a mutation's input that the editor can fix. Nothing was written.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct UserError {
+    /// The path to the input field at fault, such as `["input", "authors", "3", "orcid"]`.
+    pub field: Vec<String>,
+    pub message: String,
+    pub code: UserErrorCode,
+}
+
+impl From<Problem> for UserError {
+    fn from(problem: Problem) -> Self {
+        Self {
+            field: problem.field,
+            message: problem.message,
+            code: match problem.code {
+                ProblemCode::Invalid => UserErrorCode::Invalid,
+                ProblemCode::NotFound => UserErrorCode::NotFound,
+                ProblemCode::Conflict => UserErrorCode::Conflict,
+                ProblemCode::Duplicate => UserErrorCode::Duplicate,
+                ProblemCode::Referenced => UserErrorCode::Referenced,
+            },
+        }
+    }
+}
+
+/// Lets only callers with a valid token through.
+pub struct EditorGuard;
+
+impl Guard for EditorGuard {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        match ctx.data::<Caller>()? {
+            Caller::Token { .. } => Ok(()),
+            Caller::Anonymous => Err(async_graphql::Error::new(
+                "this mutation needs an editor token: send Authorization: Bearer <token>",
+            )
+            .extend_with(|_, ext| ext.set("code", "UNAUTHENTICATED"))),
+        }
+    }
+}
+
+/// The actor of an editor mutation (the guard has admitted the caller).
+pub fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
+    ctx.data::<Caller>()?.actor().ok_or_else(|| {
+        async_graphql::Error::new("this mutation needs an editor token")
+            .extend_with(|_, ext| ext.set("code", "UNAUTHENTICATED"))
+    })
+}
+
+type Edit<'t, T> = Pin<Box<dyn Future<Output = Result<T, EditError>> + Send + 't>>;
+
+/// Runs `edit` in one transaction: committed when it succeeds, rolled back when it reports
+/// problems (returned as user errors) or fails (returned as a GraphQL error).
+pub async fn in_transaction<T, F>(
+    ctx: &Context<'_>,
+    edit: F,
+) -> async_graphql::Result<Result<T, Vec<UserError>>>
+where
+    T: Send,
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> Edit<'t, T> + Send,
+{
+    let db = ctx.data::<DatabaseConnection>()?;
+    match db.transaction::<_, T, EditError>(edit).await {
+        Ok(value) => Ok(Ok(value)),
+        Err(TransactionError::Transaction(EditError::Problems(problems))) => {
+            Ok(Err(problems.into_iter().map(UserError::from).collect()))
+        }
+        Err(
+            TransactionError::Transaction(EditError::Db(err)) | TransactionError::Connection(err),
+        ) => Err(ApiError::from(err)).gql(),
+    }
+}
+
+/// Input problems found while parsing, as user errors (or none).
+pub fn parse_problems(problems: crate::service::edit::Problems) -> Result<(), Vec<UserError>> {
+    let problems = problems.into_vec();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.into_iter().map(UserError::from).collect())
+    }
+}

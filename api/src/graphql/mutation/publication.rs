@@ -1,0 +1,648 @@
+//! Mutations of publications.
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, OneofObject, SimpleObject};
+
+use super::{EditorGuard, UserError, actor, in_transaction, parse_problems};
+use crate::domain::{ArxivId, Doi, Name, Orcid, PartialDate, Slug, Title, WebUrl};
+use crate::graphql::ids::{GlobalId, NodeKind};
+use crate::graphql::publication::{Publication, PublicationKind, PublicationStatus};
+use crate::graphql::venue::VenueKind;
+use crate::service::author::NewAuthor;
+use crate::service::edit::{ProblemCode, Problems, path};
+use crate::service::publication_edit::{
+    self, AuthorChoice, PublicationDraft, PublicationPatch, TopicChoice, VenueChoice,
+};
+use crate::service::venue::NewVenue;
+
+/// An author of a publication: an existing author by id, or a new one.
+#[derive(OneofObject, Clone, Debug)]
+pub enum AuthorRefInput {
+    /// The global id of an existing author.
+    Id(ID),
+    /// A new author, created with the publication.
+    New(NewAuthorInput),
+}
+
+/// A new author.
+#[derive(InputObject, Clone, Debug)]
+pub struct NewAuthorInput {
+    pub name: String,
+    /// ORCID iD, checked with its check digit; must not belong to another author.
+    pub orcid: Option<String>,
+    /// Other spellings of the name, such as "T. Le Scao".
+    pub name_variants: Option<Vec<String>>,
+}
+
+/// The venue of a publication: an existing venue by id, or one found by name or created.
+#[derive(OneofObject, Clone, Debug)]
+pub enum VenueRefInput {
+    Id(ID),
+    New(NewVenueInput),
+}
+
+/// A venue, matched by name against the existing ones before one is created.
+#[derive(InputObject, Clone, Debug)]
+pub struct NewVenueInput {
+    pub name: String,
+    pub short_name: Option<String>,
+    pub kind: VenueKind,
+    pub year: Option<i32>,
+    pub url: Option<String>,
+}
+
+/// A topic of a publication: an existing topic by id, or one found by name or created.
+#[derive(OneofObject, Clone, Debug)]
+pub enum TopicRefInput {
+    Id(ID),
+    Name(String),
+}
+
+/// A publication to enter in one call, with its authors, topics and venue.
+#[derive(InputObject, Clone, Debug)]
+pub struct CreatePublicationInput {
+    /// Echoed in the payload, to match answers to requests.
+    pub client_mutation_id: Option<String>,
+    pub title: String,
+    /// Made from the title when left out.
+    pub slug: Option<String>,
+    #[graphql(name = "abstract")]
+    pub r#abstract: Option<String>,
+    pub kind: PublicationKind,
+    /// Default DRAFT: visible to editors only until published.
+    pub status: Option<PublicationStatus>,
+    /// "2022", "2022-04" or "2022-04-12": as precise as is known.
+    pub published_on: Option<String>,
+    pub venue: Option<VenueRefInput>,
+    pub doi: Option<String>,
+    pub arxiv_id: Option<String>,
+    pub url: Option<String>,
+    pub pdf_url: Option<String>,
+    /// In byline order.
+    pub authors: Option<Vec<AuthorRefInput>>,
+    pub topics: Option<Vec<TopicRefInput>>,
+}
+
+/// A change to a publication. A field left out stays as it is; a field set to null is
+/// cleared.
+#[derive(InputObject, Clone, Debug)]
+pub struct UpdatePublicationInput {
+    pub client_mutation_id: Option<String>,
+    pub id: ID,
+    /// The `version` the change was made against; a stale one is a CONFLICT.
+    pub expected_version: i32,
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    #[graphql(name = "abstract")]
+    pub r#abstract: MaybeUndefined<String>,
+    pub kind: Option<PublicationKind>,
+    pub status: Option<PublicationStatus>,
+    pub published_on: MaybeUndefined<String>,
+    pub venue: MaybeUndefined<VenueRefInput>,
+    pub doi: MaybeUndefined<String>,
+    pub arxiv_id: MaybeUndefined<String>,
+    pub url: MaybeUndefined<String>,
+    pub pdf_url: MaybeUndefined<String>,
+    /// Replaces the set of topics.
+    pub topics: Option<Vec<TopicRefInput>>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct DeletePublicationInput {
+    pub client_mutation_id: Option<String>,
+    pub id: ID,
+    pub expected_version: i32,
+}
+
+/// A new author list, which replaces or reorders the old one.
+#[derive(InputObject, Clone, Debug)]
+pub struct SetPublicationAuthorsInput {
+    pub client_mutation_id: Option<String>,
+    pub id: ID,
+    pub expected_version: i32,
+    /// In byline order.
+    pub authors: Vec<AuthorRefInput>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreatePublicationPayload {
+    pub client_mutation_id: Option<String>,
+    /// The new publication; null when there are user errors.
+    pub publication: Option<Publication>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdatePublicationPayload {
+    pub client_mutation_id: Option<String>,
+    /// The publication after the change; null when there are user errors.
+    pub publication: Option<Publication>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpsertPublicationPayload {
+    pub client_mutation_id: Option<String>,
+    pub publication: Option<Publication>,
+    /// True when no publication had the DOI or arXiv id and one was created.
+    pub created: bool,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct DeletePublicationPayload {
+    pub client_mutation_id: Option<String>,
+    /// The id of the deleted publication; null when there are user errors.
+    pub deleted_publication_id: Option<ID>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// Notes a problem for each malformed optional text.
+fn optional<T>(
+    problems: &mut Problems,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, crate::domain::ParseError>,
+) -> Option<T> {
+    let raw = raw.filter(|text| !text.trim().is_empty())?;
+    problems.parse(path(&[&field]), raw, parse)
+}
+
+fn id_of(problems: &mut Problems, field: Vec<String>, id: &ID, kind: NodeKind) -> Option<i64> {
+    match GlobalId::decode_as("id", id, kind) {
+        Ok(id) => Some(id),
+        Err(err) => {
+            let message = err.to_string();
+            let message = message.strip_prefix("id: ").unwrap_or(&message).to_owned();
+            problems.add(ProblemCode::Invalid, field, message);
+            None
+        }
+    }
+}
+
+fn parse_authors(problems: &mut Problems, authors: Vec<AuthorRefInput>) -> Vec<AuthorChoice> {
+    let mut choices = Vec::with_capacity(authors.len());
+    for (i, author) in authors.into_iter().enumerate() {
+        match author {
+            AuthorRefInput::Id(id) => {
+                if let Some(id) = id_of(
+                    problems,
+                    path(&[&"authors", &i, &"id"]),
+                    &id,
+                    NodeKind::Author,
+                ) {
+                    choices.push(AuthorChoice::Existing(id));
+                }
+            }
+            AuthorRefInput::New(new) => {
+                let name = problems.parse(
+                    path(&[&"authors", &i, &"new", &"name"]),
+                    &new.name,
+                    Name::parse,
+                );
+                let orcid = new
+                    .orcid
+                    .as_deref()
+                    .filter(|o| !o.trim().is_empty())
+                    .and_then(|o| {
+                        problems.parse(path(&[&"authors", &i, &"new", &"orcid"]), o, Orcid::parse)
+                    });
+                let variants = new
+                    .name_variants
+                    .unwrap_or_default()
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, v)| {
+                        problems.parse(
+                            path(&[&"authors", &i, &"new", &"nameVariants", &j]),
+                            v,
+                            Name::parse,
+                        )
+                    })
+                    .collect();
+                if let Some(name) = name {
+                    choices.push(AuthorChoice::New(NewAuthor {
+                        name,
+                        orcid,
+                        name_variants: variants,
+                    }));
+                }
+            }
+        }
+    }
+    choices
+}
+
+fn parse_venue(problems: &mut Problems, venue: VenueRefInput) -> Option<VenueChoice> {
+    match venue {
+        VenueRefInput::Id(id) => id_of(problems, path(&[&"venue", &"id"]), &id, NodeKind::Venue)
+            .map(VenueChoice::Existing),
+        VenueRefInput::New(new) => {
+            let name = problems.parse(path(&[&"venue", &"new", &"name"]), &new.name, Name::parse);
+            let short_name = new
+                .short_name
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .and_then(|s| {
+                    problems.parse(path(&[&"venue", &"new", &"shortName"]), s, Name::parse)
+                });
+            let url = new
+                .url
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .and_then(|s| problems.parse(path(&[&"venue", &"new", &"url"]), s, WebUrl::parse));
+            if let Some(year) = new.year
+                && !(1000..=9999).contains(&year)
+            {
+                problems.add(
+                    ProblemCode::Invalid,
+                    path(&[&"venue", &"new", &"year"]),
+                    "must be a four-digit year",
+                );
+            }
+            Some(VenueChoice::New(NewVenue {
+                name: name?,
+                short_name,
+                kind: new.kind.into(),
+                year: new.year,
+                url: url.map(String::from),
+            }))
+        }
+    }
+}
+
+fn parse_topics(problems: &mut Problems, topics: Vec<TopicRefInput>) -> Vec<TopicChoice> {
+    topics
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, topic)| match topic {
+            TopicRefInput::Id(id) => id_of(
+                problems,
+                path(&[&"topics", &i, &"id"]),
+                &id,
+                NodeKind::Topic,
+            )
+            .map(TopicChoice::Existing),
+            TopicRefInput::Name(name) => problems
+                .parse(path(&[&"topics", &i, &"name"]), &name, Name::parse)
+                .map(TopicChoice::Named),
+        })
+        .collect()
+}
+
+fn parse_draft(input: CreatePublicationInput) -> Result<PublicationDraft, Vec<UserError>> {
+    let mut problems = Problems::default();
+    let title = problems.parse(path(&[&"title"]), &input.title, Title::parse);
+    let slug = optional(&mut problems, "slug", input.slug.as_deref(), Slug::parse);
+    let published = optional(
+        &mut problems,
+        "publishedOn",
+        input.published_on.as_deref(),
+        PartialDate::parse,
+    );
+    let doi = optional(&mut problems, "doi", input.doi.as_deref(), Doi::parse);
+    let arxiv_id = optional(
+        &mut problems,
+        "arxivId",
+        input.arxiv_id.as_deref(),
+        ArxivId::parse,
+    );
+    let url = optional(&mut problems, "url", input.url.as_deref(), WebUrl::parse);
+    let pdf_url = optional(
+        &mut problems,
+        "pdfUrl",
+        input.pdf_url.as_deref(),
+        WebUrl::parse,
+    );
+    let venue = input
+        .venue
+        .and_then(|venue| parse_venue(&mut problems, venue));
+    let authors = parse_authors(&mut problems, input.authors.unwrap_or_default());
+    let topics = parse_topics(&mut problems, input.topics.unwrap_or_default());
+    parse_problems(problems)?;
+    let Some(title) = title else {
+        return Err(Vec::new());
+    };
+    Ok(PublicationDraft {
+        title,
+        slug,
+        r#abstract: input
+            .r#abstract
+            .map(|text| text.trim().to_owned())
+            .filter(|text| !text.is_empty()),
+        kind: input.kind.into(),
+        status: input
+            .status
+            .map_or(entity::publication::Status::Draft, Into::into),
+        published,
+        venue,
+        doi,
+        arxiv_id,
+        url: url.map(String::from),
+        pdf_url: pdf_url.map(String::from),
+        authors,
+        topics,
+    })
+}
+
+/// `Some(None)` for null, `Some(Some(parsed))` for a value, `None` when left out.
+fn patch_field<T>(
+    problems: &mut Problems,
+    field: &str,
+    value: MaybeUndefined<String>,
+    parse: impl FnOnce(&str) -> Result<T, crate::domain::ParseError>,
+) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(raw) if raw.trim().is_empty() => Some(None),
+        MaybeUndefined::Value(raw) => problems.parse(path(&[&field]), &raw, parse).map(Some),
+    }
+}
+
+fn parse_patch(input: UpdatePublicationInput) -> Result<(i64, PublicationPatch), Vec<UserError>> {
+    let mut problems = Problems::default();
+    let id = id_of(
+        &mut problems,
+        path(&[&"id"]),
+        &input.id,
+        NodeKind::Publication,
+    );
+    let patch = PublicationPatch {
+        title: input
+            .title
+            .and_then(|t| problems.parse(path(&[&"title"]), &t, Title::parse)),
+        slug: input
+            .slug
+            .and_then(|s| problems.parse(path(&[&"slug"]), &s, Slug::parse)),
+        r#abstract: match input.r#abstract {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(text) => {
+                Some(Some(text.trim().to_owned()).filter(|t| !t.is_empty()))
+            }
+        },
+        kind: input.kind.map(Into::into),
+        status: input.status.map(Into::into),
+        published: patch_field(
+            &mut problems,
+            "publishedOn",
+            input.published_on,
+            PartialDate::parse,
+        ),
+        venue: match input.venue {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(venue) => parse_venue(&mut problems, venue).map(Some),
+        },
+        doi: patch_field(&mut problems, "doi", input.doi, Doi::parse),
+        arxiv_id: patch_field(&mut problems, "arxivId", input.arxiv_id, ArxivId::parse),
+        url: patch_field(&mut problems, "url", input.url, WebUrl::parse)
+            .map(|u| u.map(String::from)),
+        pdf_url: patch_field(&mut problems, "pdfUrl", input.pdf_url, WebUrl::parse)
+            .map(|u| u.map(String::from)),
+        authors: None,
+        topics: input
+            .topics
+            .map(|topics| parse_topics(&mut problems, topics)),
+    };
+    parse_problems(problems)?;
+    id.map(|id| (id, patch)).ok_or_else(Vec::new)
+}
+
+#[derive(Default)]
+pub struct PublicationMutation;
+
+#[Object]
+impl PublicationMutation {
+    /// Enters a publication with its authors (existing or new, in byline order), topics and
+    /// venue, in one transaction. A DOI or arXiv id that another publication has is a
+    /// DUPLICATE naming it.
+    #[graphql(guard = "EditorGuard")]
+    async fn create_publication(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePublicationInput,
+    ) -> async_graphql::Result<CreatePublicationPayload> {
+        let client_mutation_id = input.client_mutation_id.clone();
+        let actor = actor(ctx)?;
+        let outcome = match parse_draft(input) {
+            Err(errors) => Err(errors),
+            Ok(draft) => {
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move {
+                        publication_edit::create_publication(txn, &actor, draft).await
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(match outcome {
+            Ok(row) => CreatePublicationPayload {
+                client_mutation_id,
+                publication: Some(Publication(row)),
+                user_errors: Vec::new(),
+            },
+            Err(user_errors) => CreatePublicationPayload {
+                client_mutation_id,
+                publication: None,
+                user_errors,
+            },
+        })
+    }
+
+    /// Changes the fields given, if the publication is still at `expectedVersion`;
+    /// otherwise a CONFLICT, and nothing changes.
+    #[graphql(guard = "EditorGuard")]
+    async fn update_publication(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePublicationInput,
+    ) -> async_graphql::Result<UpdatePublicationPayload> {
+        let client_mutation_id = input.client_mutation_id.clone();
+        let expected_version = input.expected_version;
+        let actor = actor(ctx)?;
+        let outcome = match parse_patch(input) {
+            Err(errors) => Err(errors),
+            Ok((id, patch)) => {
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move {
+                        publication_edit::update_publication(
+                            txn,
+                            &actor,
+                            id,
+                            Some(expected_version),
+                            patch,
+                        )
+                        .await
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(updated(client_mutation_id, outcome))
+    }
+
+    /// Replaces or reorders the author list, if the publication is still at
+    /// `expectedVersion`.
+    #[graphql(guard = "EditorGuard")]
+    async fn set_publication_authors(
+        &self,
+        ctx: &Context<'_>,
+        input: SetPublicationAuthorsInput,
+    ) -> async_graphql::Result<UpdatePublicationPayload> {
+        let client_mutation_id = input.client_mutation_id.clone();
+        let expected_version = input.expected_version;
+        let actor = actor(ctx)?;
+        let mut problems = Problems::default();
+        let id = id_of(
+            &mut problems,
+            path(&[&"id"]),
+            &input.id,
+            NodeKind::Publication,
+        );
+        let authors = parse_authors(&mut problems, input.authors);
+        let outcome = match (parse_problems(problems), id) {
+            (Err(errors), _) => Err(errors),
+            (Ok(()), None) => Err(Vec::new()),
+            (Ok(()), Some(id)) => {
+                let patch = PublicationPatch {
+                    authors: Some(authors),
+                    ..PublicationPatch::default()
+                };
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move {
+                        publication_edit::update_publication(
+                            txn,
+                            &actor,
+                            id,
+                            Some(expected_version),
+                            patch,
+                        )
+                        .await
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(updated(client_mutation_id, outcome))
+    }
+
+    /// Updates the publication with the input's DOI, else the one with its arXiv id, setting
+    /// every field the input gives; creates it when neither matches.
+    #[graphql(guard = "EditorGuard")]
+    async fn upsert_publication(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePublicationInput,
+    ) -> async_graphql::Result<UpsertPublicationPayload> {
+        let client_mutation_id = input.client_mutation_id.clone();
+        let actor = actor(ctx)?;
+        let outcome = match parse_draft(input) {
+            Err(errors) => Err(errors),
+            Ok(draft) => {
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move {
+                        match publication_edit::find_by_identifiers(
+                            txn,
+                            draft.doi.as_ref(),
+                            draft.arxiv_id.as_ref(),
+                        )
+                        .await?
+                        {
+                            Some(existing) => publication_edit::update_publication(
+                                txn,
+                                &actor,
+                                existing.id,
+                                None,
+                                draft.into_patch(),
+                            )
+                            .await
+                            .map(|row| (row, false)),
+                            None => publication_edit::create_publication(txn, &actor, draft)
+                                .await
+                                .map(|row| (row, true)),
+                        }
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(match outcome {
+            Ok((row, created)) => UpsertPublicationPayload {
+                client_mutation_id,
+                publication: Some(Publication(row)),
+                created,
+                user_errors: Vec::new(),
+            },
+            Err(user_errors) => UpsertPublicationPayload {
+                client_mutation_id,
+                publication: None,
+                created: false,
+                user_errors,
+            },
+        })
+    }
+
+    /// Deletes a publication (with its author and topic links), if it is still at
+    /// `expectedVersion`.
+    #[graphql(guard = "EditorGuard")]
+    async fn delete_publication(
+        &self,
+        ctx: &Context<'_>,
+        input: DeletePublicationInput,
+    ) -> async_graphql::Result<DeletePublicationPayload> {
+        let client_mutation_id = input.client_mutation_id.clone();
+        let expected_version = input.expected_version;
+        let actor = actor(ctx)?;
+        let mut problems = Problems::default();
+        let id = id_of(
+            &mut problems,
+            path(&[&"id"]),
+            &input.id,
+            NodeKind::Publication,
+        );
+        let outcome = match (parse_problems(problems), id) {
+            (Err(errors), _) => Err(errors),
+            (Ok(()), None) => Err(Vec::new()),
+            (Ok(()), Some(id)) => {
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move {
+                        publication_edit::delete_publication(txn, &actor, id, expected_version)
+                            .await
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(match outcome {
+            Ok(row) => DeletePublicationPayload {
+                client_mutation_id,
+                deleted_publication_id: Some(GlobalId::new(NodeKind::Publication, row.id).encode()),
+                user_errors: Vec::new(),
+            },
+            Err(user_errors) => DeletePublicationPayload {
+                client_mutation_id,
+                deleted_publication_id: None,
+                user_errors,
+            },
+        })
+    }
+}
+
+fn updated(
+    client_mutation_id: Option<String>,
+    outcome: Result<entity::publication::Model, Vec<UserError>>,
+) -> UpdatePublicationPayload {
+    match outcome {
+        Ok(row) => UpdatePublicationPayload {
+            client_mutation_id,
+            publication: Some(Publication(row)),
+            user_errors: Vec::new(),
+        },
+        Err(user_errors) => UpdatePublicationPayload {
+            client_mutation_id,
+            publication: None,
+            user_errors,
+        },
+    }
+}
