@@ -107,6 +107,72 @@ async fn the_service_fails_fast_while_postgres_is_down_and_recovers_by_itself() 
             })
         })
         .collect();
+    // One editor writes all along: each acknowledged update must survive the outage.
+    let token = app.editor_token("fault-writer").await;
+    let created = app
+        .graphql_as(
+            &token,
+            "mutation { createPublication(input: { title: \"Write 0\", kind: OTHER }) { publication { id version } } }",
+            json!({}),
+        )
+        .await;
+    let publication_id = created["data"]["createPublication"]["publication"]["id"].clone();
+    let writer = tokio::spawn({
+        let (client, url, stop, token, id) = (
+            client.clone(),
+            url.clone(),
+            Arc::clone(&stop),
+            token.clone(),
+            publication_id.clone(),
+        );
+        async move {
+            let mut version = 1;
+            let mut acknowledged: Vec<(i64, String)> = Vec::new();
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) && started.elapsed() < Duration::from_secs(90) {
+                n += 1;
+                let title = format!("Write {n}");
+                let update = json!({
+                    "query": "mutation($input: UpdatePublicationInput!) { updatePublication(input: $input) { publication { version } userErrors { code } } }",
+                    "variables": { "input": { "id": id, "expectedVersion": version, "title": title } },
+                });
+                let answer = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&update)
+                    .send()
+                    .await;
+                if let Ok(answer) = answer
+                    && let Ok(body) = answer.json::<Value>().await
+                {
+                    let payload = &body["data"]["updatePublication"];
+                    if let Some(now) = payload["publication"]["version"].as_i64() {
+                        version = now;
+                        acknowledged.push((now, title));
+                    } else if payload["userErrors"][0]["code"] == "CONFLICT" {
+                        // A commit whose answer was lost: read the version again.
+                        let read = json!({
+                            "query": "query($id: ID!) { node(id: $id) { ... on Publication { version } } }",
+                            "variables": { "id": id },
+                        });
+                        if let Ok(r) = client
+                            .post(&url)
+                            .bearer_auth(&token)
+                            .json(&read)
+                            .send()
+                            .await
+                            && let Ok(body) = r.json::<Value>().await
+                            && let Some(now) = body["data"]["node"]["version"].as_i64()
+                        {
+                            version = now;
+                        }
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(30)).await;
+            }
+            acknowledged
+        }
+    });
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let _restart = RestartOnDrop;
@@ -153,7 +219,18 @@ async fn the_service_fails_fast_while_postgres_is_down_and_recovers_by_itself() 
         .await
         .expect("an answer")
         .status();
+    // Let the writer commit a few more after the recovery.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     stop.store(true, Ordering::Relaxed);
+    let acknowledged = writer.await.expect("the writer task");
+    let last = app
+        .graphql_as(
+            &token,
+            "query($id: ID!) { node(id: $id) { ... on Publication { title version } } }",
+            json!({ "id": publication_id }),
+        )
+        .await["data"]["node"]
+        .clone();
     let mut samples = Vec::new();
     for handle in clients {
         samples.extend(handle.await.expect("a client task"));
@@ -188,9 +265,28 @@ async fn the_service_fails_fast_while_postgres_is_down_and_recovers_by_itself() 
         .filter(|s| s.at > restarted_at + recovered_after + Duration::from_millis(200))
         .collect();
     assert!(after.iter().all(|s| s.status == 200), "{after:?}");
+    // Every acknowledged write is still there: each bumped the version once, and the last
+    // one's title is the title now.
+    let before_stop = acknowledged
+        .iter()
+        .filter(|(version, _)| *version > 1)
+        .count();
+    assert!(before_stop > 0, "no write was acknowledged");
+    let (last_version, last_title) = acknowledged.last().cloned().expect("a write");
+    assert_eq!(
+        last["version"].as_i64(),
+        Some(last_version),
+        "{last} {acknowledged:?}"
+    );
+    assert_eq!(last["title"].as_str(), Some(last_title.as_str()));
+    assert!(
+        last_version > acknowledged.len() as i64,
+        "acknowledged writes are missing: {acknowledged:?}"
+    );
     eprintln!(
-        "{} requests; {} during the outage, all 503; slowest {slowest:?}; recovered {recovered_after:?} after the restart",
+        "{} requests; {} during the outage, all 503; slowest {slowest:?}; recovered {recovered_after:?} after the restart; {} writes acknowledged, all kept (version {last_version})",
         samples.len(),
-        outage.len()
+        outage.len(),
+        acknowledged.len()
     );
 }
