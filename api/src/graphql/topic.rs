@@ -60,4 +60,9 @@ impl Topic {
             .map(Topic)
             .collect())
     }
+
+    /// When the entry last changed; updates may pass it back as `expectedUpdatedAt`.
+    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.updated_at
+    }
 }

@@ -63,4 +63,9 @@ impl Venue {
     async fn url(&self) -> Option<&str> {
         self.0.url.as_deref()
     }
+
+    /// When the entry last changed; updates may pass it back as `expectedUpdatedAt`.
+    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.updated_at
+    }
 }

@@ -4,6 +4,7 @@
 //! inside a transaction, and accepts only domain types, never raw input.
 
 pub mod author;
+pub mod author_edit;
 pub mod edit;
 pub mod pagination;
 pub mod publication;
@@ -12,6 +13,7 @@ pub mod seed;
 pub mod token;
 pub mod topic;
 pub mod venue;
+pub mod venue_edit;
 
 use sea_orm::{ConnectionTrait, DbErr};
 

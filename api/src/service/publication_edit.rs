@@ -377,7 +377,7 @@ fn stale(expected: i32, now: i32) -> EditError {
     )
 }
 
-async fn replace_authors(
+pub(crate) async fn replace_authors(
     conn: &impl ConnectionTrait,
     publication_id: i64,
     author_ids: &[i64],

@@ -2,13 +2,17 @@
 //! `clientMutationId` echoed, and `userErrors` for anything the editor can fix. Each runs in
 //! one transaction: all of it happens, or none of it.
 
+mod catalogue;
 mod publication;
 
 use std::future::Future;
 use std::pin::Pin;
 
 use async_graphql::{Context, Enum, ErrorExtensions as _, Guard, MergedObject, SimpleObject};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionError, TransactionTrait};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 
 pub use publication::PublicationMutation;
 
@@ -18,7 +22,7 @@ use crate::service::edit::{Actor, EditError, Problem, ProblemCode};
 
 /// Every root mutation field, one object per domain.
 #[derive(MergedObject, Default)]
-pub struct Mutation(PublicationMutation);
+pub struct Mutation(PublicationMutation, catalogue::CatalogueMutation);
 
 /// The kind of a problem the editor can fix.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -87,6 +91,10 @@ type Edit<'t, T> = Pin<Box<dyn Future<Output = Result<T, EditError>> + Send + 't
 
 /// Runs `edit` in one transaction: committed when it succeeds, rolled back when it reports
 /// problems (returned as user errors) or fails (returned as a GraphQL error).
+///
+/// On SQLite the transaction takes the write lock at `BEGIN` (IMMEDIATE): a deferred one
+/// that reads first and writes later fails at once with "database is locked" when another
+/// writer got in between, where an immediate one waits its turn.
 pub async fn in_transaction<T, F>(
     ctx: &Context<'_>,
     edit: F,
@@ -96,14 +104,31 @@ where
     F: for<'t> FnOnce(&'t DatabaseTransaction) -> Edit<'t, T> + Send,
 {
     let db = ctx.data::<DatabaseConnection>()?;
-    match db.transaction::<_, T, EditError>(edit).await {
-        Ok(value) => Ok(Ok(value)),
-        Err(TransactionError::Transaction(EditError::Problems(problems))) => {
-            Ok(Err(problems.into_iter().map(UserError::from).collect()))
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    let txn = db
+        .begin_with_options(options)
+        .await
+        .map_err(ApiError::from)
+        .gql()?;
+    match edit(&txn).await {
+        Ok(value) => {
+            txn.commit().await.map_err(ApiError::from).gql()?;
+            Ok(Ok(value))
         }
-        Err(
-            TransactionError::Transaction(EditError::Db(err)) | TransactionError::Connection(err),
-        ) => Err(ApiError::from(err)).gql(),
+        Err(err) => {
+            if let Err(rollback) = txn.rollback().await {
+                tracing::warn!(error = %rollback, "failed to roll back a transaction");
+            }
+            match err {
+                EditError::Problems(problems) => {
+                    Ok(Err(problems.into_iter().map(UserError::from).collect()))
+                }
+                EditError::Db(err) => Err(ApiError::from(err)).gql(),
+            }
+        }
     }
 }
 
@@ -114,5 +139,26 @@ pub fn parse_problems(problems: crate::service::edit::Problems) -> Result<(), Ve
         Ok(())
     } else {
         Err(problems.into_iter().map(UserError::from).collect())
+    }
+}
+
+/// The database id behind a global id of `kind`, noting a problem at `field` otherwise.
+pub fn id_of(
+    problems: &mut crate::service::edit::Problems,
+    field: Vec<String>,
+    id: &async_graphql::ID,
+    kind: super::NodeKind,
+) -> Option<i64> {
+    match super::GlobalId::decode_as("id", id, kind) {
+        Ok(id) => Some(id),
+        Err(err) => {
+            let message = err.to_string();
+            problems.add(
+                ProblemCode::Invalid,
+                field,
+                message.trim_start_matches("id: ").to_owned(),
+            );
+            None
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, OneofObject, SimpleObject};
 
-use super::{EditorGuard, UserError, actor, in_transaction, parse_problems};
+use super::{EditorGuard, UserError, actor, id_of, in_transaction, parse_problems};
 use crate::domain::{ArxivId, Doi, Name, Orcid, PartialDate, Slug, Title, WebUrl};
 use crate::graphql::ids::{GlobalId, NodeKind};
 use crate::graphql::publication::{Publication, PublicationKind, PublicationStatus};
@@ -165,18 +165,6 @@ fn optional<T>(
 ) -> Option<T> {
     let raw = raw.filter(|text| !text.trim().is_empty())?;
     problems.parse(path(&[&field]), raw, parse)
-}
-
-fn id_of(problems: &mut Problems, field: Vec<String>, id: &ID, kind: NodeKind) -> Option<i64> {
-    match GlobalId::decode_as("id", id, kind) {
-        Ok(id) => Some(id),
-        Err(err) => {
-            let message = err.to_string();
-            let message = message.strip_prefix("id: ").unwrap_or(&message).to_owned();
-            problems.add(ProblemCode::Invalid, field, message);
-            None
-        }
-    }
 }
 
 fn parse_authors(problems: &mut Problems, authors: Vec<AuthorRefInput>) -> Vec<AuthorChoice> {

@@ -1,0 +1,629 @@
+//! Mutations of authors, venues and topics.
+
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::{EditorGuard, UserError, actor, id_of, in_transaction, parse_problems};
+use crate::domain::{Name, Orcid, ParseError, WebUrl};
+use crate::graphql::author::Author;
+use crate::graphql::ids::{GlobalId, NodeKind};
+use crate::graphql::topic::Topic;
+use crate::graphql::venue::{Venue, VenueKind};
+use crate::service::author::NewAuthor;
+use crate::service::author_edit::{self, AuthorPatch, OnReferenced};
+use crate::service::edit::{ProblemCode, Problems, path};
+use crate::service::topic::NewTopic;
+use crate::service::venue::NewVenue;
+use crate::service::venue_edit::{self, TopicPatch, VenuePatch};
+
+/// What to do with the publications that use an entry being deleted.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum OnReferencedInput {
+    /// Refuse with REFERENCED while publications use the entry.
+    #[default]
+    Fail,
+    /// Take the entry off those publications (their author list, venue or topics).
+    Detach,
+}
+
+impl From<OnReferencedInput> for OnReferenced {
+    fn from(value: OnReferencedInput) -> Self {
+        match value {
+            OnReferencedInput::Fail => Self::Fail,
+            OnReferencedInput::Detach => Self::Detach,
+        }
+    }
+}
+
+macro_rules! payload {
+    ($(#[$doc:meta])* $name:ident, $field:ident: $ty:ty) => {
+        $(#[$doc])*
+        #[derive(SimpleObject)]
+        pub struct $name {
+            pub client_mutation_id: Option<String>,
+            /// Null when there are user errors.
+            pub $field: Option<$ty>,
+            pub user_errors: Vec<UserError>,
+        }
+
+        impl $name {
+            fn from_outcome(client_mutation_id: Option<String>, outcome: Result<$ty, Vec<UserError>>) -> Self {
+                match outcome {
+                    Ok(value) => Self { client_mutation_id, $field: Some(value), user_errors: Vec::new() },
+                    Err(user_errors) => Self { client_mutation_id, $field: None, user_errors },
+                }
+            }
+        }
+    };
+}
+
+payload!(
+    /// The author after the change.
+    AuthorPayload, author: Author
+);
+payload!(
+    /// The id of the deleted author.
+    DeleteAuthorPayload, deleted_author_id: ID
+);
+payload!(
+    /// The venue after the change.
+    VenuePayload, venue: Venue
+);
+payload!(
+    /// The id of the deleted venue.
+    DeleteVenuePayload, deleted_venue_id: ID
+);
+payload!(
+    /// The topic after the change.
+    TopicPayload, topic: Topic
+);
+payload!(
+    /// The id of the deleted topic.
+    DeleteTopicPayload, deleted_topic_id: ID
+);
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateAuthorInput {
+    pub client_mutation_id: Option<String>,
+    pub name: String,
+    pub orcid: Option<String>,
+    pub affiliation: Option<String>,
+    pub url: Option<String>,
+    pub name_variants: Option<Vec<String>>,
+}
+
+/// A change to an author: a field left out stays, a field set to null is cleared.
+#[derive(InputObject, Clone, Debug)]
+pub struct UpdateAuthorInput {
+    pub client_mutation_id: Option<String>,
+    pub id: ID,
+    /// The `updatedAt` the change was made against; a stale one is a CONFLICT.
+    pub expected_updated_at: Option<DateTime<Utc>>,
+    pub name: Option<String>,
+    pub orcid: MaybeUndefined<String>,
+    pub affiliation: MaybeUndefined<String>,
+    pub url: MaybeUndefined<String>,
+    /// Replaces the name variants.
+    pub name_variants: Option<Vec<String>>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct DeleteAuthorInput {
+    pub client_mutation_id: Option<String>,
+    pub id: ID,
+    #[graphql(default)]
+    pub on_referenced: OnReferencedInput,
+}
+
+/// Duplicates to fold into one author.
+#[derive(InputObject, Clone, Debug)]
+pub struct MergeAuthorsInput {
+    pub client_mutation_id: Option<String>,
+    /// The duplicates; they are deleted.
+    pub source_ids: Vec<ID>,
+    /// The author who stays, in every source's place on every author list.
+    pub target_id: ID,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateVenueInput {
+    pub client_mutation_id: Option<String>,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub kind: VenueKind,
+    pub year: Option<i32>,
+    pub url: Option<String>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct UpdateVenueInput {
+    pub client_mutation_id: Option<String>,
+    pub id: ID,
+    pub expected_updated_at: Option<DateTime<Utc>>,
+    pub name: Option<String>,
+    pub short_name: MaybeUndefined<String>,
+    pub kind: Option<VenueKind>,
+    pub year: MaybeUndefined<i32>,
+    pub url: MaybeUndefined<String>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct DeleteVenueInput {
+    pub client_mutation_id: Option<String>,
+    pub id: ID,
+    #[graphql(default)]
+    pub on_referenced: OnReferencedInput,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateTopicInput {
+    pub client_mutation_id: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    /// The broader topic this one sits under.
+    pub parent_id: Option<ID>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct UpdateTopicInput {
+    pub client_mutation_id: Option<String>,
+    pub id: ID,
+    pub expected_updated_at: Option<DateTime<Utc>>,
+    pub name: Option<String>,
+    pub description: MaybeUndefined<String>,
+    pub parent_id: MaybeUndefined<ID>,
+}
+
+/// Deletes a topic; its subtopics move up to its parent.
+#[derive(InputObject, Clone, Debug)]
+pub struct DeleteTopicInput {
+    pub client_mutation_id: Option<String>,
+    pub id: ID,
+    #[graphql(default)]
+    pub on_referenced: OnReferencedInput,
+}
+
+fn text(
+    problems: &mut Problems,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<Name, ParseError>,
+) -> Option<Name> {
+    raw.and_then(|raw| problems.parse(path(&[&field]), raw, parse))
+}
+
+fn url(problems: &mut Problems, field: &str, raw: Option<&str>) -> Option<String> {
+    raw.filter(|r| !r.trim().is_empty())
+        .and_then(|raw| problems.parse(path(&[&field]), raw, WebUrl::parse))
+        .map(String::from)
+}
+
+/// `None` left out, `Some(None)` null or blank, `Some(Some(_))` parsed.
+fn patch<T>(
+    problems: &mut Problems,
+    field: &str,
+    value: MaybeUndefined<String>,
+    parse: impl FnOnce(&str) -> Result<T, ParseError>,
+) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(raw) if raw.trim().is_empty() => Some(None),
+        MaybeUndefined::Value(raw) => problems.parse(path(&[&field]), &raw, parse).map(Some),
+    }
+}
+
+fn free_text(value: MaybeUndefined<String>) -> Option<Option<String>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(raw) => Some(Some(raw.trim().to_owned()).filter(|t| !t.is_empty())),
+    }
+}
+
+fn year(problems: &mut Problems, year: Option<i32>) -> Option<i32> {
+    let year = year?;
+    if (1000..=9999).contains(&year) {
+        Some(year)
+    } else {
+        problems.add(
+            ProblemCode::Invalid,
+            path(&[&"year"]),
+            "must be a four-digit year",
+        );
+        None
+    }
+}
+
+fn variants(problems: &mut Problems, raw: Option<Vec<String>>) -> Option<Vec<Name>> {
+    raw.map(|list| {
+        list.iter()
+            .enumerate()
+            .filter_map(|(i, v)| problems.parse(path(&[&"nameVariants", &i]), v, Name::parse))
+            .collect()
+    })
+}
+
+/// `Ok(value)` when parsing found no problem.
+fn parsed<T>(problems: Problems, value: Option<T>) -> Result<T, Vec<UserError>> {
+    parse_problems(problems)?;
+    value.ok_or_else(Vec::new)
+}
+
+#[derive(Default)]
+pub struct CatalogueMutation;
+
+#[Object]
+impl CatalogueMutation {
+    /// Adds an author. An ORCID iD another author has is a DUPLICATE naming them.
+    #[graphql(guard = "EditorGuard")]
+    async fn create_author(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAuthorInput,
+    ) -> async_graphql::Result<AuthorPayload> {
+        let actor = actor(ctx)?;
+        let mut problems = Problems::default();
+        let name = text(&mut problems, "name", Some(&input.name), Name::parse);
+        let orcid = input
+            .orcid
+            .as_deref()
+            .filter(|o| !o.trim().is_empty())
+            .and_then(|o| problems.parse(path(&[&"orcid"]), o, Orcid::parse));
+        let url = url(&mut problems, "url", input.url.as_deref());
+        let name_variants = variants(&mut problems, input.name_variants).unwrap_or_default();
+        let affiliation = input
+            .affiliation
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty());
+        let outcome = match parsed(problems, name) {
+            Err(errors) => Err(errors),
+            Ok(name) => {
+                let new = NewAuthor {
+                    name,
+                    orcid,
+                    name_variants,
+                };
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move {
+                        author_edit::create_author(txn, &actor, new, affiliation, url).await
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(AuthorPayload::from_outcome(
+            input.client_mutation_id,
+            outcome.map(Author),
+        ))
+    }
+
+    /// Changes the fields given, if the author has not changed since `expectedUpdatedAt`.
+    #[graphql(guard = "EditorGuard")]
+    async fn update_author(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateAuthorInput,
+    ) -> async_graphql::Result<AuthorPayload> {
+        let actor = actor(ctx)?;
+        let mut problems = Problems::default();
+        let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Author);
+        let author_patch = AuthorPatch {
+            name: text(&mut problems, "name", input.name.as_deref(), Name::parse),
+            orcid: patch(&mut problems, "orcid", input.orcid, Orcid::parse),
+            affiliation: free_text(input.affiliation),
+            url: patch(&mut problems, "url", input.url, WebUrl::parse).map(|u| u.map(String::from)),
+            name_variants: variants(&mut problems, input.name_variants),
+        };
+        let expected = input.expected_updated_at;
+        let outcome = match parsed(problems, id) {
+            Err(errors) => Err(errors),
+            Ok(id) => {
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move {
+                        author_edit::update_author(txn, &actor, id, expected, author_patch).await
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(AuthorPayload::from_outcome(
+            input.client_mutation_id,
+            outcome.map(Author),
+        ))
+    }
+
+    /// Deletes an author. While publications list them it is REFERENCED, unless
+    /// `onReferenced: DETACH` takes them off those author lists.
+    #[graphql(guard = "EditorGuard")]
+    async fn delete_author(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteAuthorInput,
+    ) -> async_graphql::Result<DeleteAuthorPayload> {
+        let actor = actor(ctx)?;
+        let mut problems = Problems::default();
+        let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Author);
+        let on_referenced = input.on_referenced.into();
+        let outcome = match parsed(problems, id) {
+            Err(errors) => Err(errors),
+            Ok(id) => {
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move {
+                        author_edit::delete_author(txn, &actor, id, on_referenced).await
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(DeleteAuthorPayload::from_outcome(
+            input.client_mutation_id,
+            outcome.map(|row| GlobalId::new(NodeKind::Author, row.id).encode()),
+        ))
+    }
+
+    /// Folds duplicate authors into one: every publication keeps its author order with the
+    /// target in each duplicate's place, and the duplicates' names become name variants.
+    #[graphql(guard = "EditorGuard")]
+    async fn merge_authors(
+        &self,
+        ctx: &Context<'_>,
+        input: MergeAuthorsInput,
+    ) -> async_graphql::Result<AuthorPayload> {
+        let actor = actor(ctx)?;
+        let mut problems = Problems::default();
+        let target = id_of(
+            &mut problems,
+            path(&[&"targetId"]),
+            &input.target_id,
+            NodeKind::Author,
+        );
+        let sources: Vec<i64> = input
+            .source_ids
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| {
+                id_of(
+                    &mut problems,
+                    path(&[&"sourceIds", &i]),
+                    id,
+                    NodeKind::Author,
+                )
+            })
+            .collect();
+        let outcome = match parsed(problems, target) {
+            Err(errors) => Err(errors),
+            Ok(target) => {
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move {
+                        author_edit::merge_authors(txn, &actor, &sources, target).await
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(AuthorPayload::from_outcome(
+            input.client_mutation_id,
+            outcome.map(Author),
+        ))
+    }
+
+    /// Adds a venue. A venue with the same name is a DUPLICATE naming it.
+    #[graphql(guard = "EditorGuard")]
+    async fn create_venue(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateVenueInput,
+    ) -> async_graphql::Result<VenuePayload> {
+        let actor = actor(ctx)?;
+        let mut problems = Problems::default();
+        let name = text(&mut problems, "name", Some(&input.name), Name::parse);
+        let short_name = text(
+            &mut problems,
+            "shortName",
+            input.short_name.as_deref().filter(|s| !s.trim().is_empty()),
+            Name::parse,
+        );
+        let url = url(&mut problems, "url", input.url.as_deref());
+        let year = year(&mut problems, input.year);
+        let kind = input.kind.into();
+        let outcome = match parsed(problems, name) {
+            Err(errors) => Err(errors),
+            Ok(name) => {
+                let new = NewVenue {
+                    name,
+                    short_name,
+                    kind,
+                    year,
+                    url,
+                };
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move { venue_edit::create_venue(txn, &actor, new).await })
+                })
+                .await?
+            }
+        };
+        Ok(VenuePayload::from_outcome(
+            input.client_mutation_id,
+            outcome.map(Venue),
+        ))
+    }
+
+    /// Changes the fields given, if the venue has not changed since `expectedUpdatedAt`.
+    #[graphql(guard = "EditorGuard")]
+    async fn update_venue(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateVenueInput,
+    ) -> async_graphql::Result<VenuePayload> {
+        let actor = actor(ctx)?;
+        let mut problems = Problems::default();
+        let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Venue);
+        let venue_patch = VenuePatch {
+            name: text(&mut problems, "name", input.name.as_deref(), Name::parse),
+            short_name: patch(&mut problems, "shortName", input.short_name, Name::parse),
+            kind: input.kind.map(Into::into),
+            year: match input.year {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(value) => year(&mut problems, Some(value)).map(Some),
+            },
+            url: patch(&mut problems, "url", input.url, WebUrl::parse).map(|u| u.map(String::from)),
+        };
+        let expected = input.expected_updated_at;
+        let outcome = match parsed(problems, id) {
+            Err(errors) => Err(errors),
+            Ok(id) => {
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move {
+                        venue_edit::update_venue(txn, &actor, id, expected, venue_patch).await
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(VenuePayload::from_outcome(
+            input.client_mutation_id,
+            outcome.map(Venue),
+        ))
+    }
+
+    /// Deletes a venue. While publications appeared at it it is REFERENCED, unless
+    /// `onReferenced: DETACH` clears their venue.
+    #[graphql(guard = "EditorGuard")]
+    async fn delete_venue(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteVenueInput,
+    ) -> async_graphql::Result<DeleteVenuePayload> {
+        let actor = actor(ctx)?;
+        let mut problems = Problems::default();
+        let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Venue);
+        let on_referenced = input.on_referenced.into();
+        let outcome = match parsed(problems, id) {
+            Err(errors) => Err(errors),
+            Ok(id) => {
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move {
+                        venue_edit::delete_venue(txn, &actor, id, on_referenced).await
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(DeleteVenuePayload::from_outcome(
+            input.client_mutation_id,
+            outcome.map(|row| GlobalId::new(NodeKind::Venue, row.id).encode()),
+        ))
+    }
+
+    /// Adds a topic, optionally under a broader one.
+    #[graphql(guard = "EditorGuard")]
+    async fn create_topic(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTopicInput,
+    ) -> async_graphql::Result<TopicPayload> {
+        let actor = actor(ctx)?;
+        let mut problems = Problems::default();
+        let name = text(&mut problems, "name", Some(&input.name), Name::parse);
+        let parent_id = input
+            .parent_id
+            .as_ref()
+            .and_then(|id| id_of(&mut problems, path(&[&"parentId"]), id, NodeKind::Topic));
+        let description = input
+            .description
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty());
+        let outcome = match parsed(problems, name) {
+            Err(errors) => Err(errors),
+            Ok(name) => {
+                let new = NewTopic {
+                    name,
+                    description,
+                    parent_id,
+                };
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move { venue_edit::create_topic(txn, &actor, new).await })
+                })
+                .await?
+            }
+        };
+        Ok(TopicPayload::from_outcome(
+            input.client_mutation_id,
+            outcome.map(Topic),
+        ))
+    }
+
+    /// Changes the fields given; a topic cannot move under itself or its subtopics.
+    #[graphql(guard = "EditorGuard")]
+    async fn update_topic(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateTopicInput,
+    ) -> async_graphql::Result<TopicPayload> {
+        let actor = actor(ctx)?;
+        let mut problems = Problems::default();
+        let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Topic);
+        let topic_patch = TopicPatch {
+            name: text(&mut problems, "name", input.name.as_deref(), Name::parse),
+            description: free_text(input.description),
+            parent_id: match input.parent_id {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(parent) => id_of(
+                    &mut problems,
+                    path(&[&"parentId"]),
+                    &parent,
+                    NodeKind::Topic,
+                )
+                .map(Some),
+            },
+        };
+        let expected = input.expected_updated_at;
+        let outcome = match parsed(problems, id) {
+            Err(errors) => Err(errors),
+            Ok(id) => {
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move {
+                        venue_edit::update_topic(txn, &actor, id, expected, topic_patch).await
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(TopicPayload::from_outcome(
+            input.client_mutation_id,
+            outcome.map(Topic),
+        ))
+    }
+
+    /// Deletes a topic; its subtopics move up to its parent. While publications are filed
+    /// under it it is REFERENCED, unless `onReferenced: DETACH` takes it off them.
+    #[graphql(guard = "EditorGuard")]
+    async fn delete_topic(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteTopicInput,
+    ) -> async_graphql::Result<DeleteTopicPayload> {
+        let actor = actor(ctx)?;
+        let mut problems = Problems::default();
+        let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Topic);
+        let on_referenced = input.on_referenced.into();
+        let outcome = match parsed(problems, id) {
+            Err(errors) => Err(errors),
+            Ok(id) => {
+                in_transaction(ctx, move |txn| {
+                    Box::pin(async move {
+                        venue_edit::delete_topic(txn, &actor, id, on_referenced).await
+                    })
+                })
+                .await?
+            }
+        };
+        Ok(DeleteTopicPayload::from_outcome(
+            input.client_mutation_id,
+            outcome.map(|row| GlobalId::new(NodeKind::Topic, row.id).encode()),
+        ))
+    }
+}

@@ -1,0 +1,438 @@
+//! Changing authors: create, patch, delete, and merge duplicates into one.
+
+use chrono::{DateTime, Utc};
+use entity::history::{Action, EntityType};
+use entity::{author, author_name_variant, publication, publication_author};
+use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder,
+};
+
+use super::author::NewAuthor;
+use super::edit::{self, Actor, EditError, ProblemCode};
+use crate::domain::{Name, Orcid};
+
+/// A change to an author: `None` leaves a field; `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct AuthorPatch {
+    pub name: Option<Name>,
+    pub orcid: Option<Option<Orcid>>,
+    pub affiliation: Option<Option<String>>,
+    pub url: Option<Option<String>>,
+    /// Replaces the name variants.
+    pub name_variants: Option<Vec<Name>>,
+}
+
+/// What to do with the publications of an author being deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnReferenced {
+    /// Refuse (REFERENCED) while publications list the author.
+    Fail,
+    /// Take the author off those author lists.
+    Detach,
+}
+
+async fn orcid_free(
+    conn: &impl ConnectionTrait,
+    orcid: &Orcid,
+    except: Option<i64>,
+    field: &[&str],
+) -> Result<(), EditError> {
+    let mut select = author::Entity::find().filter(author::Column::Orcid.eq(orcid.as_ref()));
+    if let Some(id) = except {
+        select = select.filter(author::Column::Id.ne(id));
+    }
+    match select.one(conn).await? {
+        Some(existing) => Err(EditError::one(
+            ProblemCode::Duplicate,
+            field,
+            format!(
+                "the author {:?} (slug {}) has this ORCID iD already",
+                existing.name, existing.slug
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+pub async fn create_author(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    new: NewAuthor,
+    affiliation: Option<String>,
+    url: Option<String>,
+) -> Result<author::Model, EditError> {
+    if let Some(orcid) = &new.orcid {
+        orcid_free(conn, orcid, None, &["input", "orcid"]).await?;
+    }
+    let row = super::author::create(conn, new)
+        .await
+        .map_err(|err| EditError::from_write(err, &["input"]))?;
+    let mut fields = vec!["name"];
+    if row.orcid.is_some() {
+        fields.push("orcid");
+    }
+    let mut row = row.into_active_model();
+    if affiliation.is_some() {
+        fields.push("affiliation");
+    }
+    if url.is_some() {
+        fields.push("url");
+    }
+    row.affiliation = Set(affiliation);
+    row.url = Set(url);
+    let row = row.update(conn).await?;
+    edit::record(
+        conn,
+        actor,
+        EntityType::Author,
+        row.id,
+        Action::Create,
+        &fields,
+    )
+    .await?;
+    Ok(row)
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<author::Model, EditError> {
+    author::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| {
+            EditError::one(
+                ProblemCode::NotFound,
+                &["input", "id"],
+                "no author has this id",
+            )
+        })
+}
+
+/// CONFLICT when the entry changed after the editor read it.
+pub fn check_unchanged(
+    updated_at: DateTime<Utc>,
+    expected: Option<DateTime<Utc>>,
+) -> Result<(), EditError> {
+    match expected {
+        Some(expected) if expected != updated_at => Err(EditError::one(
+            ProblemCode::Conflict,
+            &["input", "expectedUpdatedAt"],
+            format!(
+                "the entry changed at {} after you read it; reload it and apply your change again",
+                updated_at.to_rfc3339()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub async fn update_author(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    expected_updated_at: Option<DateTime<Utc>>,
+    patch: AuthorPatch,
+) -> Result<author::Model, EditError> {
+    let before = find(conn, id).await?;
+    check_unchanged(before.updated_at, expected_updated_at)?;
+    if let Some(Some(orcid)) = &patch.orcid {
+        orcid_free(conn, orcid, Some(id), &["input", "orcid"]).await?;
+    }
+    let mut fields = Vec::new();
+    let mut row = before.clone().into_active_model();
+    if let Some(name) = patch.name
+        && name.as_ref() != before.name
+    {
+        row.name = Set(name.into());
+        fields.push("name");
+    }
+    if let Some(orcid) = patch.orcid {
+        let orcid = orcid.map(String::from);
+        if orcid != before.orcid {
+            row.orcid = Set(orcid);
+            fields.push("orcid");
+        }
+    }
+    if let Some(affiliation) = patch.affiliation
+        && affiliation != before.affiliation
+    {
+        row.affiliation = Set(affiliation);
+        fields.push("affiliation");
+    }
+    if let Some(url) = patch.url
+        && url != before.url
+    {
+        row.url = Set(url);
+        fields.push("url");
+    }
+    if let Some(variants) = patch.name_variants {
+        author_name_variant::Entity::delete_many()
+            .filter(author_name_variant::Column::AuthorId.eq(id))
+            .exec(conn)
+            .await?;
+        let mut seen: Vec<String> = Vec::new();
+        for variant in variants {
+            let variant = String::from(variant);
+            if !seen.contains(&variant) {
+                seen.push(variant);
+            }
+        }
+        if !seen.is_empty() {
+            author_name_variant::Entity::insert_many(seen.into_iter().map(|name| {
+                author_name_variant::ActiveModel {
+                    author_id: Set(id),
+                    name: Set(name),
+                    ..Default::default()
+                }
+            }))
+            .exec(conn)
+            .await?;
+        }
+        fields.push("nameVariants");
+    }
+    // The guard on updated_at makes the check and the write one step.
+    let now = Utc::now();
+    row.updated_at = Set(now);
+    let result = author::Entity::update_many()
+        .set(row)
+        .filter(author::Column::Id.eq(id))
+        .filter(author::Column::UpdatedAt.eq(before.updated_at))
+        .exec(conn)
+        .await
+        .map_err(|err| EditError::from_write(err, &["input"]))?;
+    if result.rows_affected == 0 {
+        let now = find(conn, id).await?;
+        return check_unchanged(now.updated_at, Some(before.updated_at)).map(|()| now);
+    }
+    edit::record(conn, actor, EntityType::Author, id, Action::Update, &fields).await?;
+    find(conn, id).await
+}
+
+/// The ids of the publications that list `author_id`.
+async fn publications_of(
+    conn: &impl ConnectionTrait,
+    author_id: i64,
+) -> Result<Vec<i64>, EditError> {
+    Ok(publication_author::Entity::find()
+        .filter(publication_author::Column::AuthorId.eq(author_id))
+        .order_by_asc(publication_author::Column::PublicationId)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|link| link.publication_id)
+        .collect())
+}
+
+/// Rewrites a publication's author list with `map` applied to each author (None drops it),
+/// keeping the first place of an author listed twice, and bumps its version.
+async fn rewrite_byline(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    publication_id: i64,
+    map: impl Fn(i64) -> Option<i64>,
+) -> Result<(), EditError> {
+    let mut links = publication_author::Entity::find()
+        .filter(publication_author::Column::PublicationId.eq(publication_id))
+        .all(conn)
+        .await?;
+    links.sort_by_key(|link| link.position);
+    let mut byline: Vec<i64> = Vec::with_capacity(links.len());
+    for link in links {
+        if let Some(author_id) = map(link.author_id)
+            && !byline.contains(&author_id)
+        {
+            byline.push(author_id);
+        }
+    }
+    super::publication_edit::replace_authors(conn, publication_id, &byline).await?;
+    publication::Entity::update_many()
+        .col_expr(
+            publication::Column::Version,
+            Expr::col(publication::Column::Version).add(1),
+        )
+        .col_expr(publication::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(publication::Column::Id.eq(publication_id))
+        .exec(conn)
+        .await?;
+    edit::record(
+        conn,
+        actor,
+        EntityType::Publication,
+        publication_id,
+        Action::Update,
+        &["authors"],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_author(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    on_referenced: OnReferenced,
+) -> Result<author::Model, EditError> {
+    let row = find(conn, id).await?;
+    let publications = publications_of(conn, id).await?;
+    if !publications.is_empty() {
+        if on_referenced == OnReferenced::Fail {
+            return Err(EditError::one(
+                ProblemCode::Referenced,
+                &["input", "id"],
+                format!(
+                    "{} publication(s) list this author; merge the author into another, or pass onReferenced: DETACH to take them off those author lists",
+                    publications.len()
+                ),
+            ));
+        }
+        for publication_id in publications {
+            rewrite_byline(conn, actor, publication_id, |author| {
+                (author != id).then_some(author)
+            })
+            .await?;
+        }
+    }
+    author::Entity::delete_by_id(id).exec(conn).await?;
+    edit::record(conn, actor, EntityType::Author, id, Action::Delete, &[]).await?;
+    Ok(row)
+}
+
+/// Folds `source_ids` into `target_id`: every publication keeps its author order with the
+/// target in each source's place (an author listed twice keeps the first place), the
+/// sources' names become the target's name variants, and the sources are deleted.
+pub async fn merge_authors(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    source_ids: &[i64],
+    target_id: i64,
+) -> Result<author::Model, EditError> {
+    let target = author::Entity::find_by_id(target_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| {
+            EditError::one(
+                ProblemCode::NotFound,
+                &["input", "targetId"],
+                "no author has this id",
+            )
+        })?;
+    if source_ids.is_empty() {
+        return Err(EditError::one(
+            ProblemCode::Invalid,
+            &["input", "sourceIds"],
+            "give at least one author to merge",
+        ));
+    }
+    let mut sources = Vec::with_capacity(source_ids.len());
+    let mut problems = edit::Problems::default();
+    for (i, id) in source_ids.iter().enumerate() {
+        if *id == target_id {
+            problems.add(
+                ProblemCode::Invalid,
+                edit::path(&[&"sourceIds", &i]),
+                "an author cannot be merged into itself",
+            );
+        } else if let Some(source) = author::Entity::find_by_id(*id).one(conn).await? {
+            sources.push(source);
+        } else {
+            problems.add(
+                ProblemCode::NotFound,
+                edit::path(&[&"sourceIds", &i]),
+                "no author has this id",
+            );
+        }
+    }
+    problems.finish()?;
+
+    let mut affected: Vec<i64> = Vec::new();
+    for source in &sources {
+        for publication_id in publications_of(conn, source.id).await? {
+            if !affected.contains(&publication_id) {
+                affected.push(publication_id);
+            }
+        }
+    }
+    let merged: Vec<i64> = sources.iter().map(|s| s.id).collect();
+    for publication_id in affected {
+        rewrite_byline(conn, actor, publication_id, |author| {
+            Some(if merged.contains(&author) {
+                target_id
+            } else {
+                author
+            })
+        })
+        .await?;
+    }
+    // The sources' names and variants live on as the target's variants.
+    let mut variants: Vec<String> = author_name_variant::Entity::find()
+        .filter(
+            author_name_variant::Column::AuthorId.is_in(merged.iter().copied().chain([target_id])),
+        )
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    variants.extend(sources.iter().map(|s| s.name.clone()));
+    variants.retain(|name| *name != target.name);
+    variants.sort();
+    variants.dedup();
+    author_name_variant::Entity::delete_many()
+        .filter(
+            author_name_variant::Column::AuthorId.is_in(merged.iter().copied().chain([target_id])),
+        )
+        .exec(conn)
+        .await?;
+    if !variants.is_empty() {
+        author_name_variant::Entity::insert_many(variants.into_iter().map(|name| {
+            author_name_variant::ActiveModel {
+                author_id: Set(target_id),
+                name: Set(name),
+                ..Default::default()
+            }
+        }))
+        .exec(conn)
+        .await?;
+    }
+    // The target takes a source's ORCID iD when it has none.
+    let orcid = sources.iter().find_map(|s| s.orcid.clone());
+    author::Entity::delete_many()
+        .filter(author::Column::Id.is_in(merged.iter().copied()))
+        .exec(conn)
+        .await?;
+    let mut fields = vec!["nameVariants"];
+    if target.orcid.is_none()
+        && let Some(orcid) = orcid
+    {
+        let mut row = target.clone().into_active_model();
+        row.orcid = Set(Some(orcid));
+        row.update(conn).await?;
+        fields.push("orcid");
+    }
+    author::Entity::update_many()
+        .col_expr(author::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(author::Column::Id.eq(target_id))
+        .exec(conn)
+        .await?;
+    for id in &merged {
+        edit::record(conn, actor, EntityType::Author, *id, Action::Merge, &[]).await?;
+    }
+    edit::record(
+        conn,
+        actor,
+        EntityType::Author,
+        target_id,
+        Action::Merge,
+        &fields,
+    )
+    .await?;
+    find(conn, target_id).await
+}
+
+/// How many publications list the author.
+pub async fn publication_count(conn: &impl ConnectionTrait, id: i64) -> Result<u64, EditError> {
+    Ok(publication_author::Entity::find()
+        .filter(publication_author::Column::AuthorId.eq(id))
+        .count(conn)
+        .await?)
+}

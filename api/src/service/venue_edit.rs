@@ -1,0 +1,395 @@
+//! Changing venues and topics: create, patch, and delete with a choice for what uses them.
+
+use chrono::{DateTime, Utc};
+use entity::history::{Action, EntityType};
+use entity::{publication, publication_topic, topic, venue};
+use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter,
+};
+
+use super::author_edit::{OnReferenced, check_unchanged};
+use super::edit::{self, Actor, EditError, ProblemCode};
+use super::topic::NewTopic;
+use super::venue::NewVenue;
+use crate::domain::{Name, Slug};
+
+/// A change to a venue: `None` leaves a field; `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct VenuePatch {
+    pub name: Option<Name>,
+    pub short_name: Option<Option<Name>>,
+    pub kind: Option<venue::Kind>,
+    pub year: Option<Option<i32>>,
+    pub url: Option<Option<String>>,
+}
+
+async fn venue_slug_free(
+    conn: &impl ConnectionTrait,
+    name: &Name,
+    except: Option<i64>,
+) -> Result<Slug, EditError> {
+    let slug = Slug::from_text(name.as_ref(), "venue");
+    let mut select = venue::Entity::find().filter(venue::Column::Slug.eq(slug.as_ref()));
+    if let Some(id) = except {
+        select = select.filter(venue::Column::Id.ne(id));
+    }
+    if let Some(existing) = select.one(conn).await? {
+        return Err(EditError::one(
+            ProblemCode::Duplicate,
+            &["input", "name"],
+            format!(
+                "the venue {:?} (slug {}) has this name already",
+                existing.name, existing.slug
+            ),
+        ));
+    }
+    Ok(slug)
+}
+
+pub async fn create_venue(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    new: NewVenue,
+) -> Result<venue::Model, EditError> {
+    venue_slug_free(conn, &new.name, None).await?;
+    let row = super::venue::find_or_create(conn, new)
+        .await
+        .map_err(|err| EditError::from_write(err, &["input"]))?;
+    edit::record(
+        conn,
+        actor,
+        EntityType::Venue,
+        row.id,
+        Action::Create,
+        &["name", "kind"],
+    )
+    .await?;
+    Ok(row)
+}
+
+async fn find_venue(conn: &impl ConnectionTrait, id: i64) -> Result<venue::Model, EditError> {
+    venue::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| {
+            EditError::one(
+                ProblemCode::NotFound,
+                &["input", "id"],
+                "no venue has this id",
+            )
+        })
+}
+
+pub async fn update_venue(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    expected_updated_at: Option<DateTime<Utc>>,
+    patch: VenuePatch,
+) -> Result<venue::Model, EditError> {
+    let before = find_venue(conn, id).await?;
+    check_unchanged(before.updated_at, expected_updated_at)?;
+    let mut row = before.clone().into_active_model();
+    let mut fields = Vec::new();
+    if let Some(name) = patch.name
+        && name.as_ref() != before.name
+    {
+        let slug = venue_slug_free(conn, &name, Some(id)).await?;
+        row.slug = Set(slug.into());
+        row.name = Set(name.into());
+        fields.push("name");
+    }
+    if let Some(short_name) = patch.short_name {
+        let short_name = short_name.map(String::from);
+        if short_name != before.short_name {
+            row.short_name = Set(short_name);
+            fields.push("shortName");
+        }
+    }
+    if let Some(kind) = patch.kind
+        && kind != before.kind
+    {
+        row.kind = Set(kind);
+        fields.push("kind");
+    }
+    if let Some(year) = patch.year
+        && year != before.year
+    {
+        row.year = Set(year);
+        fields.push("year");
+    }
+    if let Some(url) = patch.url
+        && url != before.url
+    {
+        row.url = Set(url);
+        fields.push("url");
+    }
+    row.updated_at = Set(Utc::now());
+    let result = venue::Entity::update_many()
+        .set(row)
+        .filter(venue::Column::Id.eq(id))
+        .filter(venue::Column::UpdatedAt.eq(before.updated_at))
+        .exec(conn)
+        .await
+        .map_err(|err| EditError::from_write(err, &["input"]))?;
+    if result.rows_affected == 0 {
+        let now = find_venue(conn, id).await?;
+        check_unchanged(now.updated_at, Some(before.updated_at))?;
+    }
+    edit::record(conn, actor, EntityType::Venue, id, Action::Update, &fields).await?;
+    find_venue(conn, id).await
+}
+
+pub async fn delete_venue(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    on_referenced: OnReferenced,
+) -> Result<venue::Model, EditError> {
+    let row = find_venue(conn, id).await?;
+    let used_by = publication::Entity::find()
+        .filter(publication::Column::VenueId.eq(id))
+        .count(conn)
+        .await?;
+    if used_by > 0 {
+        if on_referenced == OnReferenced::Fail {
+            return Err(EditError::one(
+                ProblemCode::Referenced,
+                &["input", "id"],
+                format!(
+                    "{used_by} publication(s) appeared at this venue; pass onReferenced: DETACH to clear their venue"
+                ),
+            ));
+        }
+        let ids: Vec<i64> = publication::Entity::find()
+            .filter(publication::Column::VenueId.eq(id))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        publication::Entity::update_many()
+            .col_expr(
+                publication::Column::VenueId,
+                Expr::value(Option::<i64>::None),
+            )
+            .col_expr(
+                publication::Column::Version,
+                Expr::col(publication::Column::Version).add(1),
+            )
+            .col_expr(publication::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(publication::Column::VenueId.eq(id))
+            .exec(conn)
+            .await?;
+        for publication_id in ids {
+            edit::record(
+                conn,
+                actor,
+                EntityType::Publication,
+                publication_id,
+                Action::Update,
+                &["venue"],
+            )
+            .await?;
+        }
+    }
+    venue::Entity::delete_by_id(id).exec(conn).await?;
+    edit::record(conn, actor, EntityType::Venue, id, Action::Delete, &[]).await?;
+    Ok(row)
+}
+
+/// A change to a topic: `None` leaves a field; `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct TopicPatch {
+    pub name: Option<Name>,
+    pub description: Option<Option<String>>,
+    pub parent_id: Option<Option<i64>>,
+}
+
+async fn find_topic(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    field: &[&str],
+) -> Result<topic::Model, EditError> {
+    topic::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| EditError::one(ProblemCode::NotFound, field, "no topic has this id"))
+}
+
+async fn topic_name_free(
+    conn: &impl ConnectionTrait,
+    name: &Name,
+    except: Option<i64>,
+) -> Result<(), EditError> {
+    let slug = Slug::from_text(name.as_ref(), "topic");
+    let mut select = topic::Entity::find().filter(
+        sea_orm::Condition::any()
+            .add(topic::Column::Name.eq(name.as_ref()))
+            .add(topic::Column::Slug.eq(slug.as_ref())),
+    );
+    if let Some(id) = except {
+        select = select.filter(topic::Column::Id.ne(id));
+    }
+    match select.one(conn).await? {
+        Some(existing) => Err(EditError::one(
+            ProblemCode::Duplicate,
+            &["input", "name"],
+            format!(
+                "the topic {:?} (slug {}) has this name already",
+                existing.name, existing.slug
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+pub async fn create_topic(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    new: NewTopic,
+) -> Result<topic::Model, EditError> {
+    topic_name_free(conn, &new.name, None).await?;
+    if let Some(parent) = new.parent_id {
+        find_topic(conn, parent, &["input", "parentId"]).await?;
+    }
+    let row = super::topic::find_or_create(conn, new)
+        .await
+        .map_err(|err| EditError::from_write(err, &["input"]))?;
+    edit::record(
+        conn,
+        actor,
+        EntityType::Topic,
+        row.id,
+        Action::Create,
+        &["name"],
+    )
+    .await?;
+    Ok(row)
+}
+
+pub async fn update_topic(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    expected_updated_at: Option<DateTime<Utc>>,
+    patch: TopicPatch,
+) -> Result<topic::Model, EditError> {
+    let before = find_topic(conn, id, &["input", "id"]).await?;
+    check_unchanged(before.updated_at, expected_updated_at)?;
+    let mut row = before.clone().into_active_model();
+    let mut fields = Vec::new();
+    if let Some(name) = patch.name
+        && name.as_ref() != before.name
+    {
+        topic_name_free(conn, &name, Some(id)).await?;
+        row.slug = Set(Slug::from_text(name.as_ref(), "topic").into());
+        row.name = Set(name.into());
+        fields.push("name");
+    }
+    if let Some(description) = patch.description
+        && description != before.description
+    {
+        row.description = Set(description);
+        fields.push("description");
+    }
+    if let Some(parent_id) = patch.parent_id
+        && parent_id != before.parent_id
+    {
+        // Walk up from the new parent: meeting this topic would close a cycle.
+        let mut ancestor = parent_id;
+        let mut steps = 0;
+        while let Some(current) = ancestor {
+            if current == id {
+                return Err(EditError::one(
+                    ProblemCode::Invalid,
+                    &["input", "parentId"],
+                    "a topic cannot sit under itself or one of its subtopics",
+                ));
+            }
+            steps += 1;
+            if steps > 1000 {
+                break;
+            }
+            ancestor = find_topic(conn, current, &["input", "parentId"])
+                .await?
+                .parent_id;
+        }
+        row.parent_id = Set(parent_id);
+        fields.push("parent");
+    }
+    row.updated_at = Set(Utc::now());
+    let result = topic::Entity::update_many()
+        .set(row)
+        .filter(topic::Column::Id.eq(id))
+        .filter(topic::Column::UpdatedAt.eq(before.updated_at))
+        .exec(conn)
+        .await
+        .map_err(|err| EditError::from_write(err, &["input"]))?;
+    if result.rows_affected == 0 {
+        let now = find_topic(conn, id, &["input", "id"]).await?;
+        check_unchanged(now.updated_at, Some(before.updated_at))?;
+    }
+    edit::record(conn, actor, EntityType::Topic, id, Action::Update, &fields).await?;
+    find_topic(conn, id, &["input", "id"]).await
+}
+
+/// Deletes a topic; its subtopics move up to its parent.
+pub async fn delete_topic(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    on_referenced: OnReferenced,
+) -> Result<topic::Model, EditError> {
+    let row = find_topic(conn, id, &["input", "id"]).await?;
+    let links = publication_topic::Entity::find()
+        .filter(publication_topic::Column::TopicId.eq(id))
+        .all(conn)
+        .await?;
+    if !links.is_empty() {
+        if on_referenced == OnReferenced::Fail {
+            return Err(EditError::one(
+                ProblemCode::Referenced,
+                &["input", "id"],
+                format!(
+                    "{} publication(s) are filed under this topic; pass onReferenced: DETACH to take it off them",
+                    links.len()
+                ),
+            ));
+        }
+        publication_topic::Entity::delete_many()
+            .filter(publication_topic::Column::TopicId.eq(id))
+            .exec(conn)
+            .await?;
+        for link in links {
+            publication::Entity::update_many()
+                .col_expr(
+                    publication::Column::Version,
+                    Expr::col(publication::Column::Version).add(1),
+                )
+                .col_expr(publication::Column::UpdatedAt, Expr::value(Utc::now()))
+                .filter(publication::Column::Id.eq(link.publication_id))
+                .exec(conn)
+                .await?;
+            edit::record(
+                conn,
+                actor,
+                EntityType::Publication,
+                link.publication_id,
+                Action::Update,
+                &["topics"],
+            )
+            .await?;
+        }
+    }
+    topic::Entity::update_many()
+        .col_expr(topic::Column::ParentId, Expr::value(row.parent_id))
+        .filter(topic::Column::ParentId.eq(id))
+        .exec(conn)
+        .await?;
+    topic::Entity::delete_by_id(id).exec(conn).await?;
+    edit::record(conn, actor, EntityType::Topic, id, Action::Delete, &[]).await?;
+    Ok(row)
+}
