@@ -93,6 +93,9 @@ pub struct Limits {
     /// `PERSISTED_QUERIES`: how many automatic persisted queries each instance keeps
     /// (least recently used go first); 0 turns them off. Default 1,000.
     pub persisted_queries: usize,
+    /// `SUBMISSIONS_PER_HOUR`: how many `submitPublication` calls one client address may make
+    /// in an hour. Default 5.
+    pub submissions_per_hour: u64,
     /// `HTTP_CACHE_MAX_AGE_SECS`: `Cache-Control: max-age` of successful anonymous GET
     /// queries; they also get an `ETag`, so a client revalidates cheaply. Default 0.
     pub cache_max_age_secs: u64,
@@ -109,6 +112,7 @@ impl Default for Limits {
             max_directives: 10,
             suggestions: false,
             persisted_queries: 1000,
+            submissions_per_hour: 5,
             cache_max_age_secs: 0,
         }
     }
@@ -237,6 +241,8 @@ impl Config {
                     suggestions: env.parse_bool("GRAPHQL_SUGGESTIONS", default.suggestions)?,
                     persisted_queries: env
                         .parse("PERSISTED_QUERIES", || default.persisted_queries)?,
+                    submissions_per_hour: env
+                        .parse("SUBMISSIONS_PER_HOUR", || default.submissions_per_hour)?,
                     cache_max_age_secs: env
                         .parse("HTTP_CACHE_MAX_AGE_SECS", || default.cache_max_age_secs)?,
                 }

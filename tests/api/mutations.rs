@@ -549,3 +549,74 @@ async fn upsert_updates_the_publication_with_the_same_doi(backend: Backend) {
         "{created}"
     );
 }
+
+on_both_databases!(anyone_may_submit_a_draft_a_few_times_an_hour);
+
+const SUBMIT: &str = r#"
+mutation Submit($input: SubmitPublicationInput!) {
+  submitPublication(input: $input) { clientMutationId received userErrors { field code } }
+}"#;
+
+async fn anyone_may_submit_a_draft_a_few_times_an_hour(backend: Backend) {
+    let app = catalogue_tests::spawn_app_with(backend, &[("SUBMISSIONS_PER_HOUR", "2")]).await;
+    let token = app.editor_token("reviewer").await;
+    let form = |title: &str| {
+        json!({ "input": {
+            "clientMutationId": title,
+            "title": title,
+            "authors": ["Teven Le Scao", "New Person"],
+            "submitterName": "Ada",
+            "submitterEmail": "ada@lab.example.org",
+            "publishedOn": "2024-02",
+        } })
+    };
+    let before = count(&app, "publication").await;
+
+    let bad = app.graphql(SUBMIT, json!({ "input": { "title": "x", "authors": [], "submitterName": "Ada", "submitterEmail": "nope" } })).await;
+    let first = app.graphql(SUBMIT, form("First submission")).await;
+    let second = app.graphql(SUBMIT, form("Second submission")).await;
+    let third = app.post(SUBMIT, form("Third submission")).await;
+    let third_status = third.status().as_u16();
+    let third: Value = third.json().await.expect("JSON");
+
+    assert_eq!(
+        bad["data"]["submitPublication"]["userErrors"],
+        json!([{ "field": ["input", "authors"], "code": "INVALID" }, { "field": ["input", "submitterEmail"], "code": "INVALID" }]),
+        "{bad}"
+    );
+    assert_eq!(
+        first["data"]["submitPublication"]["received"], true,
+        "{first}"
+    );
+    assert_eq!(
+        second["data"]["submitPublication"]["received"], true,
+        "{second}"
+    );
+    assert_eq!(third_status, 429);
+    assert_eq!(
+        third["errors"][0]["extensions"]["code"], "RATE_LIMITED",
+        "{third}"
+    );
+    assert_eq!(count(&app, "publication").await, before + 2);
+    // Drafts: anonymous callers do not see them, editors do, with their authors matched.
+    let query = r#"{ publication(slug: "first-submission") { status authors { nodes { name } } history { action actor } } }"#;
+    assert_eq!(
+        app.query(
+            r#"{ publication(slug: "first-submission") { id } }"#,
+            json!({})
+        )
+        .await["publication"],
+        Value::Null
+    );
+    let seen = app.graphql_as(&token, query, json!({})).await;
+    assert_eq!(seen["data"]["publication"]["status"], "DRAFT", "{seen}");
+    assert_eq!(
+        seen["data"]["publication"]["authors"]["nodes"],
+        json!([{ "name": "Teven Le Scao" }, { "name": "New Person" }])
+    );
+    assert_eq!(
+        seen["data"]["publication"]["history"],
+        json!([{ "action": "SUBMIT", "actor": "submission" }])
+    );
+    assert_eq!(count(&app, "author").await, 33);
+}

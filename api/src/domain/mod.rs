@@ -5,6 +5,7 @@
 
 mod arxiv_id;
 mod doi;
+mod email;
 mod orcid;
 mod partial_date;
 mod slug;
@@ -13,6 +14,7 @@ mod web_url;
 
 pub use arxiv_id::ArxivId;
 pub use doi::Doi;
+pub use email::Email;
 pub use orcid::Orcid;
 pub use partial_date::PartialDate;
 pub use slug::Slug;

@@ -57,6 +57,7 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .limit_directives(limits.max_directives)
+    .data(mutation::SubmissionLimit(limits.submissions_per_hour))
     .register_output_type::<node::Node>();
     if !limits.suggestions {
         builder = builder.disable_suggestions();

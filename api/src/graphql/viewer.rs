@@ -30,6 +30,10 @@ impl Caller {
     }
 }
 
+/// Identifies the client of a request for rate limits (its network address).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientKey(pub String);
+
 /// What a token may do.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::api_token::Role")]

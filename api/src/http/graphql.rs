@@ -28,7 +28,7 @@ use super::apq::ApqError;
 use super::media::{self, ResponseMedia};
 use super::request_id::RequestId;
 use crate::graphql;
-use crate::graphql::viewer::Caller;
+use crate::graphql::viewer::{Caller, ClientKey};
 use crate::metrics::Outcome;
 use crate::service::token;
 
@@ -522,7 +522,10 @@ async fn execute(
             statements.fetch_add(1, Ordering::Relaxed);
         }
     });
-    let request = graphql::request_data(request, db, caller);
+    let client = http
+        .peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string());
+    let request = graphql::request_data(request, db, caller).data(ClientKey(client));
     let outcome =
         tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request)).await;
     let statements = statements.load(Ordering::Relaxed);
@@ -651,6 +654,7 @@ fn respond(
         && response.errors.iter().all(|error| error.path.is_empty());
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
     let mut unavailable = false;
+    let mut rate_limited = false;
     let mut codes = Vec::new();
     if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
         for error in errors {
@@ -666,6 +670,7 @@ fn respond(
                     }
                 });
             unavailable |= code == "SERVICE_UNAVAILABLE";
+            rate_limited |= code == "RATE_LIMITED";
             if code == "INTERNAL_SERVER_ERROR" {
                 error["message"] = json!(format!(
                     "internal error; quote request id {request_id} when reporting it"
@@ -681,6 +686,8 @@ fn respond(
     }
     let status = if unavailable {
         StatusCode::SERVICE_UNAVAILABLE
+    } else if rate_limited {
+        StatusCode::TOO_MANY_REQUESTS
     } else if request_error && media == ResponseMedia::GraphqlResponse {
         StatusCode::BAD_REQUEST
     } else {

@@ -10,6 +10,7 @@ pub mod pagination;
 pub mod publication;
 pub mod publication_edit;
 pub mod seed;
+pub mod submission;
 pub mod token;
 pub mod topic;
 pub mod venue;

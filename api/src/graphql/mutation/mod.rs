@@ -4,6 +4,9 @@
 
 mod catalogue;
 mod publication;
+mod submission;
+
+pub(crate) use submission::SubmissionLimit;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,7 +25,11 @@ use crate::service::edit::{Actor, EditError, Problem, ProblemCode};
 
 /// Every root mutation field, one object per domain.
 #[derive(MergedObject, Default)]
-pub struct Mutation(PublicationMutation, catalogue::CatalogueMutation);
+pub struct Mutation(
+    PublicationMutation,
+    catalogue::CatalogueMutation,
+    submission::SubmissionMutation,
+);
 
 /// The kind of a problem the editor can fix.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -87,21 +94,52 @@ pub fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
     })
 }
 
-type Edit<'t, T> = Pin<Box<dyn Future<Output = Result<T, EditError>> + Send + 't>>;
+type Edit<'t, T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 't>>;
+
+/// How an edit ended when it did not succeed: with something to tell the caller, or with a
+/// database failure.
+pub enum Failure<E> {
+    Expected(E),
+    Database(sea_orm::DbErr),
+}
+
+impl From<EditError> for Failure<Vec<UserError>> {
+    fn from(err: EditError) -> Self {
+        match err {
+            EditError::Problems(problems) => {
+                Self::Expected(problems.into_iter().map(UserError::from).collect())
+            }
+            EditError::Db(err) => Self::Database(err),
+        }
+    }
+}
 
 /// Runs `edit` in one transaction: committed when it succeeds, rolled back when it reports
 /// problems (returned as user errors) or fails (returned as a GraphQL error).
-///
-/// On SQLite the transaction takes the write lock at `BEGIN` (IMMEDIATE): a deferred one
-/// that reads first and writes later fails at once with "database is locked" when another
-/// writer got in between, where an immediate one waits its turn.
 pub async fn in_transaction<T, F>(
     ctx: &Context<'_>,
     edit: F,
 ) -> async_graphql::Result<Result<T, Vec<UserError>>>
 where
     T: Send,
-    F: for<'t> FnOnce(&'t DatabaseTransaction) -> Edit<'t, T> + Send,
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> Edit<'t, T, EditError> + Send,
+{
+    in_transaction_with(ctx, edit).await
+}
+
+/// [`in_transaction`] for edits with errors of their own, which say what the caller sees.
+///
+/// On SQLite the transaction takes the write lock at `BEGIN` (IMMEDIATE): a deferred one
+/// that reads first and writes later fails at once with "database is locked" when another
+/// writer got in between, where an immediate one waits its turn.
+pub async fn in_transaction_with<T, E, X, F>(
+    ctx: &Context<'_>,
+    edit: F,
+) -> async_graphql::Result<Result<T, X>>
+where
+    T: Send,
+    E: Into<Failure<X>> + Send,
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> Edit<'t, T, E> + Send,
 {
     let db = ctx.data::<DatabaseConnection>()?;
     let options = TransactionOptions {
@@ -122,11 +160,9 @@ where
             if let Err(rollback) = txn.rollback().await {
                 tracing::warn!(error = %rollback, "failed to roll back a transaction");
             }
-            match err {
-                EditError::Problems(problems) => {
-                    Ok(Err(problems.into_iter().map(UserError::from).collect()))
-                }
-                EditError::Db(err) => Err(ApiError::from(err)).gql(),
+            match err.into() {
+                Failure::Expected(expected) => Ok(Err(expected)),
+                Failure::Database(err) => Err(ApiError::from(err)).gql(),
             }
         }
     }
