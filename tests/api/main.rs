@@ -1,5 +1,6 @@
 //! End-to-end tests: the real server over HTTP, on Postgres and on SQLite.
 
+mod bibtex;
 mod catalogue_mutations;
 mod fault;
 mod graphql_over_http;

@@ -290,6 +290,28 @@ impl Publication {
         self.0.version
     }
 
+    /// The publication as a BibTeX entry, for a "Cite" button; importing it again matches
+    /// this publication.
+    async fn bibtex(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let loaders = ctx.data::<Loaders>()?;
+        let window = AuthorWindow {
+            publication_id: self.0.id,
+            after: 0,
+            first: i32::MAX,
+        };
+        let authors = loaders.load_one(window).await.gql()?.unwrap_or_default();
+        let venue = match self.0.venue_id {
+            Some(id) => loaders.load_one(VenueById(id)).await.gql()?,
+            None => None,
+        };
+        let names: Vec<String> = authors.into_iter().map(|a| a.author.name).collect();
+        Ok(crate::service::bibtex::entry_of(
+            &self.0,
+            &names,
+            venue.as_ref(),
+        ))
+    }
+
     /// Who changed what and when, oldest first. Editors only.
     async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Change>> {
         if *ctx.data::<Audience>()? != Audience::Editor {

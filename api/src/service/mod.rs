@@ -5,6 +5,7 @@
 
 pub mod author;
 pub mod author_edit;
+pub mod bibtex;
 pub mod edit;
 pub mod pagination;
 pub mod publication;

@@ -2,6 +2,7 @@
 //! `clientMutationId` echoed, and `userErrors` for anything the editor can fix. Each runs in
 //! one transaction: all of it happens, or none of it.
 
+mod bibtex;
 mod catalogue;
 mod publication;
 mod submission;
@@ -28,6 +29,7 @@ use crate::service::edit::{Actor, EditError, Problem, ProblemCode};
 pub struct Mutation(
     PublicationMutation,
     catalogue::CatalogueMutation,
+    bibtex::BibtexMutation,
     submission::SubmissionMutation,
 );
 
