@@ -58,6 +58,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(http::cors(&origins))
+                .wrap(actix_web::middleware::Compress::default())
                 .wrap(actix_web::middleware::from_fn(http::request_id::assign))
                 .app_data(web::Data::new(state.clone()))
                 .configure(http::routes)

@@ -287,3 +287,39 @@ async fn sigterm_lets_an_in_flight_request_finish_before_exiting() {
     assert_eq!(body["data"]["publications"]["totalCount"], 6, "{body}");
     assert!(exit.success(), "exit status {exit}");
 }
+
+#[test]
+fn tokens_are_shown_once_listed_by_name_and_revoked() {
+    let workdir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        workdir.path().join("t.sqlite").display()
+    );
+    let token = |args: &[&str]| run(api().arg("token").args(args).env("DATABASE_URL", &url)).0;
+
+    let created = token(&["create", "--name", "alice", "--role", "editor"]);
+    let again = token(&["create", "--name", "alice"]);
+    let listed = token(&["list"]);
+    let revoked = token(&["revoke", "alice"]);
+    let revoked_again = token(&["revoke", "alice"]);
+    let listed_after = token(&["list"]);
+
+    assert!(created.status.success(), "{:?}", stderr_lines(&created));
+    let secret = String::from_utf8_lossy(&created.stdout).trim().to_owned();
+    assert!(secret.starts_with("pcat_") && secret.len() > 40, "{secret}");
+    assert!(!again.status.success());
+    assert!(
+        stderr_lines(&again)[0].contains("a token named \"alice\" exists already"),
+        "{:?}",
+        stderr_lines(&again)
+    );
+    let list = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(
+        list.starts_with("alice\tEditor") && list.contains("revoked -"),
+        "{list}"
+    );
+    assert!(!list.contains(&secret), "the list shows the secret");
+    assert!(revoked.status.success());
+    assert!(!revoked_again.status.success());
+    assert!(!String::from_utf8_lossy(&listed_after.stdout).contains("revoked -"));
+}

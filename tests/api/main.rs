@@ -1,6 +1,7 @@
 //! End-to-end tests: the real server over HTTP, on Postgres and on SQLite.
 
 mod bibtex;
+mod browser;
 mod catalogue_mutations;
 mod fault;
 mod graphql_over_http;

@@ -285,7 +285,7 @@ pub async fn get(state: web::Data<AppState>, http: HttpRequest) -> HttpResponse 
     if state.graphiql && media::wants_html(&http) && http.query_string().is_empty() {
         return HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .body(graphiql_page());
+            .body(super::graphiql::page());
     }
     let started = Instant::now();
     let Some(media) = media::negotiate(&http) else {
@@ -345,13 +345,6 @@ fn not_acceptable_refusal() -> Refusal {
         "NOT_ACCEPTABLE",
         "accept application/graphql-response+json or application/json",
     )
-}
-
-fn graphiql_page() -> String {
-    async_graphql::http::GraphiQLSource::build()
-        .endpoint("/graphql")
-        .title("Publications catalogue · GraphiQL")
-        .finish()
 }
 
 /// The type of the operation the request selects, when the document makes that clear.

@@ -4,6 +4,7 @@
 //! the outcome to a status code. It follows the GraphQL-over-HTTP specification.
 
 mod apq;
+mod graphiql;
 mod graphql;
 mod media;
 pub mod request_id;
@@ -61,6 +62,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 .route(web::get().to(graphql::get))
                 .default_service(web::to(graphql::method_not_allowed)),
         )
+        .route("/graphiql/{file}", web::get().to(graphiql::asset))
         .route("/schema.graphql", web::get().to(schema_sdl))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))

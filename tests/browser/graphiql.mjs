@@ -1,0 +1,88 @@
+// Drives GraphiQL as an editor would: load it from the running server, run a query, put a
+// token in the headers pane, run a mutation, and read the result on the page.
+// Usage: node graphiql.mjs BASE_URL TOKEN
+import { chromium } from 'playwright-core';
+
+const [baseUrl, token] = process.argv.slice(2);
+if (!baseUrl || !token) {
+  console.error('usage: node graphiql.mjs BASE_URL TOKEN');
+  process.exit(2);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+const failures = [];
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => failures.push(`page error: ${error.message}`));
+  await page.goto(`${baseUrl}/graphql`, { waitUntil: 'load' });
+  await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: 30_000 });
+
+  const setEditor = (selector, text) =>
+    page.evaluate(([s, t]) => {
+      const editors = [...document.querySelectorAll(s)].filter((e) => e.offsetParent !== null);
+      editors[0].CodeMirror.setValue(t);
+    }, [selector, text]);
+  const response = () =>
+    page.evaluate(() => document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue());
+  const run = async (expected) => {
+    await page.click('.graphiql-execute-button');
+    try {
+      await page.waitForFunction(
+        (text) => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue().includes(text),
+        expected,
+        { timeout: 15_000 },
+      );
+    } catch (error) {
+      await page.screenshot({ path: process.env.SCREENSHOT ?? 'graphiql.png' });
+      throw new Error(`no answer containing ${expected}; the response pane shows: ${await response()}`);
+    }
+    return response();
+  };
+
+  // A query, anonymous.
+  await setEditor('.graphiql-query-editor .CodeMirror', '{ publications(first: 3) { totalCount nodes { title } } }');
+  const listing = await run('"totalCount"');
+  console.log('query answered:', JSON.parse(listing).data.publications.totalCount, 'publications');
+
+  // The token, in the headers pane.
+  await page.getByRole('button', { name: 'Headers' }).click();
+  // The variables editor stays in the page, hidden; the headers editor is the shown one.
+  const headers = '.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror';
+  await page.waitForFunction(
+    (selector) => document.querySelectorAll(selector).length === 1,
+    headers,
+  );
+  await setEditor(headers, JSON.stringify({ Authorization: `Bearer ${token}` }));
+
+  // A mutation, as the editor.
+  await setEditor(
+    '.graphiql-query-editor .CodeMirror',
+    'mutation { createTopic(input: { name: "Added From GraphiQL" }) { topic { name slug } userErrors { code } } }',
+  );
+  const created = JSON.parse(await run('createTopic'));
+  if (created.data?.createTopic?.topic?.slug !== 'added-from-graphiql') {
+    failures.push(`unexpected mutation result: ${JSON.stringify(created)}`);
+  } else {
+    console.log('mutation answered:', created.data.createTopic.topic.name);
+  }
+  await page.screenshot({ path: process.env.SCREENSHOT ?? 'graphiql.png' });
+} finally {
+  await browser.close();
+}
+
+if (failures.length) {
+  console.error(failures.join('\n'));
+  process.exit(1);
+}
+console.log('GraphiQL works');
