@@ -4,6 +4,7 @@
 //! `export-schema` and the server all see the same schema.
 
 mod author;
+mod filters;
 mod ids;
 pub mod loaders;
 mod mutation;

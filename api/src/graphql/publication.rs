@@ -17,7 +17,9 @@ use super::topic::Topic;
 use super::venue::Venue;
 use crate::error::{ApiError, ApiResultExt as _};
 use crate::service::pagination::{Cursor, MAX_PAGE_SIZE, PageRequest};
-use crate::service::publication::{AuthorWindow, PublicationOrder};
+use crate::service::listing::PublicationFilter;
+use crate::service::publication::AuthorWindow;
+use super::filters::{PublicationFilterInput, PublicationOrder};
 use crate::service::{self, Audience};
 
 /// What kind of work a publication is.
@@ -368,6 +370,7 @@ impl Change {
 /// Fields of a publication list besides its page.
 pub struct PublicationListFields {
     audience: Audience,
+    filter: PublicationFilter,
 }
 
 #[Object]
@@ -375,7 +378,7 @@ impl PublicationListFields {
     /// How many publications the whole list holds, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         let db = ctx.data::<DatabaseConnection>()?;
-        service::publication::count(db, self.audience).await.gql()
+        service::publication::count(db, self.audience, &self.filter).await.gql()
     }
 }
 
@@ -416,42 +419,36 @@ impl PublicationQuery {
         Ok(found.map(Publication))
     }
 
-    /// The publications of the catalogue, newest first; entries without a date come last.
-    /// Anonymous callers see published entries only.
+    /// The publications of the catalogue, newest first by default (undated entries last),
+    /// narrowed by `filter` and sorted by `orderBy`. Anonymous callers see published entries
+    /// only. Cursors are bound to the filter and the order that made them.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     async fn publications(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n publications (0 to 100; default 20).")] first: Option<
-            i32,
-        >,
+        #[graphql(desc = "Return the first n publications (0 to 100; default 20).")] first: Option<i32>,
         #[graphql(desc = "Return the publications after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n publications (0 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return the publications before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Which publications to list.")] filter: Option<PublicationFilterInput>,
+        #[graphql(desc = "Sort keys, in order; the id always ends the order.")] order_by: Option<Vec<PublicationOrder>>,
     ) -> async_graphql::Result<PublicationConnection> {
-        let order = PublicationOrder::default();
-        let request = PageRequest::parse(
-            first,
-            after.as_deref(),
-            last,
-            before.as_deref(),
-            order.tag(),
-        )
-        .gql()?;
+        let filter = filter.map(|f| f.parse("filter")).transpose().gql()?.unwrap_or_default();
+        let ordering = super::filters::ordering(order_by);
+        let tag = ordering.tag(&filter.digest());
+        let request = PageRequest::parse(first, after.as_deref(), last, before.as_deref(), &tag).gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let audience = *ctx.data::<Audience>()?;
-        let page = service::publication::page(db, audience, &request)
-            .await
-            .gql()?;
+        let page = service::publication::page(db, audience, &filter, &ordering, &request).await.gql()?;
         let mut connection = PublicationConnection::with_additional_fields(
             page.has_previous_page,
             page.has_next_page,
-            PublicationListFields { audience },
+            PublicationListFields { audience, filter },
         );
         connection.edges = page
             .rows
             .into_iter()
-            .map(|row| Edge::new(order.cursor(&row).encode(), Publication(row)))
+            .map(|row| Edge::new(ordering.cursor(&tag, &row).encode(), Publication(row)))
             .collect();
         Ok(connection)
     }

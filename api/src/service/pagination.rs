@@ -68,10 +68,10 @@ impl Cursor {
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .ok_or_else(|| invalid("not a cursor this server made; pass back an endCursor or startCursor unchanged".into()))?;
         if cursor.ordering != ordering {
-            return Err(invalid(format!(
-                "this cursor was made for the ordering {}, not {ordering}; start again without a cursor",
-                cursor.ordering
-            )));
+            return Err(invalid(
+                "this cursor was made for another ordering or filter; start again without a cursor"
+                    .into(),
+            ));
         }
         Ok(cursor)
     }

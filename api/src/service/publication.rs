@@ -3,18 +3,17 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use entity::publication::{self, DatePrecision, Kind, Status};
 use entity::{author, publication_author, publication_topic};
-use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
-use serde_json::{Value, json};
 
 use super::Audience;
-use super::pagination::{Cursor, Direction, Page, PageRequest};
+use super::listing::{Ordering, PublicationFilter, TopicTree};
+use super::pagination::{Page, PageRequest};
 use crate::domain::{ArxivId, Doi, PartialDate, Slug, Title};
 
 /// A publication to create, built only from parsed values.
@@ -131,111 +130,52 @@ pub async fn by_ids(
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
 }
 
-/// How publication lists are sorted. The only ordering so far is the catalogue's default:
-/// newest first, undated entries last, ties broken by id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PublicationOrder {
-    #[default]
-    PublishedOnDesc,
+/// The condition of a list: what `audience` may see, narrowed by `filter`. The topic tree
+/// is read only when the filter names topics.
+async fn list_condition(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    filter: &PublicationFilter,
+) -> Result<Condition, DbErr> {
+    let topics = if filter.mentions_topics() {
+        TopicTree::load(conn).await?
+    } else {
+        TopicTree::default()
+    };
+    Ok(visible(audience).add(filter.condition(&topics)))
 }
 
-impl PublicationOrder {
-    /// The tag that cursors made for this ordering carry.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Self::PublishedOnDesc => "published_on:desc",
-        }
-    }
-
-    /// The cursor that points at `row` in this ordering.
-    pub fn cursor(self, row: &publication::Model) -> Cursor {
-        match self {
-            Self::PublishedOnDesc => Cursor::new(
-                self.tag(),
-                vec![
-                    json!(row.published_on.map(|d| d.to_string())),
-                    json!(row.id),
-                ],
-            ),
-        }
-    }
-}
-
-fn cursor_key(cursor: &Cursor) -> Result<(Option<NaiveDate>, i64), DbErr> {
-    let malformed = || DbErr::Custom("cursor key does not fit its ordering".into());
-    match cursor.key.as_slice() {
-        [date, Value::Number(id)] => {
-            let id = id.as_i64().ok_or_else(malformed)?;
-            let date = match date {
-                Value::Null => None,
-                Value::String(text) => Some(text.parse::<NaiveDate>().map_err(|_| malformed())?),
-                _ => return Err(malformed()),
-            };
-            Ok((date, id))
-        }
-        _ => Err(malformed()),
-    }
-}
-
-/// Rows strictly after (`later = true`) or before the cursor in `published_on DESC NULLS
-/// LAST, id DESC` order. Written as a row-value comparison so that an index on
-/// `(published_on, id)` can start its scan at the cursor.
-fn beyond(cursor: &Cursor, later: bool) -> Result<Condition, DbErr> {
-    use publication::Column::{Id, PublishedOn};
-    let (date, id) = cursor_key(cursor)?;
-    let row = || Expr::tuple([Expr::col(PublishedOn), Expr::col(Id)]);
-    let key = |date: NaiveDate| Expr::tuple([Expr::val(date), Expr::val(id)]);
-    Ok(match (date, later) {
-        (Some(date), true) => Condition::any()
-            .add(row().lt(key(date)))
-            .add(PublishedOn.is_null()),
-        (Some(date), false) => Condition::all().add(row().gt(key(date))),
-        (None, true) => Condition::all().add(PublishedOn.is_null()).add(Id.lt(id)),
-        (None, false) => Condition::any()
-            .add(PublishedOn.is_not_null())
-            .add(Id.gt(id)),
-    })
-}
-
-fn ordered(
-    select: Select<publication::Entity>,
-    direction: Direction,
-) -> Select<publication::Entity> {
-    use publication::Column::{Id, PublishedOn};
-    match direction {
-        Direction::Forward => select
-            .order_by_with_nulls(PublishedOn, Order::Desc, NullOrdering::Last)
-            .order_by(Id, Order::Desc),
-        Direction::Backward => select
-            .order_by_with_nulls(PublishedOn, Order::Asc, NullOrdering::First)
-            .order_by(Id, Order::Asc),
-    }
-}
-
-/// One page of the publications `audience` may see.
+/// One page of the publications `audience` may see that match `filter`, in `ordering`.
 pub async fn page(
     conn: &impl ConnectionTrait,
     audience: Audience,
+    filter: &PublicationFilter,
+    ordering: &Ordering,
     request: &PageRequest,
 ) -> Result<Page<publication::Model>, DbErr> {
-    let mut select = publication::Entity::find().filter(visible(audience));
+    let mut select = publication::Entity::find().filter(list_condition(conn, audience, filter).await?);
     if let Some(after) = &request.after {
-        select = select.filter(beyond(after, true)?);
+        select = select.filter(ordering.beyond(after, true)?);
     }
     if let Some(before) = &request.before {
-        select = select.filter(beyond(before, false)?);
+        select = select.filter(ordering.beyond(before, false)?);
     }
-    let rows = ordered(select, request.direction)
+    let rows = ordering
+        .apply(select, request.direction)
         .limit(request.size + 1)
         .all(conn)
         .await?;
     Ok(Page::from_overfetch(rows, request))
 }
 
-/// How many publications `audience` may see.
-pub async fn count(conn: &impl ConnectionTrait, audience: Audience) -> Result<u64, DbErr> {
+/// How many publications `audience` may see that match `filter`.
+pub async fn count(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    filter: &PublicationFilter,
+) -> Result<u64, DbErr> {
     publication::Entity::find()
-        .filter(visible(audience))
+        .filter(list_condition(conn, audience, filter).await?)
         .count(conn)
         .await
 }

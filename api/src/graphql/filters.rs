@@ -1,0 +1,177 @@
+//! The filter and order inputs of publication lists, and their conversion into the
+//! service's `PublicationFilter` and `Ordering` (ids decoded, mistakes named by path).
+
+use async_graphql::{Enum, ID, InputObject};
+use chrono::NaiveDate;
+
+use super::ids::{GlobalId, NodeKind};
+use super::publication::{PublicationKind, PublicationStatus};
+use super::scalars::Date;
+use super::venue::VenueKind;
+use crate::domain::{ArxivId, Doi};
+use crate::error::ApiError;
+use crate::service::listing::{
+    DateRange, IdSet, OrderField, OrderKey, Ordering, PublicationFilter, YearRange,
+};
+
+/// How deeply `and`, `or` and `not` may nest.
+const MAX_FILTER_DEPTH: usize = 8;
+
+/// Ids to match: any of them, all of them, or none of them.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct IdSetInput {
+    /// At least one of these.
+    pub any_of: Option<Vec<ID>>,
+    /// Every one of these.
+    pub all_of: Option<Vec<ID>>,
+    /// None of these.
+    pub none_of: Option<Vec<ID>>,
+}
+
+/// A range of years, both ends included.
+#[derive(InputObject, Clone, Copy, Debug, Default)]
+pub struct YearRangeInput {
+    pub gte: Option<i32>,
+    pub lte: Option<i32>,
+}
+
+/// A range of dates, both ends included.
+#[derive(InputObject, Clone, Copy, Debug, Default)]
+pub struct DateRangeInput {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+/// Which publications to list. Every part given must hold; combine filters with `and`,
+/// `or` and `not`.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct PublicationFilterInput {
+    pub kinds: Option<Vec<PublicationKind>>,
+    /// Editors only: anonymous callers see PUBLISHED entries whatever this says.
+    pub statuses: Option<Vec<PublicationStatus>>,
+    /// The year of publication; undated entries never match.
+    pub year: Option<YearRangeInput>,
+    pub published_on: Option<DateRangeInput>,
+    /// Author ids.
+    pub authors: Option<IdSetInput>,
+    /// Topic ids; a topic includes its subtopics.
+    pub topics: Option<IdSetInput>,
+    /// Venue ids.
+    pub venues: Option<IdSetInput>,
+    pub venue_kinds: Option<Vec<VenueKind>>,
+    /// Whether a link to the full text is known.
+    pub has_pdf: Option<bool>,
+    pub doi: Option<String>,
+    pub arxiv_id: Option<String>,
+    /// Every one of these filters.
+    pub and: Option<Vec<PublicationFilterInput>>,
+    /// At least one of these filters.
+    pub or: Option<Vec<PublicationFilterInput>>,
+    /// Not this filter.
+    pub not: Option<Box<PublicationFilterInput>>,
+}
+
+/// What a publication list can be sorted on.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PublicationOrderField {
+    /// The publication date; undated entries come last.
+    PublishedOn,
+    Title,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OrderDirection {
+    Asc,
+    Desc,
+}
+
+/// One sort key. Several break ties in turn; the id always ends the order, so it is total.
+#[derive(InputObject, Clone, Copy, Debug)]
+pub struct PublicationOrder {
+    pub field: PublicationOrderField,
+    pub direction: OrderDirection,
+}
+
+fn ids(path: &str, ids: Option<Vec<ID>>, kind: NodeKind) -> Result<Option<Vec<i64>>, ApiError> {
+    ids.map(|list| {
+        list.iter()
+            .enumerate()
+            .map(|(i, id)| GlobalId::decode_as(&format!("{path}[{i}]"), id, kind))
+            .collect()
+    })
+    .transpose()
+}
+
+fn id_set(path: &str, set: Option<IdSetInput>, kind: NodeKind) -> Result<Option<IdSet>, ApiError> {
+    set.map(|set| {
+        Ok(IdSet {
+            any_of: ids(&format!("{path}.anyOf"), set.any_of, kind)?,
+            all_of: ids(&format!("{path}.allOf"), set.all_of, kind)?,
+            none_of: ids(&format!("{path}.noneOf"), set.none_of, kind)?,
+        })
+    })
+    .transpose()
+}
+
+impl PublicationFilterInput {
+    /// The service filter; `path` names this input in error messages.
+    pub fn parse(self, path: &str) -> Result<PublicationFilter, ApiError> {
+        let nested = |list: Option<Vec<PublicationFilterInput>>, name: &str| -> Result<Vec<PublicationFilter>, ApiError> {
+            list.unwrap_or_default()
+                .into_iter()
+                .enumerate()
+                .map(|(i, filter)| filter.parse(&format!("{path}.{name}[{i}]")))
+                .collect()
+        };
+        let filter = PublicationFilter {
+            kinds: self.kinds.map(|kinds| kinds.into_iter().map(Into::into).collect()),
+            statuses: self.statuses.map(|statuses| statuses.into_iter().map(Into::into).collect()),
+            year: self.year.map(|y| YearRange { gte: y.gte, lte: y.lte }),
+            published_on: self.published_on.map(|d| DateRange {
+                from: d.from.map(|date: Date| -> NaiveDate { date.0 }),
+                to: d.to.map(|date| date.0),
+            }),
+            authors: id_set(&format!("{path}.authors"), self.authors, NodeKind::Author)?,
+            topics: id_set(&format!("{path}.topics"), self.topics, NodeKind::Topic)?,
+            venues: id_set(&format!("{path}.venues"), self.venues, NodeKind::Venue)?,
+            venue_kinds: self.venue_kinds.map(|kinds| kinds.into_iter().map(Into::into).collect()),
+            has_pdf: self.has_pdf,
+            doi: self
+                .doi
+                .map(|doi| Doi::parse(&doi).map(String::from).map_err(|e| ApiError::bad_input(format!("{path}.doi"), e.0)))
+                .transpose()?,
+            arxiv_id: self
+                .arxiv_id
+                .map(|id| ArxivId::parse(&id).map(String::from).map_err(|e| ApiError::bad_input(format!("{path}.arxivId"), e.0)))
+                .transpose()?,
+            and: nested(self.and, "and")?,
+            or: nested(self.or, "or")?,
+            not: self.not.map(|not| not.parse(&format!("{path}.not"))).transpose()?.map(Box::new),
+        };
+        if filter.depth() > MAX_FILTER_DEPTH {
+            return Err(ApiError::bad_input(path, format!("and/or/not may nest at most {MAX_FILTER_DEPTH} levels deep")));
+        }
+        Ok(filter)
+    }
+}
+
+/// The ordering of `orderBy` (the default when it is absent or empty).
+pub fn ordering(order_by: Option<Vec<PublicationOrder>>) -> Ordering {
+    Ordering::new(
+        order_by
+            .unwrap_or_default()
+            .into_iter()
+            .map(|order| OrderKey {
+                field: match order.field {
+                    PublicationOrderField::PublishedOn => OrderField::PublishedOn,
+                    PublicationOrderField::Title => OrderField::Title,
+                    PublicationOrderField::CreatedAt => OrderField::CreatedAt,
+                    PublicationOrderField::UpdatedAt => OrderField::UpdatedAt,
+                },
+                descending: order.direction == OrderDirection::Desc,
+            })
+            .collect(),
+    )
+}
