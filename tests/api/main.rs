@@ -6,6 +6,7 @@ mod catalogue_mutations;
 mod fault;
 mod graphql_over_http;
 mod http;
+mod listing;
 mod metrics;
 mod migrations;
 mod mutations;

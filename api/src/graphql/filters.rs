@@ -118,7 +118,9 @@ fn id_set(path: &str, set: Option<IdSetInput>, kind: NodeKind) -> Result<Option<
 impl PublicationFilterInput {
     /// The service filter; `path` names this input in error messages.
     pub fn parse(self, path: &str) -> Result<PublicationFilter, ApiError> {
-        let nested = |list: Option<Vec<PublicationFilterInput>>, name: &str| -> Result<Vec<PublicationFilter>, ApiError> {
+        let nested = |list: Option<Vec<PublicationFilterInput>>,
+                      name: &str|
+         -> Result<Vec<PublicationFilter>, ApiError> {
             list.unwrap_or_default()
                 .into_iter()
                 .enumerate()
@@ -126,9 +128,16 @@ impl PublicationFilterInput {
                 .collect()
         };
         let filter = PublicationFilter {
-            kinds: self.kinds.map(|kinds| kinds.into_iter().map(Into::into).collect()),
-            statuses: self.statuses.map(|statuses| statuses.into_iter().map(Into::into).collect()),
-            year: self.year.map(|y| YearRange { gte: y.gte, lte: y.lte }),
+            kinds: self
+                .kinds
+                .map(|kinds| kinds.into_iter().map(Into::into).collect()),
+            statuses: self
+                .statuses
+                .map(|statuses| statuses.into_iter().map(Into::into).collect()),
+            year: self.year.map(|y| YearRange {
+                gte: y.gte,
+                lte: y.lte,
+            }),
             published_on: self.published_on.map(|d| DateRange {
                 from: d.from.map(|date: Date| -> NaiveDate { date.0 }),
                 to: d.to.map(|date| date.0),
@@ -136,22 +145,39 @@ impl PublicationFilterInput {
             authors: id_set(&format!("{path}.authors"), self.authors, NodeKind::Author)?,
             topics: id_set(&format!("{path}.topics"), self.topics, NodeKind::Topic)?,
             venues: id_set(&format!("{path}.venues"), self.venues, NodeKind::Venue)?,
-            venue_kinds: self.venue_kinds.map(|kinds| kinds.into_iter().map(Into::into).collect()),
+            venue_kinds: self
+                .venue_kinds
+                .map(|kinds| kinds.into_iter().map(Into::into).collect()),
             has_pdf: self.has_pdf,
             doi: self
                 .doi
-                .map(|doi| Doi::parse(&doi).map(String::from).map_err(|e| ApiError::bad_input(format!("{path}.doi"), e.0)))
+                .map(|doi| {
+                    Doi::parse(&doi)
+                        .map(String::from)
+                        .map_err(|e| ApiError::bad_input(format!("{path}.doi"), e.0))
+                })
                 .transpose()?,
             arxiv_id: self
                 .arxiv_id
-                .map(|id| ArxivId::parse(&id).map(String::from).map_err(|e| ApiError::bad_input(format!("{path}.arxivId"), e.0)))
+                .map(|id| {
+                    ArxivId::parse(&id)
+                        .map(String::from)
+                        .map_err(|e| ApiError::bad_input(format!("{path}.arxivId"), e.0))
+                })
                 .transpose()?,
             and: nested(self.and, "and")?,
             or: nested(self.or, "or")?,
-            not: self.not.map(|not| not.parse(&format!("{path}.not"))).transpose()?.map(Box::new),
+            not: self
+                .not
+                .map(|not| not.parse(&format!("{path}.not")))
+                .transpose()?
+                .map(Box::new),
         };
         if filter.depth() > MAX_FILTER_DEPTH {
-            return Err(ApiError::bad_input(path, format!("and/or/not may nest at most {MAX_FILTER_DEPTH} levels deep")));
+            return Err(ApiError::bad_input(
+                path,
+                format!("and/or/not may nest at most {MAX_FILTER_DEPTH} levels deep"),
+            ));
         }
         Ok(filter)
     }

@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use super::author::Author;
+use super::filters::{PublicationFilterInput, PublicationOrder};
 use super::ids::{GlobalId, NodeKind};
 use super::loaders::{
     AuthorCountOf, Loaders, PublicationById, PublicationHistoryOf, TopicsOf, VenueById,
@@ -16,10 +17,9 @@ use super::scalars::Date;
 use super::topic::Topic;
 use super::venue::Venue;
 use crate::error::{ApiError, ApiResultExt as _};
-use crate::service::pagination::{Cursor, MAX_PAGE_SIZE, PageRequest};
 use crate::service::listing::PublicationFilter;
+use crate::service::pagination::{Cursor, MAX_PAGE_SIZE, PageRequest};
 use crate::service::publication::AuthorWindow;
-use super::filters::{PublicationFilterInput, PublicationOrder};
 use crate::service::{self, Audience};
 
 /// What kind of work a publication is.
@@ -378,7 +378,9 @@ impl PublicationListFields {
     /// How many publications the whole list holds, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         let db = ctx.data::<DatabaseConnection>()?;
-        service::publication::count(db, self.audience, &self.filter).await.gql()
+        service::publication::count(db, self.audience, &self.filter)
+            .await
+            .gql()
     }
 }
 
@@ -426,20 +428,31 @@ impl PublicationQuery {
     async fn publications(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n publications (0 to 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return the first n publications (0 to 100; default 20).")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the publications after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n publications (0 to 100).")] last: Option<i32>,
         #[graphql(desc = "Return the publications before this cursor.")] before: Option<String>,
         #[graphql(desc = "Which publications to list.")] filter: Option<PublicationFilterInput>,
-        #[graphql(desc = "Sort keys, in order; the id always ends the order.")] order_by: Option<Vec<PublicationOrder>>,
+        #[graphql(desc = "Sort keys, in order; the id always ends the order.")] order_by: Option<
+            Vec<PublicationOrder>,
+        >,
     ) -> async_graphql::Result<PublicationConnection> {
-        let filter = filter.map(|f| f.parse("filter")).transpose().gql()?.unwrap_or_default();
+        let filter = filter
+            .map(|f| f.parse("filter"))
+            .transpose()
+            .gql()?
+            .unwrap_or_default();
         let ordering = super::filters::ordering(order_by);
         let tag = ordering.tag(&filter.digest());
-        let request = PageRequest::parse(first, after.as_deref(), last, before.as_deref(), &tag).gql()?;
+        let request =
+            PageRequest::parse(first, after.as_deref(), last, before.as_deref(), &tag).gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let audience = *ctx.data::<Audience>()?;
-        let page = service::publication::page(db, audience, &filter, &ordering, &request).await.gql()?;
+        let page = service::publication::page(db, audience, &filter, &ordering, &request)
+            .await
+            .gql()?;
         let mut connection = PublicationConnection::with_additional_fields(
             page.has_previous_page,
             page.has_next_page,

@@ -14,8 +14,7 @@ use entity::publication::{self, Kind, Status};
 use entity::{publication_author, publication_topic, topic, venue};
 use sea_orm::sea_query::{Expr, ExprTrait as _, NullOrdering, Order, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryOrder, Select,
-    Value,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryOrder, Select, Value,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -156,7 +155,9 @@ impl PublicationFilter {
             }
         }
         if let Some(set) = &self.topics {
-            let expand = |ids: &[i64]| -> Vec<i64> { ids.iter().flat_map(|id| topics.subtree(*id)).collect() };
+            let expand = |ids: &[i64]| -> Vec<i64> {
+                ids.iter().flat_map(|id| topics.subtree(*id)).collect()
+            };
             if let Some(any) = &set.any_of {
                 all = all.add(C::Id.in_subquery(with_topic(expand(any))));
             }
@@ -216,10 +217,9 @@ impl PublicationFilter {
             all = all.add(filter.condition(topics));
         }
         if !self.or.is_empty() {
-            let any = self
-                .or
-                .iter()
-                .fold(Condition::any(), |any, filter| any.add(filter.condition(topics)));
+            let any = self.or.iter().fold(Condition::any(), |any, filter| {
+                any.add(filter.condition(topics))
+            });
             all = all.add(any);
         }
         if let Some(not) = &self.not {
@@ -305,7 +305,11 @@ impl OrderField {
     fn sql_value(self, value: &serde_json::Value) -> Result<Option<Value>, DbErr> {
         let malformed = || DbErr::Custom("a cursor value does not fit its ordering".into());
         if value.is_null() {
-            return if self.nullable() { Ok(None) } else { Err(malformed()) };
+            return if self.nullable() {
+                Ok(None)
+            } else {
+                Err(malformed())
+            };
         }
         let text = value.as_str().ok_or_else(malformed)?;
         Ok(Some(match self {
@@ -353,7 +357,11 @@ impl Ordering {
                 distinct.push(key);
             }
         }
-        if distinct.is_empty() { Self::default() } else { Self { keys: distinct } }
+        if distinct.is_empty() {
+            Self::default()
+        } else {
+            Self { keys: distinct }
+        }
     }
 
     /// The id breaks ties in the direction of the last key.
@@ -366,25 +374,40 @@ impl Ordering {
         let keys: Vec<String> = self
             .keys
             .iter()
-            .map(|k| format!("{}:{}", k.field.name(), if k.descending { "desc" } else { "asc" }))
+            .map(|k| {
+                format!(
+                    "{}:{}",
+                    k.field.name(),
+                    if k.descending { "desc" } else { "asc" }
+                )
+            })
             .collect();
         format!("{}|{filter_digest}", keys.join(","))
     }
 
     pub fn cursor(&self, tag: &str, row: &publication::Model) -> Cursor {
-        let mut key: Vec<serde_json::Value> = self.keys.iter().map(|k| k.field.value_of(row)).collect();
+        let mut key: Vec<serde_json::Value> =
+            self.keys.iter().map(|k| k.field.value_of(row)).collect();
         key.push(json!(row.id));
         Cursor::new(tag, key)
     }
 
     /// `select` sorted for reading in `direction`.
-    pub fn apply(&self, mut select: Select<publication::Entity>, direction: Direction) -> Select<publication::Entity> {
+    pub fn apply(
+        &self,
+        mut select: Select<publication::Entity>,
+        direction: Direction,
+    ) -> Select<publication::Entity> {
         let flip = direction == Direction::Backward;
         for key in &self.keys {
             let descending = key.descending != flip;
             let order = if descending { Order::Desc } else { Order::Asc };
             // NULL sorts last when reading forward, so first when reading backward.
-            let nulls = if flip { NullOrdering::First } else { NullOrdering::Last };
+            let nulls = if flip {
+                NullOrdering::First
+            } else {
+                NullOrdering::Last
+            };
             select = if key.field.nullable() {
                 select.order_by_with_nulls(key.field.column(), order, nulls)
             } else {
@@ -392,7 +415,14 @@ impl Ordering {
             };
         }
         let id_descending = self.id_descending() != flip;
-        select.order_by(publication::Column::Id, if id_descending { Order::Desc } else { Order::Asc })
+        select.order_by(
+            publication::Column::Id,
+            if id_descending {
+                Order::Desc
+            } else {
+                Order::Asc
+            },
+        )
     }
 
     /// Rows strictly after (`later`) or before the cursor in this ordering.
@@ -401,7 +431,11 @@ impl Ordering {
         if cursor.key.len() != self.keys.len() + 1 {
             return Err(malformed());
         }
-        let id = cursor.key.last().and_then(serde_json::Value::as_i64).ok_or_else(malformed)?;
+        let id = cursor
+            .key
+            .last()
+            .and_then(serde_json::Value::as_i64)
+            .ok_or_else(malformed)?;
         let mut values = Vec::with_capacity(self.keys.len());
         for (key, value) in self.keys.iter().zip(&cursor.key) {
             values.push(key.field.sql_value(value)?);
@@ -410,14 +444,21 @@ impl Ordering {
 
         // Fast path: one direction, no NULL possible: a row-value comparison.
         let one_direction = self.keys.iter().all(|k| k.descending == id_descending);
-        if one_direction && values.iter().all(Option::is_some) && self.keys.iter().all(|k| !k.field.nullable()) {
+        if one_direction
+            && values.iter().all(Option::is_some)
+            && self.keys.iter().all(|k| !k.field.nullable())
+        {
             let mut columns: Vec<SimpleExpr> = self
                 .keys
                 .iter()
                 .map(|k| Expr::col((publication::Entity, k.field.column())).into())
                 .collect();
             columns.push(Expr::col((publication::Entity, publication::Column::Id)).into());
-            let mut cursor_values: Vec<SimpleExpr> = values.into_iter().flatten().map(|v| Expr::val(v).into()).collect();
+            let mut cursor_values: Vec<SimpleExpr> = values
+                .into_iter()
+                .flatten()
+                .map(|v| Expr::val(v).into())
+                .collect();
             cursor_values.push(Expr::val(id).into());
             let (row, at) = (Expr::tuple(columns), Expr::tuple(cursor_values));
             let greater = later != id_descending;
@@ -432,14 +473,22 @@ impl Ordering {
             let greater = later != key.descending;
             let step = match (&value, later) {
                 (Some(v), true) => {
-                    let past = if greater { column.gt(v.clone()) } else { column.lt(v.clone()) };
+                    let past = if greater {
+                        column.gt(v.clone())
+                    } else {
+                        column.lt(v.clone())
+                    };
                     if key.field.nullable() {
                         Condition::any().add(past).add(column.is_null())
                     } else {
                         Condition::all().add(past)
                     }
                 }
-                (Some(v), false) => Condition::all().add(if greater { column.gt(v.clone()) } else { column.lt(v.clone()) }),
+                (Some(v), false) => Condition::all().add(if greater {
+                    column.gt(v.clone())
+                } else {
+                    column.lt(v.clone())
+                }),
                 // Nothing sorts after NULL (NULL is last); everything not NULL sorts before it.
                 (None, true) => Condition::all().add(Expr::value(false)),
                 (None, false) => Condition::all().add(column.is_not_null()),
@@ -451,7 +500,11 @@ impl Ordering {
             });
         }
         let id_greater = later != id_descending;
-        let id_step = if id_greater { publication::Column::Id.gt(id) } else { publication::Column::Id.lt(id) };
+        let id_step = if id_greater {
+            publication::Column::Id.gt(id)
+        } else {
+            publication::Column::Id.lt(id)
+        };
         Ok(any.add(equal_so_far.add(id_step)))
     }
 }
@@ -470,12 +523,21 @@ mod tests {
 
     #[test]
     fn one_direction_on_non_null_keys_is_a_row_value_comparison() {
-        let ordering = Ordering::new(vec![OrderKey { field: OrderField::Title, descending: false }]);
+        let ordering = Ordering::new(vec![OrderKey {
+            field: OrderField::Title,
+            descending: false,
+        }]);
         let cursor = Cursor::new("t", vec![json!("PAGnol"), json!(5)]);
         let after = sql(ordering.beyond(&cursor, true).expect("fits"));
-        assert!(after.contains(r#"("publication"."title", "publication"."id") > ('PAGnol', 5)"#), "{after}");
+        assert!(
+            after.contains(r#"("publication"."title", "publication"."id") > ('PAGnol', 5)"#),
+            "{after}"
+        );
         let before = sql(ordering.beyond(&cursor, false).expect("fits"));
-        assert!(before.contains(r#"("publication"."title", "publication"."id") < ('PAGnol', 5)"#), "{before}");
+        assert!(
+            before.contains(r#"("publication"."title", "publication"."id") < ('PAGnol', 5)"#),
+            "{before}"
+        );
     }
 
     #[test]
@@ -483,17 +545,31 @@ mod tests {
         let ordering = Ordering::default();
         let dated = Cursor::new("t", vec![json!("2022-04-01"), json!(4)]);
         let after = sql(ordering.beyond(&dated, true).expect("fits"));
-        assert!(after.contains(r#""publication"."published_on" IS NULL"#), "{after}");
+        assert!(
+            after.contains(r#""publication"."published_on" IS NULL"#),
+            "{after}"
+        );
         let undated = Cursor::new("t", vec![serde_json::Value::Null, json!(2)]);
         let before = sql(ordering.beyond(&undated, false).expect("fits"));
-        assert!(before.contains(r#""publication"."published_on" IS NOT NULL"#), "{before}");
+        assert!(
+            before.contains(r#""publication"."published_on" IS NOT NULL"#),
+            "{before}"
+        );
     }
 
     #[test]
     fn a_cursor_of_another_shape_is_refused() {
         let ordering = Ordering::default();
-        assert!(ordering.beyond(&Cursor::new("t", vec![json!(1)]), true).is_err());
-        assert!(ordering.beyond(&Cursor::new("t", vec![json!(3), json!(1)]), true).is_err());
+        assert!(
+            ordering
+                .beyond(&Cursor::new("t", vec![json!(1)]), true)
+                .is_err()
+        );
+        assert!(
+            ordering
+                .beyond(&Cursor::new("t", vec![json!(3), json!(1)]), true)
+                .is_err()
+        );
     }
 
     #[test]
@@ -503,9 +579,18 @@ mod tests {
         tree.children.insert(2, vec![3]);
         assert_eq!(tree.subtree(1), [1, 2, 3]);
         let filter = PublicationFilter {
-            topics: Some(IdSet { any_of: Some(vec![1]), ..IdSet::default() }),
-            year: Some(YearRange { gte: Some(2020), lte: None }),
-            not: Some(Box::new(PublicationFilter { has_pdf: Some(true), ..PublicationFilter::default() })),
+            topics: Some(IdSet {
+                any_of: Some(vec![1]),
+                ..IdSet::default()
+            }),
+            year: Some(YearRange {
+                gte: Some(2020),
+                lte: None,
+            }),
+            not: Some(Box::new(PublicationFilter {
+                has_pdf: Some(true),
+                ..PublicationFilter::default()
+            })),
             ..PublicationFilter::default()
         };
         let text = sql(filter.condition(&tree));

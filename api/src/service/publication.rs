@@ -153,7 +153,8 @@ pub async fn page(
     ordering: &Ordering,
     request: &PageRequest,
 ) -> Result<Page<publication::Model>, DbErr> {
-    let mut select = publication::Entity::find().filter(list_condition(conn, audience, filter).await?);
+    let mut select =
+        publication::Entity::find().filter(list_condition(conn, audience, filter).await?);
     if let Some(after) = &request.after {
         select = select.filter(ordering.beyond(after, true)?);
     }

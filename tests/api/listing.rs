@@ -1,0 +1,320 @@
+use catalogue_tests::{Backend, TestApp, error_codes, on_both_databases, spawn_app};
+use serde_json::{Value, json};
+
+on_both_databases!(
+    every_ordering_walks_forward_and_backward_over_each_publication_once,
+    pages_neither_skip_nor_repeat_when_rows_come_and_go_between_them,
+    each_filter_narrows_the_list_as_documented,
+    a_cursor_is_refused_by_another_filter_or_ordering,
+);
+
+const LIST: &str = r#"
+query List($first: Int, $after: String, $last: Int, $before: String, $filter: PublicationFilterInput, $orderBy: [PublicationOrder!]) {
+  publications(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    nodes { title publishedOn createdAt updatedAt }
+  }
+}"#;
+
+fn titles(list: &Value) -> Vec<String> {
+    list["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["title"].as_str().expect("title").to_owned())
+        .collect()
+}
+
+async fn list(app: &TestApp, variables: Value) -> Value {
+    app.query(LIST, variables).await["publications"].clone()
+}
+
+async fn walk_forward(app: &TestApp, order_by: &Value, filter: &Value) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    for _ in 0..50 {
+        let page = list(
+            app,
+            json!({ "first": 2, "after": after, "orderBy": order_by, "filter": filter }),
+        )
+        .await;
+        seen.extend(titles(&page));
+        if page["pageInfo"]["hasNextPage"] == false {
+            return seen;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    panic!("the walk does not end");
+}
+
+async fn walk_backward(app: &TestApp, order_by: &Value) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut before = Value::Null;
+    for _ in 0..50 {
+        let page = list(
+            app,
+            json!({ "last": 2, "before": before, "orderBy": order_by }),
+        )
+        .await;
+        let mut page_titles = titles(&page);
+        page_titles.extend(seen);
+        seen = page_titles;
+        if page["pageInfo"]["hasPreviousPage"] == false {
+            return seen;
+        }
+        before = page["pageInfo"]["startCursor"].clone();
+    }
+    panic!("the walk does not end");
+}
+
+/// Whether `nodes` are sorted by `field` in `direction`, NULL last.
+fn sorted(nodes: &[Value], field: &str, descending: bool) -> bool {
+    nodes.windows(2).all(
+        |pair| match (pair[0][field].as_str(), pair[1][field].as_str()) {
+            (Some(a), Some(b)) => {
+                if descending {
+                    a >= b
+                } else {
+                    a <= b
+                }
+            }
+            (Some(_), None) | (None, None) => true,
+            (None, Some(_)) => false,
+        },
+    )
+}
+
+async fn every_ordering_walks_forward_and_backward_over_each_publication_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let orderings = [
+        json!([{ "field": "PUBLISHED_ON", "direction": "DESC" }]),
+        json!([{ "field": "PUBLISHED_ON", "direction": "ASC" }]),
+        json!([{ "field": "TITLE", "direction": "ASC" }]),
+        json!([{ "field": "TITLE", "direction": "DESC" }]),
+        json!([{ "field": "CREATED_AT", "direction": "ASC" }]),
+        json!([{ "field": "UPDATED_AT", "direction": "DESC" }]),
+        json!([{ "field": "PUBLISHED_ON", "direction": "ASC" }, { "field": "TITLE", "direction": "DESC" }]),
+    ];
+    for order_by in &orderings {
+        let all = list(&app, json!({ "first": 100, "orderBy": order_by })).await;
+        let expected = titles(&all);
+        let nodes = all["nodes"].as_array().expect("nodes").clone();
+        let first = &order_by[0];
+        let field = match first["field"].as_str() {
+            Some("PUBLISHED_ON") => "publishedOn",
+            Some("TITLE") => "title",
+            Some("CREATED_AT") => "createdAt",
+            _ => "updatedAt",
+        };
+        assert!(
+            sorted(&nodes, field, first["direction"] == "DESC"),
+            "{order_by}: {expected:?}"
+        );
+
+        let forward = walk_forward(&app, order_by, &Value::Null).await;
+        let backward = walk_backward(&app, order_by).await;
+
+        assert_eq!(expected.len(), 6, "{order_by}");
+        assert_eq!(forward, expected, "forward, {order_by}");
+        assert_eq!(backward, expected, "backward, {order_by}");
+    }
+    // Ties on the date are broken by the second key.
+    let tied = list(&app, json!({ "first": 100, "orderBy": orderings[6] })).await;
+    let april: Vec<String> = titles(&tied)
+        .into_iter()
+        .filter(|t| t.starts_with("What Language Model to") || t.starts_with("A Holistic"))
+        .collect();
+    assert_eq!(
+        april,
+        [
+            "What Language Model to Train if You Have One Million GPU Hours?",
+            "A Holistic Assessment of the Carbon Footprint of Noor, a Very Large Arabic Language Model"
+        ]
+    );
+}
+
+async fn pages_neither_skip_nor_repeat_when_rows_come_and_go_between_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("editor").await;
+    let order_by = json!([{ "field": "TITLE", "direction": "ASC" }]);
+    let before: Vec<String> =
+        titles(&list(&app, json!({ "first": 100, "orderBy": order_by })).await);
+
+    let first = list(&app, json!({ "first": 2, "orderBy": order_by })).await;
+    // Between pages: a new title that sorts first, and one not yet seen is deleted.
+    app.graphql_as(&token, r#"mutation { createPublication(input: { title: "AAA Inserted Meanwhile", kind: OTHER, status: PUBLISHED }) { publication { id } } }"#, json!({})).await;
+    let victim = app
+        .query(r#"{ publication(slug: "rita-a-study-on-scaling-up-generative-protein-sequence-models") { id version } }"#, json!({}))
+        .await["publication"]
+        .clone();
+    let deleted = app
+        .graphql_as(&token, "mutation($input: DeletePublicationInput!) { deletePublication(input: $input) { userErrors { code } } }", json!({ "input": { "id": victim["id"], "expectedVersion": victim["version"] } }))
+        .await;
+    assert_eq!(
+        deleted["data"]["deletePublication"]["userErrors"],
+        json!([]),
+        "{deleted}"
+    );
+    let mut seen = titles(&first);
+    let mut after = first["pageInfo"]["endCursor"].clone();
+    loop {
+        let page = list(
+            &app,
+            json!({ "first": 2, "after": after, "orderBy": order_by }),
+        )
+        .await;
+        seen.extend(titles(&page));
+        if page["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+
+    let expected: Vec<String> = before
+        .into_iter()
+        .filter(|t| !t.starts_with("RITA"))
+        .collect();
+    assert_eq!(seen, expected);
+}
+
+async fn count_of(app: &TestApp, filter: Value) -> (i64, usize) {
+    let page = list(app, json!({ "first": 100, "filter": filter })).await;
+    (
+        page["totalCount"].as_i64().expect("totalCount"),
+        page["nodes"].as_array().expect("nodes").len(),
+    )
+}
+
+async fn each_filter_narrows_the_list_as_documented(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ids = app
+        .query(
+            r#"{ million: publication(slug: "what-language-model-to-train-if-you-have-one-million-gpu-hours") {
+                 authors(first: 20) { nodes { id name } } venue { id } topics { id } }
+                 rita: publication(slug: "rita-a-study-on-scaling-up-generative-protein-sequence-models") { topics { id name } } }"#,
+            json!({}),
+        )
+        .await;
+    let author = |name: &str| {
+        ids["million"]["authors"]["nodes"]
+            .as_array()
+            .expect("authors")
+            .iter()
+            .find(|a| a["name"] == name)
+            .expect("author")["id"]
+            .clone()
+    };
+    let (hesslow, launay, le_scao) = (
+        author("Daniel Hesslow"),
+        author("Julien Launay"),
+        author("Teven Le Scao"),
+    );
+    let bigscience = ids["million"]["venue"]["id"].clone();
+    let llms = ids["million"]["topics"][0]["id"].clone();
+    let machine_learning = ids["rita"]["topics"][1]["id"].clone();
+
+    let cases = [
+        ("kinds", json!({ "kinds": ["WORKSHOP_PAPER"] }), 3),
+        ("year", json!({ "year": { "gte": 2022 } }), 3),
+        (
+            "year range",
+            json!({ "year": { "gte": 2021, "lte": 2021 } }),
+            1,
+        ),
+        (
+            "publishedOn",
+            json!({ "publishedOn": { "from": "2022-04-01", "to": "2022-11-30" } }),
+            2,
+        ),
+        (
+            "topic with subtopics",
+            json!({ "topics": { "anyOf": [llms] } }),
+            4,
+        ),
+        ("no topic", json!({ "topics": { "noneOf": [llms] } }), 2),
+        (
+            "all topics",
+            json!({ "topics": { "allOf": [llms, machine_learning] } }),
+            1,
+        ),
+        (
+            "any author",
+            json!({ "authors": { "anyOf": [le_scao] } }),
+            2,
+        ),
+        (
+            "all authors",
+            json!({ "authors": { "allOf": [hesslow, launay] } }),
+            2,
+        ),
+        (
+            "no author",
+            json!({ "authors": { "noneOf": [hesslow] } }),
+            3,
+        ),
+        ("venue", json!({ "venues": { "anyOf": [bigscience] } }), 2),
+        (
+            "not the venue",
+            json!({ "venues": { "noneOf": [bigscience] } }),
+            4,
+        ),
+        ("venue kind", json!({ "venueKinds": ["CONFERENCE"] }), 1),
+        ("pdf", json!({ "hasPdf": true }), 0),
+        ("no pdf", json!({ "hasPdf": false }), 6),
+        (
+            "or",
+            json!({ "or": [{ "kinds": ["PREPRINT"] }, { "year": { "lte": 2021 } }] }),
+            3,
+        ),
+        ("not", json!({ "not": { "kinds": ["WORKSHOP_PAPER"] } }), 3),
+        (
+            "and",
+            json!({ "and": [{ "year": { "gte": 2022 } }, { "authors": { "anyOf": [launay] } }] }),
+            3,
+        ),
+        ("nothing", json!({ "kinds": ["THESIS"] }), 0),
+    ];
+    for (what, filter, expected) in cases {
+        let (total, listed) = count_of(&app, filter).await;
+        assert_eq!((total, listed), (expected, expected as usize), "{what}");
+    }
+    let bad = app
+        .graphql(
+            LIST,
+            json!({ "filter": { "authors": { "anyOf": [bigscience] } } }),
+        )
+        .await;
+    assert_eq!(error_codes(&bad), ["BAD_USER_INPUT"], "{bad}");
+    assert!(
+        bad["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("filter.authors.anyOf[0]")),
+        "{bad}"
+    );
+}
+
+async fn a_cursor_is_refused_by_another_filter_or_ordering(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let filter = json!({ "year": { "gte": 2021 } });
+    let page = list(&app, json!({ "first": 1, "filter": filter })).await;
+    let cursor = page["pageInfo"]["endCursor"].clone();
+
+    let same = app
+        .graphql(
+            LIST,
+            json!({ "first": 1, "after": cursor, "filter": filter }),
+        )
+        .await;
+    let other_filter = app
+        .graphql(
+            LIST,
+            json!({ "first": 1, "after": cursor, "filter": { "year": { "gte": 2022 } } }),
+        )
+        .await;
+    let other_order = app.graphql(LIST, json!({ "first": 1, "after": cursor, "filter": filter, "orderBy": [{ "field": "TITLE", "direction": "ASC" }] })).await;
+
+    assert!(same.get("errors").is_none(), "{same}");
+    assert_eq!(error_codes(&other_filter), ["INVALID_CURSOR"]);
+    assert_eq!(error_codes(&other_order), ["INVALID_CURSOR"]);
+}
