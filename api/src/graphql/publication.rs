@@ -425,6 +425,10 @@ impl PublicationQuery {
     /// narrowed by `filter` and sorted by `orderBy`. Anonymous callers see published entries
     /// only. Cursors are bound to the filter and the order that made them.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a Relay connection field takes its pagination, filter and order arguments"
+    )]
     async fn publications(
         &self,
         ctx: &Context<'_>,

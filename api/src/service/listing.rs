@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::publication::{self, Kind, Status};
 use entity::{publication_author, publication_topic, topic, venue};
-use sea_orm::sea_query::{Expr, ExprTrait as _, NullOrdering, Order, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait as _, NullOrdering, Order, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryOrder, Select, Value,
 };
@@ -448,18 +448,18 @@ impl Ordering {
             && values.iter().all(Option::is_some)
             && self.keys.iter().all(|k| !k.field.nullable())
         {
-            let mut columns: Vec<SimpleExpr> = self
+            let mut columns: Vec<Expr> = self
                 .keys
                 .iter()
-                .map(|k| Expr::col((publication::Entity, k.field.column())).into())
+                .map(|k| Expr::col((publication::Entity, k.field.column())))
                 .collect();
-            columns.push(Expr::col((publication::Entity, publication::Column::Id)).into());
-            let mut cursor_values: Vec<SimpleExpr> = values
+            columns.push(Expr::col((publication::Entity, publication::Column::Id)));
+            let mut cursor_values: Vec<Expr> = values
                 .into_iter()
                 .flatten()
-                .map(|v| Expr::val(v).into())
+                .map(Expr::val)
                 .collect();
-            cursor_values.push(Expr::val(id).into());
+            cursor_values.push(Expr::val(id));
             let (row, at) = (Expr::tuple(columns), Expr::tuple(cursor_values));
             let greater = later != id_descending;
             return Ok(Condition::all().add(if greater { row.gt(at) } else { row.lt(at) }));
