@@ -454,11 +454,8 @@ impl Ordering {
                 .map(|k| Expr::col((publication::Entity, k.field.column())))
                 .collect();
             columns.push(Expr::col((publication::Entity, publication::Column::Id)));
-            let mut cursor_values: Vec<Expr> = values
-                .into_iter()
-                .flatten()
-                .map(Expr::val)
-                .collect();
+            let mut cursor_values: Vec<Expr> =
+                values.into_iter().flatten().map(Expr::val).collect();
             cursor_values.push(Expr::val(id));
             let (row, at) = (Expr::tuple(columns), Expr::tuple(cursor_values));
             let greater = later != id_descending;
