@@ -42,6 +42,9 @@ pub struct TopicsOf(pub i64);
 /// The direct subtopics of a topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ChildrenOf(pub i64);
+/// How many publications the caller may see for an author, venue or topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PublicationCountOf(pub crate::service::publication::Owner, pub i64);
 /// The history of a publication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PublicationHistoryOf(pub i64);
@@ -170,5 +173,32 @@ impl Loader<PublicationHistoryOf> for CatalogueLoader {
         )
         .await?;
         Ok(rekey(found, PublicationHistoryOf))
+    }
+}
+
+impl Loader<PublicationCountOf> for CatalogueLoader {
+    type Value = i64;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[PublicationCountOf],
+    ) -> LoadResult<PublicationCountOf, Self::Value> {
+        let mut found = HashMap::new();
+        // Keys of one request are usually of one owner kind: one query per kind.
+        let mut owners: Vec<crate::service::publication::Owner> =
+            keys.iter().map(|k| k.0).collect();
+        owners.dedup();
+        for owner in owners {
+            let ids: Vec<i64> = keys.iter().filter(|k| k.0 == owner).map(|k| k.1).collect();
+            let counts =
+                service::publication::counts_by(&self.db, self.audience, owner, &ids).await?;
+            found.extend(
+                counts
+                    .into_iter()
+                    .map(|(id, count)| (PublicationCountOf(owner, id), count)),
+            );
+        }
+        Ok(found)
     }
 }

@@ -4,6 +4,7 @@
 //! `export-schema` and the server all see the same schema.
 
 mod author;
+mod catalogue_query;
 mod filters;
 mod ids;
 pub mod loaders;
@@ -46,6 +47,7 @@ pub struct Query(
     node::NodeQuery,
     publication::PublicationQuery,
     viewer::ViewerQuery,
+    catalogue_query::CatalogueQuery,
 );
 
 /// Builds the schema. Each request brings its own database handle (see [`request_data`]).

@@ -384,7 +384,84 @@ impl PublicationListFields {
     }
 }
 
-type PublicationConnection = Connection<String, Publication, PublicationListFields>;
+pub type PublicationConnection = Connection<String, Publication, PublicationListFields>;
+
+/// The arguments of a publication list.
+pub struct ListArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+    pub filter: Option<PublicationFilterInput>,
+    pub order_by: Option<Vec<PublicationOrder>>,
+}
+
+/// The publications of one author, venue or topic, as a filter.
+pub fn scope(owner: crate::service::publication::Owner, id: i64) -> PublicationFilter {
+    use crate::service::listing::IdSet;
+    use crate::service::publication::Owner;
+    let set = Some(IdSet {
+        any_of: Some(vec![id]),
+        ..IdSet::default()
+    });
+    match owner {
+        Owner::Author => PublicationFilter {
+            authors: set,
+            ..PublicationFilter::default()
+        },
+        Owner::Venue => PublicationFilter {
+            venues: set,
+            ..PublicationFilter::default()
+        },
+        Owner::Topic => PublicationFilter {
+            topics: set,
+            ..PublicationFilter::default()
+        },
+    }
+}
+
+/// A page of publications: the root list, or an author's, venue's or topic's (`scope`).
+pub async fn publication_connection(
+    ctx: &Context<'_>,
+    args: ListArgs,
+    scope: Option<PublicationFilter>,
+) -> async_graphql::Result<PublicationConnection> {
+    let mut filter = args
+        .filter
+        .map(|f| f.parse("filter"))
+        .transpose()
+        .gql()?
+        .unwrap_or_default();
+    if let Some(scope) = scope {
+        filter.and.push(scope);
+    }
+    let ordering = super::filters::ordering(args.order_by);
+    let tag = ordering.tag(&filter.digest());
+    let request = PageRequest::parse(
+        args.first,
+        args.after.as_deref(),
+        args.last,
+        args.before.as_deref(),
+        &tag,
+    )
+    .gql()?;
+    let db = ctx.data::<DatabaseConnection>()?;
+    let audience = *ctx.data::<Audience>()?;
+    let page = service::publication::page(db, audience, &filter, &ordering, &request)
+        .await
+        .gql()?;
+    let mut connection = PublicationConnection::with_additional_fields(
+        page.has_previous_page,
+        page.has_next_page,
+        PublicationListFields { audience, filter },
+    );
+    connection.edges = page
+        .rows
+        .into_iter()
+        .map(|row| Edge::new(ordering.cursor(&tag, &row).encode(), Publication(row)))
+        .collect();
+    Ok(connection)
+}
 
 #[derive(Default)]
 pub struct PublicationQuery;
@@ -443,30 +520,14 @@ impl PublicationQuery {
             Vec<PublicationOrder>,
         >,
     ) -> async_graphql::Result<PublicationConnection> {
-        let filter = filter
-            .map(|f| f.parse("filter"))
-            .transpose()
-            .gql()?
-            .unwrap_or_default();
-        let ordering = super::filters::ordering(order_by);
-        let tag = ordering.tag(&filter.digest());
-        let request =
-            PageRequest::parse(first, after.as_deref(), last, before.as_deref(), &tag).gql()?;
-        let db = ctx.data::<DatabaseConnection>()?;
-        let audience = *ctx.data::<Audience>()?;
-        let page = service::publication::page(db, audience, &filter, &ordering, &request)
-            .await
-            .gql()?;
-        let mut connection = PublicationConnection::with_additional_fields(
-            page.has_previous_page,
-            page.has_next_page,
-            PublicationListFields { audience, filter },
-        );
-        connection.edges = page
-            .rows
-            .into_iter()
-            .map(|row| Edge::new(ordering.cursor(&tag, &row).encode(), Publication(row)))
-            .collect();
-        Ok(connection)
+        let args = ListArgs {
+            first,
+            after,
+            last,
+            before,
+            filter,
+            order_by,
+        };
+        publication_connection(ctx, args, None).await
     }
 }

@@ -3,7 +3,12 @@
 use async_graphql::{Context, ID, Object};
 use entity::topic;
 
+use super::filters::{PublicationFilterInput, PublicationOrder};
 use super::ids::{GlobalId, NodeKind};
+use super::loaders::PublicationCountOf;
+use super::publication::{ListArgs, PublicationConnection, publication_connection, scope};
+use crate::service::publication::Owner;
+
 use super::loaders::{ChildrenOf, Loaders, TopicById};
 use crate::error::ApiResultExt as _;
 
@@ -64,5 +69,42 @@ impl Topic {
     /// When the entry last changed; updates may pass it back as `expectedUpdatedAt`.
     async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.updated_at
+    }
+
+    /// The publications of this topic, filterable and sortable like `Query.publications`. Includes the publications of its subtopics.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a Relay connection field takes its pagination, filter and order arguments"
+    )]
+    async fn publications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<PublicationFilterInput>,
+        order_by: Option<Vec<PublicationOrder>>,
+    ) -> async_graphql::Result<PublicationConnection> {
+        let args = ListArgs {
+            first,
+            after,
+            last,
+            before,
+            filter,
+            order_by,
+        };
+        publication_connection(ctx, args, Some(scope(Owner::Topic, self.0.id))).await
+    }
+
+    /// How many publications are filed under this topic or its subtopics.
+    async fn publication_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let count = ctx
+            .data::<Loaders>()?
+            .load_one(PublicationCountOf(Owner::Topic, self.0.id))
+            .await
+            .gql()?;
+        Ok(count.unwrap_or_default())
     }
 }

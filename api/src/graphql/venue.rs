@@ -1,9 +1,14 @@
 //! The `Venue` type.
 
-use async_graphql::{Enum, ID, Object};
+use async_graphql::{Context, Enum, ID, Object};
 use entity::venue;
 
+use super::filters::{PublicationFilterInput, PublicationOrder};
 use super::ids::{GlobalId, NodeKind};
+use super::loaders::{Loaders, PublicationCountOf};
+use super::publication::{ListArgs, PublicationConnection, publication_connection, scope};
+use crate::error::ApiResultExt as _;
+use crate::service::publication::Owner;
 
 /// What kind of venue a publication appeared at.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -67,5 +72,42 @@ impl Venue {
     /// When the entry last changed; updates may pass it back as `expectedUpdatedAt`.
     async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.updated_at
+    }
+
+    /// The publications of this venue, filterable and sortable like `Query.publications`.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a Relay connection field takes its pagination, filter and order arguments"
+    )]
+    async fn publications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<PublicationFilterInput>,
+        order_by: Option<Vec<PublicationOrder>>,
+    ) -> async_graphql::Result<PublicationConnection> {
+        let args = ListArgs {
+            first,
+            after,
+            last,
+            before,
+            filter,
+            order_by,
+        };
+        publication_connection(ctx, args, Some(scope(Owner::Venue, self.0.id))).await
+    }
+
+    /// How many publications appeared at this venue.
+    async fn publication_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let count = ctx
+            .data::<Loaders>()?
+            .load_one(PublicationCountOf(Owner::Venue, self.0.id))
+            .await
+            .gql()?;
+        Ok(count.unwrap_or_default())
     }
 }

@@ -278,3 +278,89 @@ pub fn display_date(row: &publication::Model) -> Option<String> {
         row.published_on_precision.unwrap_or(DatePrecision::Day),
     ))
 }
+
+/// What publications are counted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owner {
+    Author,
+    Venue,
+    /// A topic counts the publications of its subtopics too.
+    Topic,
+}
+
+/// How many publications `audience` may see for each author, venue or topic in `ids`.
+pub async fn counts_by(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    owner: Owner,
+    ids: &[i64],
+) -> Result<HashMap<i64, i64>, DbErr> {
+    let mut counts: HashMap<i64, i64> = ids.iter().map(|id| (*id, 0)).collect();
+    let rows: Vec<CountRow> = match owner {
+        Owner::Author => {
+            publication_author::Entity::find()
+                .select_only()
+                .column_as(publication_author::Column::AuthorId, "id")
+                .column_as(publication_author::Column::PublicationId.count(), "count")
+                .join(
+                    JoinType::InnerJoin,
+                    publication_author::Relation::Publication.def(),
+                )
+                .filter(visible(audience))
+                .filter(publication_author::Column::AuthorId.is_in(ids.iter().copied()))
+                .group_by(publication_author::Column::AuthorId)
+                .into_model()
+                .all(conn)
+                .await?
+        }
+        Owner::Venue => {
+            publication::Entity::find()
+                .select_only()
+                .column_as(publication::Column::VenueId, "id")
+                .column_as(publication::Column::Id.count(), "count")
+                .filter(visible(audience))
+                .filter(publication::Column::VenueId.is_in(ids.iter().copied()))
+                .group_by(publication::Column::VenueId)
+                .into_model()
+                .all(conn)
+                .await?
+        }
+        Owner::Topic => {
+            let tree = TopicTree::load(conn).await?;
+            let subtrees: Vec<(i64, Vec<i64>)> =
+                ids.iter().map(|id| (*id, tree.subtree(*id))).collect();
+            let all: Vec<i64> = subtrees
+                .iter()
+                .flat_map(|(_, ids)| ids.iter().copied())
+                .collect();
+            let links: Vec<(i64, i64)> = publication_topic::Entity::find()
+                .select_only()
+                .column(publication_topic::Column::TopicId)
+                .column(publication_topic::Column::PublicationId)
+                .join(
+                    JoinType::InnerJoin,
+                    publication_topic::Relation::Publication.def(),
+                )
+                .filter(visible(audience))
+                .filter(publication_topic::Column::TopicId.is_in(all))
+                .into_tuple()
+                .all(conn)
+                .await?;
+            return Ok(subtrees
+                .into_iter()
+                .map(|(id, subtree)| {
+                    let mut publications: Vec<i64> = links
+                        .iter()
+                        .filter(|(topic, _)| subtree.contains(topic))
+                        .map(|(_, publication)| *publication)
+                        .collect();
+                    publications.sort_unstable();
+                    publications.dedup();
+                    (id, i64::try_from(publications.len()).unwrap_or(i64::MAX))
+                })
+                .collect());
+        }
+    };
+    counts.extend(rows.into_iter().map(|row| (row.id, row.count)));
+    Ok(counts)
+}

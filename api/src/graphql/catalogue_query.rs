@@ -1,0 +1,100 @@
+//! `author`, `venue` and `topic`: one entry by id, slug (or ORCID iD for authors).
+
+use async_graphql::{Context, ID, Object};
+use entity::{author, topic, venue};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::author::Author;
+use super::ids::{GlobalId, NodeKind};
+use super::topic::Topic;
+use super::venue::Venue;
+use crate::domain::Orcid;
+use crate::error::{ApiError, ApiResultExt as _};
+
+#[derive(Default)]
+pub struct CatalogueQuery;
+
+/// Exactly one of the ways to name an entry must be given.
+fn one_of(given: &[bool], names: &str) -> Result<(), ApiError> {
+    if given.iter().filter(|g| **g).count() == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::bad_input(
+            "id",
+            format!("give exactly one of {names}"),
+        ))
+    }
+}
+
+#[Object]
+impl CatalogueQuery {
+    /// One author by global id, slug or ORCID iD (give exactly one); null when none matches.
+    async fn author(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+        orcid: Option<String>,
+    ) -> async_graphql::Result<Option<Author>> {
+        one_of(
+            &[id.is_some(), slug.is_some(), orcid.is_some()],
+            "id, slug and orcid",
+        )
+        .gql()?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let select = match (id, slug, orcid) {
+            (Some(id), _, _) => {
+                author::Entity::find_by_id(GlobalId::decode_as("id", &id, NodeKind::Author).gql()?)
+            }
+            (_, Some(slug), _) => {
+                author::Entity::find().filter(author::Column::Slug.eq(slug.trim()))
+            }
+            (_, _, Some(orcid)) => {
+                let orcid = Orcid::parse(&orcid)
+                    .map_err(|e| ApiError::bad_input("orcid", e.0))
+                    .gql()?;
+                author::Entity::find().filter(author::Column::Orcid.eq(orcid.as_ref()))
+            }
+            _ => return Ok(None),
+        };
+        Ok(select.one(db).await.gql()?.map(Author))
+    }
+
+    /// One venue by global id or slug (give exactly one); null when none matches.
+    async fn venue(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> async_graphql::Result<Option<Venue>> {
+        one_of(&[id.is_some(), slug.is_some()], "id and slug").gql()?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let select = match (id, slug) {
+            (Some(id), _) => {
+                venue::Entity::find_by_id(GlobalId::decode_as("id", &id, NodeKind::Venue).gql()?)
+            }
+            (_, Some(slug)) => venue::Entity::find().filter(venue::Column::Slug.eq(slug.trim())),
+            _ => return Ok(None),
+        };
+        Ok(select.one(db).await.gql()?.map(Venue))
+    }
+
+    /// One topic by global id or slug (give exactly one); null when none matches.
+    async fn topic(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> async_graphql::Result<Option<Topic>> {
+        one_of(&[id.is_some(), slug.is_some()], "id and slug").gql()?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let select = match (id, slug) {
+            (Some(id), _) => {
+                topic::Entity::find_by_id(GlobalId::decode_as("id", &id, NodeKind::Topic).gql()?)
+            }
+            (_, Some(slug)) => topic::Entity::find().filter(topic::Column::Slug.eq(slug.trim())),
+            _ => return Ok(None),
+        };
+        Ok(select.one(db).await.gql()?.map(Topic))
+    }
+}

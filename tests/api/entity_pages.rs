@@ -1,0 +1,146 @@
+use catalogue_tests::{Backend, TestApp, error_codes, on_both_databases, spawn_app};
+use serde_json::{Value, json};
+
+on_both_databases!(
+    an_author_page_lists_their_publications_with_a_constant_number_of_statements,
+    a_topic_page_includes_its_subtopics,
+    a_venue_is_found_by_slug_with_its_publications,
+);
+
+async fn statements(app: &TestApp) -> f64 {
+    let text = app
+        .get("/metrics", "*/*")
+        .await
+        .text()
+        .await
+        .expect("metrics");
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix("graphql_sql_statements_per_request_sum ")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0.0)
+}
+
+/// The SQL statements one request ran, read from `/metrics`.
+async fn cost(app: &TestApp, query: &str, variables: Value) -> (Value, f64) {
+    let before = statements(app).await;
+    let data = app.query(query, variables).await;
+    (data, statements(app).await - before)
+}
+
+const AUTHOR_PAGE: &str = r#"
+query AuthorPage($slug: String!, $first: Int) {
+  author(slug: $slug) {
+    name nameVariants publicationCount
+    publications(first: $first, orderBy: [{ field: PUBLISHED_ON, direction: DESC }]) {
+      totalCount
+      nodes { title publishedOnDisplay authorCount authors(first: 3) { nodes { name } } venue { name } topics { name } }
+    }
+  }
+}"#;
+
+async fn an_author_page_lists_their_publications_with_a_constant_number_of_statements(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+
+    let (small, small_cost) = cost(
+        &app,
+        AUTHOR_PAGE,
+        json!({ "slug": "julien-launay", "first": 1 }),
+    )
+    .await;
+    let (full, full_cost) = cost(
+        &app,
+        AUTHOR_PAGE,
+        json!({ "slug": "julien-launay", "first": 20 }),
+    )
+    .await;
+
+    let author = &full["author"];
+    assert_eq!(author["name"], "Julien Launay");
+    assert_eq!(author["publicationCount"], 4);
+    assert_eq!(author["publications"]["totalCount"], 4);
+    let titles: Vec<&str> = author["publications"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Scaling Laws Beyond Backpropagation",
+            "What Language Model to Train if You Have One Million GPU Hours?",
+            "A Holistic Assessment of the Carbon Footprint of Noor, a Very Large Arabic Language Model",
+            "PAGnol: An Extra-Large French Generative Model",
+        ]
+    );
+    assert_eq!(
+        small["author"]["publications"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(small_cost, full_cost, "statements grow with the page size");
+    assert!(full_cost <= 10.0, "{full_cost} statements");
+}
+
+async fn a_topic_page_includes_its_subtopics(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let query = r#"query($slug: String!, $first: Int) { topic(slug: $slug) { name publicationCount children { name publicationCount }
+        publications(first: $first) { totalCount nodes { title authors(first: 3) { nodes { name } } venue { name } topics { name } } } } }"#;
+
+    let (small, small_cost) = cost(&app, query, json!({ "slug": "llms", "first": 1 })).await;
+    let (full, full_cost) = cost(&app, query, json!({ "slug": "llms", "first": 10 })).await;
+
+    let topic = &full["topic"];
+    assert_eq!(topic["publicationCount"], 4, "{topic}");
+    assert_eq!(topic["publications"]["totalCount"], 4);
+    assert_eq!(
+        topic["children"],
+        json!([{ "name": "LLMs for Biology", "publicationCount": 1 }])
+    );
+    assert!(
+        topic["publications"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .any(|n| n["title"].as_str().is_some_and(|t| t.starts_with("RITA")))
+    );
+    assert_eq!(
+        small["topic"]["publications"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(small_cost, full_cost, "statements grow with the page size");
+}
+
+async fn a_venue_is_found_by_slug_with_its_publications(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    let venue = app
+        .query(r#"{ venue(slug: "acl-2022-workshop-bigscience") { name kind year publicationCount publications { nodes { title } } } }"#, json!({}))
+        .await;
+    let by_orcid = app
+        .graphql(
+            r#"{ author(orcid: "0000-0002-1825-0098") { name } }"#,
+            json!({}),
+        )
+        .await;
+    let neither = app.graphql("{ venue { name } }", json!({})).await;
+
+    assert_eq!(venue["venue"]["name"], "ACL 2022 Workshop BigScience");
+    assert_eq!(venue["venue"]["publicationCount"], 2);
+    assert_eq!(
+        venue["venue"]["publications"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(error_codes(&by_orcid), ["BAD_USER_INPUT"], "{by_orcid}");
+    assert_eq!(error_codes(&neither), ["BAD_USER_INPUT"]);
+}
