@@ -144,3 +144,40 @@ async fn a_venue_is_found_by_slug_with_its_publications(backend: Backend) {
     assert_eq!(error_codes(&by_orcid), ["BAD_USER_INPUT"], "{by_orcid}");
     assert_eq!(error_codes(&neither), ["BAD_USER_INPUT"]);
 }
+
+on_both_databases!(suggest_completes_names_variants_venues_and_topics);
+
+async fn suggest_completes_names_variants_venues_and_topics(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let query = "query($prefix: String!, $kinds: [SuggestionKind!]) { suggest(prefix: $prefix, kinds: $kinds) { kind label node { __typename ... on Author { name } } } }";
+    let suggest =
+        |prefix: &str, kinds: Value| app.query(query, json!({ "prefix": prefix, "kinds": kinds }));
+
+    let word = suggest("lau", Value::Null).await;
+    let variant = suggest("T. Le", json!(["AUTHOR"])).await;
+    let topics = suggest("llm", Value::Null).await;
+    let venue = suggest("lrec", json!(["VENUE"])).await;
+    let wildcard = suggest("%", Value::Null).await;
+    let too_many = app
+        .graphql("{ suggest(prefix: \"a\", first: 11) { label } }", json!({}))
+        .await;
+
+    assert_eq!(
+        word["suggest"],
+        json!([{ "kind": "AUTHOR", "label": "Julien Launay", "node": { "__typename": "Author", "name": "Julien Launay" } }])
+    );
+    assert_eq!(
+        variant["suggest"],
+        json!([{ "kind": "AUTHOR", "label": "T. Le Scao", "node": { "__typename": "Author", "name": "Teven Le Scao" } }])
+    );
+    let labels: Vec<&str> = topics["suggest"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|s| s["label"].as_str().expect("label"))
+        .collect();
+    assert_eq!(labels, ["LLMs", "LLMs for Biology"]);
+    assert_eq!(venue["suggest"][0]["label"], "LREC 2022");
+    assert_eq!(wildcard["suggest"], json!([]));
+    assert_eq!(error_codes(&too_many), ["BAD_USER_INPUT"]);
+}

@@ -12,6 +12,7 @@ mod mutation;
 mod node;
 mod publication;
 mod scalars;
+mod suggest;
 mod topic;
 mod venue;
 pub mod viewer;
@@ -48,6 +49,7 @@ pub struct Query(
     publication::PublicationQuery,
     viewer::ViewerQuery,
     catalogue_query::CatalogueQuery,
+    suggest::SuggestQuery,
 );
 
 /// Builds the schema. Each request brings its own database handle (see [`request_data`]).

@@ -13,6 +13,7 @@ pub mod publication;
 pub mod publication_edit;
 pub mod seed;
 pub mod submission;
+pub mod suggest;
 pub mod token;
 pub mod topic;
 pub mod venue;

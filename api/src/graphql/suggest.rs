@@ -1,0 +1,140 @@
+//! `suggest`: autocomplete for search boxes.
+
+use async_graphql::{Context, Enum, Object};
+use sea_orm::DatabaseConnection;
+
+use super::author::Author;
+use super::loaders::{AuthorById, Loaders, TopicById, VenueById};
+use super::node::Node;
+use super::topic::Topic;
+use super::venue::Venue;
+use crate::error::{ApiError, ApiResultExt as _};
+use crate::service::suggest::{self, Kind};
+
+/// What a suggestion points at.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SuggestionKind {
+    Author,
+    Venue,
+    Topic,
+}
+
+impl From<SuggestionKind> for Kind {
+    fn from(kind: SuggestionKind) -> Self {
+        match kind {
+            SuggestionKind::Author => Self::Author,
+            SuggestionKind::Venue => Self::Venue,
+            SuggestionKind::Topic => Self::Topic,
+        }
+    }
+}
+
+/// An entry whose name starts with (or has a word starting with) the prefix typed.
+pub struct Suggestion {
+    kind: SuggestionKind,
+    label: String,
+    node: Node,
+}
+
+#[Object]
+impl Suggestion {
+    async fn kind(&self) -> SuggestionKind {
+        self.kind
+    }
+
+    /// The name that matched: the entry's name, or an author's name variant.
+    async fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The author, venue or topic.
+    async fn node(&self) -> &Node {
+        &self.node
+    }
+}
+
+#[derive(Default)]
+pub struct SuggestQuery;
+
+#[Object]
+impl SuggestQuery {
+    /// Prefix autocomplete over author names and their variants, venues and topics, for
+    /// a search box: matches at the start of a name rank first. At most `first` (1 to 10).
+    async fn suggest(
+        &self,
+        ctx: &Context<'_>,
+        prefix: String,
+        #[graphql(desc = "Which kinds of entries to suggest; all by default.")] kinds: Option<
+            Vec<SuggestionKind>,
+        >,
+        #[graphql(default = 10)] first: i32,
+    ) -> async_graphql::Result<Vec<Suggestion>> {
+        if !(1..=10).contains(&first) {
+            return Err(ApiError::bad_input(
+                "first",
+                format!("must be between 1 and 10, got {first}"),
+            ))
+            .gql();
+        }
+        if prefix.chars().count() > 100 {
+            return Err(ApiError::bad_input(
+                "prefix",
+                "must be at most 100 characters",
+            ))
+            .gql();
+        }
+        let kinds: Vec<Kind> = kinds
+            .unwrap_or_else(|| {
+                vec![
+                    SuggestionKind::Author,
+                    SuggestionKind::Venue,
+                    SuggestionKind::Topic,
+                ]
+            })
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        let db = ctx.data::<DatabaseConnection>()?;
+        let found = suggest::suggest(db, &prefix, &kinds, u64::try_from(first).unwrap_or(10))
+            .await
+            .gql()?;
+        let loaders = ctx.data::<Loaders>()?;
+        let ids = |kind: Kind| found.iter().filter(move |s| s.kind == kind).map(|s| s.id);
+        let authors = loaders
+            .load_many(ids(Kind::Author).map(AuthorById))
+            .await
+            .gql()?;
+        let venues = loaders
+            .load_many(ids(Kind::Venue).map(VenueById))
+            .await
+            .gql()?;
+        let topics = loaders
+            .load_many(ids(Kind::Topic).map(TopicById))
+            .await
+            .gql()?;
+        Ok(found
+            .into_iter()
+            .filter_map(|s| {
+                let (kind, node) = match s.kind {
+                    Kind::Author => (
+                        SuggestionKind::Author,
+                        Node::Author(Author(authors.get(&AuthorById(s.id))?.clone())),
+                    ),
+                    Kind::Venue => (
+                        SuggestionKind::Venue,
+                        Node::Venue(Venue(venues.get(&VenueById(s.id))?.clone())),
+                    ),
+                    Kind::Topic => (
+                        SuggestionKind::Topic,
+                        Node::Topic(Topic(topics.get(&TopicById(s.id))?.clone())),
+                    ),
+                };
+                Some(Suggestion {
+                    kind,
+                    label: s.label,
+                    node,
+                })
+            })
+            .collect())
+    }
+}
