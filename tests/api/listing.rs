@@ -318,3 +318,73 @@ async fn a_cursor_is_refused_by_another_filter_or_ordering(backend: Backend) {
     assert_eq!(error_codes(&other_filter), ["INVALID_CURSOR"]);
     assert_eq!(error_codes(&other_order), ["INVALID_CURSOR"]);
 }
+
+on_both_databases!(facets_count_each_dimension_without_its_own_filter);
+
+const FACETS: &str = r#"
+query Facets($filter: PublicationFilterInput) {
+  publications(filter: $filter) {
+    totalCount
+    facets {
+      years { year count }
+      kinds { kind count }
+      venueKinds { kind count }
+      venues { venue { name } count }
+      topics { topic { name } count }
+    }
+  }
+}"#;
+
+async fn facets_count_each_dimension_without_its_own_filter(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    let all = app.query(FACETS, json!({})).await["publications"].clone();
+    let in_2022 = app
+        .query(
+            FACETS,
+            json!({ "filter": { "year": { "gte": 2022, "lte": 2022 } } }),
+        )
+        .await["publications"]
+        .clone();
+
+    let facets = &all["facets"];
+    assert_eq!(
+        facets["years"],
+        json!([{ "year": 2022, "count": 3 }, { "year": 2021, "count": 1 }])
+    );
+    assert_eq!(
+        facets["kinds"],
+        json!([{ "kind": "WORKSHOP_PAPER", "count": 3 }, { "kind": "PREPRINT", "count": 2 }, { "kind": "CONFERENCE_PAPER", "count": 1 }])
+    );
+    assert_eq!(
+        facets["venueKinds"][0],
+        json!({ "kind": "WORKSHOP", "count": 3 })
+    );
+    assert_eq!(
+        facets["venues"][0],
+        json!({ "venue": { "name": "ACL 2022 Workshop BigScience" }, "count": 2 })
+    );
+    assert_eq!(
+        facets["topics"],
+        json!([
+            { "topic": { "name": "LLMs" }, "count": 4 },
+            { "topic": { "name": "Machine Learning" }, "count": 1 },
+            { "topic": { "name": "LLMs for Biology" }, "count": 1 },
+        ])
+    );
+    // The kinds add up to the list.
+    let kinds_total: i64 = facets["kinds"]
+        .as_array()
+        .expect("kinds")
+        .iter()
+        .map(|k| k["count"].as_i64().expect("count"))
+        .sum();
+    assert_eq!(kinds_total, all["totalCount"].as_i64().expect("total"));
+    // With 2022 selected, the years facet still shows 2021; the others count 2022 only.
+    assert_eq!(in_2022["totalCount"], 3);
+    assert_eq!(in_2022["facets"]["years"], facets["years"]);
+    assert_eq!(
+        in_2022["facets"]["kinds"],
+        json!([{ "kind": "WORKSHOP_PAPER", "count": 3 }])
+    );
+}

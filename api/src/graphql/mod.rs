@@ -5,6 +5,7 @@
 
 mod author;
 mod catalogue_query;
+mod facets;
 mod filters;
 mod ids;
 pub mod loaders;

@@ -382,6 +382,15 @@ impl PublicationListFields {
             .await
             .gql()
     }
+
+    /// Counts by year, kind, venue kind, venue and topic for a sidebar; computed only when
+    /// asked for.
+    async fn facets(&self) -> super::facets::PublicationFacets {
+        super::facets::PublicationFacets {
+            audience: self.audience,
+            filter: self.filter.clone(),
+        }
+    }
 }
 
 pub type PublicationConnection = Connection<String, Publication, PublicationListFields>;

@@ -7,6 +7,7 @@ pub mod author;
 pub mod author_edit;
 pub mod bibtex;
 pub mod edit;
+pub mod facets;
 pub mod listing;
 pub mod pagination;
 pub mod publication;

@@ -132,7 +132,7 @@ pub async fn by_ids(
 
 /// The condition of a list: what `audience` may see, narrowed by `filter`. The topic tree
 /// is read only when the filter names topics.
-async fn list_condition(
+pub async fn list_condition(
     conn: &impl ConnectionTrait,
     audience: Audience,
     filter: &PublicationFilter,

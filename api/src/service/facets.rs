@@ -1,0 +1,185 @@
+//! Facet counts for a list's sidebar: by year, kind, venue kind, venue and topic, each under
+//! the list's filter with its own dimension left out, so that a sidebar can show "2022 (4)"
+//! next to a selected 2021.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate};
+use entity::publication::{self, Kind};
+use entity::{publication_topic, topic, venue};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
+    RelationTrait,
+};
+
+use super::Audience;
+use super::listing::{PublicationFilter, TopicTree};
+use super::publication::list_condition;
+
+/// A dimension of the facets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Year,
+    Kind,
+    VenueKind,
+    Venue,
+    Topic,
+}
+
+/// `filter` without the top-level part that constrains `dimension`.
+fn without(filter: &PublicationFilter, dimension: Dimension) -> PublicationFilter {
+    let mut filter = filter.clone();
+    match dimension {
+        Dimension::Year => {
+            filter.year = None;
+            filter.published_on = None;
+        }
+        Dimension::Kind => filter.kinds = None,
+        Dimension::VenueKind => filter.venue_kinds = None,
+        Dimension::Venue => filter.venues = None,
+        Dimension::Topic => filter.topics = None,
+    }
+    filter
+}
+
+/// Publications per year (undated ones are not counted), newest year first.
+pub async fn years(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    filter: &PublicationFilter,
+) -> Result<Vec<(i32, i64)>, DbErr> {
+    let condition = list_condition(conn, audience, &without(filter, Dimension::Year)).await?;
+    // Grouped by date in SQL (portable), then by year here: a catalogue has few dates.
+    let rows: Vec<(Option<NaiveDate>, i64)> = publication::Entity::find()
+        .select_only()
+        .column(publication::Column::PublishedOn)
+        .column_as(publication::Column::Id.count(), "count")
+        .filter(condition)
+        .filter(publication::Column::PublishedOn.is_not_null())
+        .group_by(publication::Column::PublishedOn)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut years: BTreeMap<i32, i64> = BTreeMap::new();
+    for (date, count) in rows {
+        if let Some(date) = date {
+            *years.entry(date.year()).or_default() += count;
+        }
+    }
+    Ok(years.into_iter().rev().collect())
+}
+
+/// Publications per kind, most first.
+pub async fn kinds(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    filter: &PublicationFilter,
+) -> Result<Vec<(Kind, i64)>, DbErr> {
+    let condition = list_condition(conn, audience, &without(filter, Dimension::Kind)).await?;
+    let mut rows: Vec<(Kind, i64)> = publication::Entity::find()
+        .select_only()
+        .column(publication::Column::Kind)
+        .column_as(publication::Column::Id.count(), "count")
+        .filter(condition)
+        .group_by(publication::Column::Kind)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    rows.sort_by_key(|(kind, count)| (-count, format!("{kind:?}")));
+    Ok(rows)
+}
+
+/// Publications per venue kind, most first.
+pub async fn venue_kinds(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    filter: &PublicationFilter,
+) -> Result<Vec<(venue::Kind, i64)>, DbErr> {
+    let condition = list_condition(conn, audience, &without(filter, Dimension::VenueKind)).await?;
+    let mut rows: Vec<(venue::Kind, i64)> = publication::Entity::find()
+        .select_only()
+        .column(venue::Column::Kind)
+        .column_as(publication::Column::Id.count(), "count")
+        .join(JoinType::InnerJoin, publication::Relation::Venue.def())
+        .filter(condition)
+        .group_by(venue::Column::Kind)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    rows.sort_by_key(|(kind, count)| (-count, format!("{kind:?}")));
+    Ok(rows)
+}
+
+/// Publications per venue (ids), most first, at most `limit`.
+pub async fn venues(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    filter: &PublicationFilter,
+    limit: usize,
+) -> Result<Vec<(i64, i64)>, DbErr> {
+    let condition = list_condition(conn, audience, &without(filter, Dimension::Venue)).await?;
+    let mut rows: Vec<(i64, i64)> = publication::Entity::find()
+        .select_only()
+        .column(publication::Column::VenueId)
+        .column_as(publication::Column::Id.count(), "count")
+        .filter(condition)
+        .filter(publication::Column::VenueId.is_not_null())
+        .group_by(publication::Column::VenueId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    rows.sort_by_key(|(id, count)| (-count, *id));
+    rows.truncate(limit);
+    Ok(rows)
+}
+
+/// Publications per topic (ids), a topic counting those of its subtopics once each, most
+/// first, at most `limit`.
+pub async fn topics(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    filter: &PublicationFilter,
+    limit: usize,
+) -> Result<Vec<(i64, i64)>, DbErr> {
+    let condition = list_condition(conn, audience, &without(filter, Dimension::Topic)).await?;
+    let links: Vec<(i64, i64)> = publication_topic::Entity::find()
+        .select_only()
+        .column(publication_topic::Column::TopicId)
+        .column(publication_topic::Column::PublicationId)
+        .join(
+            JoinType::InnerJoin,
+            publication_topic::Relation::Publication.def(),
+        )
+        .filter(condition)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let tree = TopicTree::load(conn).await?;
+    let mut direct: HashMap<i64, HashSet<i64>> = HashMap::new();
+    for (topic_id, publication_id) in links {
+        direct.entry(topic_id).or_default().insert(publication_id);
+    }
+    let all: Vec<i64> = topic::Entity::find()
+        .select_only()
+        .column(topic::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut counts: Vec<(i64, i64)> = all
+        .into_iter()
+        .filter_map(|id| {
+            let publications: HashSet<i64> = tree
+                .subtree(id)
+                .iter()
+                .filter_map(|t| direct.get(t))
+                .flatten()
+                .copied()
+                .collect();
+            (!publications.is_empty())
+                .then(|| (id, i64::try_from(publications.len()).unwrap_or(i64::MAX)))
+        })
+        .collect();
+    counts.sort_by_key(|(id, count)| (-count, *id));
+    counts.truncate(limit);
+    Ok(counts)
+}
