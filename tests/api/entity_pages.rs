@@ -181,3 +181,49 @@ async fn suggest_completes_names_variants_venues_and_topics(backend: Backend) {
     assert_eq!(wildcard["suggest"], json!([]));
     assert_eq!(error_codes(&too_many), ["BAD_USER_INPUT"]);
 }
+
+on_both_databases!(citations_and_coauthors_are_ready_for_an_author_page);
+
+async fn citations_and_coauthors_are_ready_for_an_author_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    let data = app
+        .query(
+            r#"{ author(slug: "daniel-hesslow") { coauthors(first: 3) { author { name } sharedPublicationCount } }
+                 publication(slug: "pagnol-an-extra-large-french-generative-model") { cslJson bibtex } }"#,
+            json!({}),
+        )
+        .await;
+
+    // Hesslow shares 2 papers with Julien Launay and 1 with each other co-author.
+    let coauthors = data["author"]["coauthors"].as_array().expect("coauthors");
+    assert_eq!(coauthors.len(), 3);
+    assert_eq!(
+        coauthors[0],
+        json!({ "author": { "name": "Julien Launay" }, "sharedPublicationCount": 2 })
+    );
+    assert!(
+        coauthors[1..]
+            .iter()
+            .all(|c| c["sharedPublicationCount"] == 1),
+        "{coauthors:?}"
+    );
+    let csl = &data["publication"]["cslJson"];
+    assert_eq!(csl["type"], "paper-conference");
+    assert_eq!(csl["container-title"], "LREC 2022");
+    assert_eq!(csl["issued"], json!({ "date-parts": [[2021, 10]] }));
+    assert_eq!(
+        csl["author"][0],
+        json!({ "family": "Launay", "given": "Julien" })
+    );
+    assert_eq!(csl["author"].as_array().map(Vec::len), Some(8));
+    let bibtex = data["publication"]["bibtex"].as_str().expect("bibtex");
+    assert!(
+        bibtex.starts_with("@inproceedings{launay2021pagnol"),
+        "{bibtex}"
+    );
+    assert!(
+        bibtex.contains("LREC 2022") && bibtex.contains("Seddah, Djam"),
+        "{bibtex}"
+    );
+}

@@ -1,6 +1,6 @@
 //! The `Author` type.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use entity::author;
 
 use super::filters::{PublicationFilterInput, PublicationOrder};
@@ -9,8 +9,16 @@ use super::loaders::PublicationCountOf;
 use super::publication::{ListArgs, PublicationConnection, publication_connection, scope};
 use crate::service::publication::Owner;
 
-use super::loaders::{Loaders, NameVariantsOf};
+use super::loaders::{AuthorById, CoauthorsOf, Loaders, NameVariantsOf};
 use crate::error::ApiResultExt as _;
+
+/// Someone who wrote publications with an author.
+#[derive(SimpleObject)]
+pub struct Coauthor {
+    pub author: Author,
+    /// How many publications the two share.
+    pub shared_publication_count: i64,
+}
 
 /// A person who wrote publications of the catalogue.
 #[derive(Clone, Debug)]
@@ -88,6 +96,43 @@ impl Author {
             order_by,
         };
         publication_connection(ctx, args, Some(scope(Owner::Author, self.0.id))).await
+    }
+
+    /// The people this author wrote with, most shared publications first (1 to 100; default 10).
+    async fn coauthors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10)] first: i32,
+    ) -> async_graphql::Result<Vec<Coauthor>> {
+        let limit = usize::try_from(first)
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| {
+                crate::error::ApiError::bad_input(
+                    "first",
+                    format!("must be between 1 and 100, got {first}"),
+                )
+            })
+            .gql()?;
+        let loaders = ctx.data::<Loaders>()?;
+        let pairs = loaders
+            .load_one(CoauthorsOf(self.0.id, limit))
+            .await
+            .gql()?
+            .unwrap_or_default();
+        let authors = loaders
+            .load_many(pairs.iter().map(|(id, _)| AuthorById(*id)))
+            .await
+            .gql()?;
+        Ok(pairs
+            .into_iter()
+            .filter_map(|(id, shared)| {
+                Some(Coauthor {
+                    author: Author(authors.get(&AuthorById(id))?.clone()),
+                    shared_publication_count: shared,
+                })
+            })
+            .collect())
     }
 
     /// How many publications list this author.

@@ -45,6 +45,9 @@ pub struct ChildrenOf(pub i64);
 /// How many publications the caller may see for an author, venue or topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PublicationCountOf(pub crate::service::publication::Owner, pub i64);
+/// An author's co-authors (id, shared publications), at most `.1` of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CoauthorsOf(pub i64, pub usize);
 /// The history of a publication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PublicationHistoryOf(pub i64);
@@ -200,5 +203,24 @@ impl Loader<PublicationCountOf> for CatalogueLoader {
             );
         }
         Ok(found)
+    }
+}
+
+impl Loader<CoauthorsOf> for CatalogueLoader {
+    type Value = Vec<(i64, i64)>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[CoauthorsOf]) -> LoadResult<CoauthorsOf, Self::Value> {
+        let limit = keys.iter().map(|k| k.1).max().unwrap_or(0);
+        let found =
+            service::author::coauthors(&self.db, self.audience, &ids(keys, |k| k.0), limit).await?;
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let mut list = found.get(&key.0).cloned().unwrap_or_default();
+                list.truncate(key.1);
+                (*key, list)
+            })
+            .collect())
     }
 }

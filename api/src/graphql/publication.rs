@@ -107,6 +107,27 @@ type PublicationAuthorConnection = Connection<
 
 const AUTHOR_ORDERING: &str = "position";
 
+impl Publication {
+    /// Every author's name in order, and the venue: what a citation needs.
+    async fn citation_parts(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<(Vec<String>, Option<entity::venue::Model>)> {
+        let loaders = ctx.data::<Loaders>()?;
+        let window = AuthorWindow {
+            publication_id: self.0.id,
+            after: 0,
+            first: i32::MAX,
+        };
+        let authors = loaders.load_one(window).await.gql()?.unwrap_or_default();
+        let venue = match self.0.venue_id {
+            Some(id) => loaders.load_one(VenueById(id)).await.gql()?,
+            None => None,
+        };
+        Ok((authors.into_iter().map(|a| a.author.name).collect(), venue))
+    }
+}
+
 #[Object]
 impl Publication {
     /// The publication's opaque global id.
@@ -292,21 +313,23 @@ impl Publication {
         self.0.version
     }
 
+    /// The publication as a CSL-JSON item (Zotero, Pandoc, citeproc-js), for a "Cite" button.
+    async fn csl_json(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<async_graphql::Json<serde_json::Value>> {
+        let (names, venue) = self.citation_parts(ctx).await?;
+        Ok(async_graphql::Json(crate::service::csl::item_of(
+            &self.0,
+            &names,
+            venue.as_ref(),
+        )))
+    }
+
     /// The publication as a BibTeX entry, for a "Cite" button; importing it again matches
     /// this publication.
     async fn bibtex(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        let loaders = ctx.data::<Loaders>()?;
-        let window = AuthorWindow {
-            publication_id: self.0.id,
-            after: 0,
-            first: i32::MAX,
-        };
-        let authors = loaders.load_one(window).await.gql()?.unwrap_or_default();
-        let venue = match self.0.venue_id {
-            Some(id) => loaders.load_one(VenueById(id)).await.gql()?,
-            None => None,
-        };
-        let names: Vec<String> = authors.into_iter().map(|a| a.author.name).collect();
+        let (names, venue) = self.citation_parts(ctx).await?;
         Ok(crate::service::bibtex::entry_of(
             &self.0,
             &names,

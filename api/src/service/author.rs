@@ -169,3 +169,86 @@ pub async fn name_variants(
     }
     Ok(variants)
 }
+
+/// For each author in `ids`: their co-authors with the number of publications they share
+/// that `audience` may see, most shared first (then by id), at most `limit` each.
+pub async fn coauthors(
+    conn: &impl ConnectionTrait,
+    audience: super::Audience,
+    ids: &[i64],
+    limit: usize,
+) -> Result<HashMap<i64, Vec<(i64, i64)>>, DbErr> {
+    use entity::{publication, publication_author};
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, JoinType, Query};
+    use sea_orm::{ActiveEnum as _, FromQueryResult, StatementBuilder};
+
+    #[derive(Debug, FromQueryResult)]
+    struct Pair {
+        author_id: i64,
+        coauthor_id: i64,
+        shared: i64,
+    }
+
+    let (me, other, paper) = (Alias::new("me"), Alias::new("other"), Alias::new("paper"));
+    let mut query = Query::select();
+    query
+        .expr_as(
+            Expr::col((me.clone(), publication_author::Column::AuthorId)),
+            Alias::new("author_id"),
+        )
+        .expr_as(
+            Expr::col((other.clone(), publication_author::Column::AuthorId)),
+            Alias::new("coauthor_id"),
+        )
+        .expr_as(
+            Expr::col((other.clone(), publication_author::Column::PublicationId)).count(),
+            Alias::new("shared"),
+        )
+        .from_as(publication_author::Entity, me.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            publication_author::Entity,
+            other.clone(),
+            Expr::col((other.clone(), publication_author::Column::PublicationId))
+                .equals((me.clone(), publication_author::Column::PublicationId)),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            publication::Entity,
+            paper.clone(),
+            Expr::col((paper.clone(), publication::Column::Id))
+                .equals((me.clone(), publication_author::Column::PublicationId)),
+        )
+        .and_where(
+            Expr::col((me.clone(), publication_author::Column::AuthorId))
+                .is_in(ids.iter().copied()),
+        )
+        .and_where(
+            Expr::col((other.clone(), publication_author::Column::AuthorId)).ne(Expr::col((
+                me.clone(),
+                publication_author::Column::AuthorId,
+            ))),
+        )
+        .group_by_col((me.clone(), publication_author::Column::AuthorId))
+        .group_by_col((other.clone(), publication_author::Column::AuthorId));
+    if audience == super::Audience::Public {
+        query.and_where(
+            Expr::col((paper, publication::Column::Status))
+                .eq(entity::publication::Status::Published.to_value()),
+        );
+    }
+    let statement = StatementBuilder::build(&query, &conn.get_database_backend());
+    let pairs = Pair::find_by_statement(statement).all(conn).await?;
+    let mut found: HashMap<i64, Vec<(i64, i64)>> = ids.iter().map(|id| (*id, Vec::new())).collect();
+    for pair in pairs {
+        found
+            .entry(pair.author_id)
+            .or_default()
+            .push((pair.coauthor_id, pair.shared));
+    }
+    for list in found.values_mut() {
+        list.sort_by_key(|(id, shared)| (-shared, *id));
+        list.truncate(limit);
+    }
+    Ok(found)
+}
