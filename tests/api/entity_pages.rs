@@ -227,3 +227,82 @@ async fn citations_and_coauthors_are_ready_for_an_author_page(backend: Backend) 
         "{bibtex}"
     );
 }
+
+on_both_databases!(authors_venues_and_topics_are_listed_by_name_with_cursors);
+
+async fn authors_venues_and_topics_are_listed_by_name_with_cursors(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let query = r#"query($after: String, $filter: AuthorFilter, $orderBy: [AuthorOrder!]) {
+        authors(first: 5, after: $after, filter: $filter, orderBy: $orderBy) { totalCount pageInfo { hasNextPage endCursor } nodes { name } } }"#;
+
+    let mut names = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app.query(query, json!({ "after": after })).await["authors"].clone();
+        names.extend(
+            page["nodes"]
+                .as_array()
+                .expect("nodes")
+                .iter()
+                .map(|n| n["name"].as_str().expect("name").to_owned()),
+        );
+        if page["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    let descending = app
+        .query(
+            query,
+            json!({ "orderBy": [{ "field": "NAME", "direction": "DESC" }] }),
+        )
+        .await;
+    let by_variant = app
+        .query(query, json!({ "filter": { "search": "t. le" } }))
+        .await;
+    let venues = app
+        .query(
+            r#"{ venues(filter: { kinds: [WORKSHOP] }) { totalCount nodes { name } } }"#,
+            json!({}),
+        )
+        .await;
+    let topics = app
+        .query(
+            r#"{ topics(filter: { topLevel: true }) { totalCount nodes { name } } }"#,
+            json!({}),
+        )
+        .await;
+    let foreign = app
+        .graphql(
+            query,
+            json!({ "after": after, "filter": { "search": "a" } }),
+        )
+        .await;
+
+    // Paging by 5 gives the same order as one page of everything, each author once.
+    let everything = app
+        .query("{ authors(first: 100) { nodes { name } } }", json!({}))
+        .await;
+    let all: Vec<&str> = everything["authors"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names.len(), 32);
+    assert_eq!(names, all);
+    assert_eq!(
+        descending["authors"]["nodes"][0]["name"],
+        names[31].as_str()
+    );
+    assert_eq!(
+        by_variant["authors"],
+        json!({ "totalCount": 1, "pageInfo": { "hasNextPage": false, "endCursor": by_variant["authors"]["pageInfo"]["endCursor"] }, "nodes": [{ "name": "Teven Le Scao" }] })
+    );
+    assert_eq!(venues["venues"]["totalCount"], 2);
+    assert_eq!(
+        topics["topics"],
+        json!({ "totalCount": 2, "nodes": [{ "name": "LLMs" }, { "name": "Machine Learning" }] })
+    );
+    assert_eq!(error_codes(&foreign), ["INVALID_CURSOR"]);
+}

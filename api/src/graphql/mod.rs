@@ -5,6 +5,7 @@
 
 mod author;
 mod catalogue_query;
+mod directory;
 mod facets;
 mod filters;
 mod ids;
@@ -51,6 +52,7 @@ pub struct Query(
     viewer::ViewerQuery,
     catalogue_query::CatalogueQuery,
     suggest::SuggestQuery,
+    directory::DirectoryQuery,
 );
 
 /// Builds the schema. Each request brings its own database handle (see [`request_data`]).

@@ -7,6 +7,7 @@ pub mod author;
 pub mod author_edit;
 pub mod bibtex;
 pub mod csl;
+pub mod directory;
 pub mod edit;
 pub mod facets;
 pub mod listing;

@@ -1,0 +1,322 @@
+//! `authors`, `venues` and `topics`: lists sorted by name, with keyset cursors.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use entity::{author, author_name_variant, topic, venue};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::author::Author;
+use super::filters::{OrderDirection, YearRangeInput};
+use super::ids::{GlobalId, NodeKind};
+use super::topic::Topic;
+use super::venue::{Venue, VenueKind};
+use crate::error::ApiResultExt as _;
+use crate::service::directory::{self, Named, contains};
+use crate::service::pagination::PageRequest;
+
+macro_rules! name_order {
+    ($(#[$doc:meta])* $input:ident, $field:ident) => {
+        /// What the list can be sorted on.
+        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+        pub enum $field {
+            Name,
+        }
+
+        $(#[$doc])*
+        #[derive(InputObject, Clone, Copy, Debug)]
+        pub struct $input {
+            pub field: $field,
+            pub direction: OrderDirection,
+        }
+
+        impl $input {
+            fn descending(order_by: &Option<Vec<Self>>) -> bool {
+                order_by
+                    .as_ref()
+                    .and_then(|orders| orders.first())
+                    .is_some_and(|order| order.direction == OrderDirection::Desc)
+            }
+        }
+    };
+}
+
+name_order!(
+    /// How to sort authors; the id always ends the order.
+    AuthorOrder, AuthorOrderField
+);
+name_order!(
+    /// How to sort venues; the id always ends the order.
+    VenueOrder, VenueOrderField
+);
+name_order!(
+    /// How to sort topics; the id always ends the order.
+    TopicOrder, TopicOrderField
+);
+
+/// Which authors to list.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct AuthorFilter {
+    /// Part of the name or of a name variant, case-insensitive.
+    pub search: Option<String>,
+    /// Whether the author has an ORCID iD.
+    pub has_orcid: Option<bool>,
+}
+
+/// Which venues to list.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct VenueFilter {
+    /// Part of the name or short name, case-insensitive.
+    pub search: Option<String>,
+    pub kinds: Option<Vec<VenueKind>>,
+    pub year: Option<YearRangeInput>,
+}
+
+/// Which topics to list.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct TopicFilter {
+    /// Part of the name, case-insensitive.
+    pub search: Option<String>,
+    /// The direct subtopics of this topic.
+    pub parent: Option<ID>,
+    /// Only topics without a parent (true), or only subtopics (false).
+    pub top_level: Option<bool>,
+}
+
+/// Fields of a list besides its page.
+pub struct ListFields {
+    condition: Condition,
+    kind: NodeKind,
+}
+
+#[Object(name = "DirectoryListFields")]
+impl ListFields {
+    /// How many entries the whole list holds, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let condition = self.condition.clone();
+        let count = match self.kind {
+            NodeKind::Author => {
+                directory::count(db, author::Entity::find().filter(condition)).await
+            }
+            NodeKind::Venue => directory::count(db, venue::Entity::find().filter(condition)).await,
+            _ => directory::count(db, topic::Entity::find().filter(condition)).await,
+        };
+        count.gql()
+    }
+}
+
+fn tag(kind: &str, descending: bool, condition_digest: &str) -> String {
+    format!(
+        "{kind}:name:{}|{condition_digest}",
+        if descending { "desc" } else { "asc" }
+    )
+}
+
+fn digest(parts: &impl std::fmt::Debug) -> String {
+    use sha2::{Digest as _, Sha256};
+    hex::encode(&Sha256::digest(format!("{parts:?}").as_bytes())[..8])
+}
+
+async fn list<E, N>(
+    ctx: &Context<'_>,
+    args: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    condition: Condition,
+    descending: bool,
+    list_tag: String,
+    kind: NodeKind,
+    wrap: impl Fn(E::Model) -> N,
+) -> async_graphql::Result<Connection<String, N, ListFields>>
+where
+    E: Named,
+    E::Model: Send + Sync,
+    N: async_graphql::OutputType,
+{
+    let (first, after, last, before) = args;
+    let request =
+        PageRequest::parse(first, after.as_deref(), last, before.as_deref(), &list_tag).gql()?;
+    let db = ctx.data::<DatabaseConnection>()?;
+    let page = directory::page::<E>(
+        db,
+        E::find().filter(condition.clone()),
+        descending,
+        &request,
+    )
+    .await
+    .gql()?;
+    let mut connection = Connection::with_additional_fields(
+        page.has_previous_page,
+        page.has_next_page,
+        ListFields { condition, kind },
+    );
+    connection.edges = page
+        .rows
+        .into_iter()
+        .map(|row| Edge::new(directory::cursor::<E>(&list_tag, &row).encode(), wrap(row)))
+        .collect();
+    Ok(connection)
+}
+
+#[derive(Default)]
+pub struct DirectoryQuery;
+
+#[Object]
+impl DirectoryQuery {
+    /// Authors by name, optionally narrowed by `filter`.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a Relay connection field takes its pagination, filter and order arguments"
+    )]
+    async fn authors(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<AuthorFilter>,
+        order_by: Option<Vec<AuthorOrder>>,
+    ) -> async_graphql::Result<Connection<String, Author, ListFields>> {
+        let filter = filter.unwrap_or_default();
+        let mut condition = Condition::all();
+        if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+            condition = condition.add(
+                Condition::any()
+                    .add(contains(author::Column::Name, search))
+                    .add(
+                        author::Column::Id.in_subquery(
+                            Query::select()
+                                .column(author_name_variant::Column::AuthorId)
+                                .from(author_name_variant::Entity)
+                                .cond_where(contains(author_name_variant::Column::Name, search))
+                                .to_owned(),
+                        ),
+                    ),
+            );
+        }
+        match filter.has_orcid {
+            Some(true) => condition = condition.add(author::Column::Orcid.is_not_null()),
+            Some(false) => condition = condition.add(author::Column::Orcid.is_null()),
+            None => {}
+        }
+        let descending = AuthorOrder::descending(&order_by);
+        let list_tag = tag(
+            "authors",
+            descending,
+            &digest(&(filter.search, filter.has_orcid)),
+        );
+        list::<author::Entity, _>(
+            ctx,
+            (first, after, last, before),
+            condition,
+            descending,
+            list_tag,
+            NodeKind::Author,
+            Author,
+        )
+        .await
+    }
+
+    /// Venues by name, optionally narrowed by `filter`.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a Relay connection field takes its pagination, filter and order arguments"
+    )]
+    async fn venues(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<VenueFilter>,
+        order_by: Option<Vec<VenueOrder>>,
+    ) -> async_graphql::Result<Connection<String, Venue, ListFields>> {
+        let filter = filter.unwrap_or_default();
+        let mut condition = Condition::all();
+        if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+            condition = condition.add(
+                Condition::any()
+                    .add(contains(venue::Column::Name, search))
+                    .add(contains(venue::Column::ShortName, search)),
+            );
+        }
+        if let Some(kinds) = &filter.kinds {
+            condition = condition.add(
+                venue::Column::Kind.is_in(kinds.iter().map(|k| entity::venue::Kind::from(*k))),
+            );
+        }
+        if let Some(year) = filter.year {
+            if let Some(gte) = year.gte {
+                condition = condition.add(venue::Column::Year.gte(gte));
+            }
+            if let Some(lte) = year.lte {
+                condition = condition.add(venue::Column::Year.lte(lte));
+            }
+        }
+        let descending = VenueOrder::descending(&order_by);
+        let key = (
+            filter.search,
+            filter.kinds,
+            filter.year.map(|y| (y.gte, y.lte)),
+        );
+        let list_tag = tag("venues", descending, &digest(&key));
+        list::<venue::Entity, _>(
+            ctx,
+            (first, after, last, before),
+            condition,
+            descending,
+            list_tag,
+            NodeKind::Venue,
+            Venue,
+        )
+        .await
+    }
+
+    /// Topics by name, optionally narrowed by `filter`.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a Relay connection field takes its pagination, filter and order arguments"
+    )]
+    async fn topics(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<TopicFilter>,
+        order_by: Option<Vec<TopicOrder>>,
+    ) -> async_graphql::Result<Connection<String, Topic, ListFields>> {
+        let filter = filter.unwrap_or_default();
+        let mut condition = Condition::all();
+        if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+            condition = condition.add(contains(topic::Column::Name, search));
+        }
+        if let Some(parent) = &filter.parent {
+            let parent = GlobalId::decode_as("filter.parent", parent, NodeKind::Topic).gql()?;
+            condition = condition.add(topic::Column::ParentId.eq(parent));
+        }
+        match filter.top_level {
+            Some(true) => condition = condition.add(topic::Column::ParentId.is_null()),
+            Some(false) => condition = condition.add(topic::Column::ParentId.is_not_null()),
+            None => {}
+        }
+        let descending = TopicOrder::descending(&order_by);
+        let key = (filter.search, filter.parent.map(|p| p.0), filter.top_level);
+        let list_tag = tag("topics", descending, &digest(&key));
+        list::<topic::Entity, _>(
+            ctx,
+            (first, after, last, before),
+            condition,
+            descending,
+            list_tag,
+            NodeKind::Topic,
+            Topic,
+        )
+        .await
+    }
+}
