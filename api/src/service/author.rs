@@ -140,6 +140,24 @@ async fn add_variants(
     Ok(())
 }
 
+/// The ids of the authors with these names (or name variants), creating the ones not
+/// found, in the order given and each once: a byline from plain names.
+pub async fn ids_by_name(conn: &impl ConnectionTrait, names: Vec<Name>) -> Result<Vec<i64>, DbErr> {
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let new = NewAuthor {
+            name,
+            orcid: None,
+            name_variants: Vec::new(),
+        };
+        let id = find_or_create(conn, new).await?.id;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
 /// Authors by id.
 pub async fn by_ids(
     conn: &impl ConnectionTrait,

@@ -18,7 +18,6 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::author::NewAuthor;
 use super::edit::{self, Actor, EditError};
 use super::publication::NewPublication;
 use super::venue::NewVenue;
@@ -270,29 +269,13 @@ async fn create(
         Some(venue) => Some(super::venue::find_or_create(conn, venue).await?.id),
         None => None,
     };
-    let mut author_ids = Vec::with_capacity(candidate.authors.len());
-    for name in candidate.authors {
-        let author = super::author::find_or_create(
-            conn,
-            NewAuthor {
-                name,
-                orcid: None,
-                name_variants: Vec::new(),
-            },
-        )
-        .await?;
-        if !author_ids.contains(&author.id) {
-            author_ids.push(author.id);
-        }
-    }
-    let base = Slug::from_text(candidate.title.as_ref(), "publication");
-    let taken =
-        super::slugs_like::<publication::Entity, _>(conn, publication::Column::Slug, &base).await?;
+    let author_ids = super::author::ids_by_name(conn, candidate.authors).await?;
+    let slug = super::publication::free_slug_for(conn, &candidate.title).await?;
     let row = super::publication::create(
         conn,
         NewPublication {
             title: candidate.title,
-            slug: super::first_free_slug(base, &taken),
+            slug,
             r#abstract: candidate.r#abstract,
             kind: candidate.kind,
             status,

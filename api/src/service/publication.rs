@@ -96,6 +96,14 @@ fn visible(audience: Audience) -> Condition {
     }
 }
 
+/// A slug made from `title` that no publication has yet.
+pub async fn free_slug_for(conn: &impl ConnectionTrait, title: &Title) -> Result<Slug, DbErr> {
+    let base = Slug::from_text(title.as_ref(), "publication");
+    let taken =
+        super::slugs_like::<publication::Entity, _>(conn, publication::Column::Slug, &base).await?;
+    Ok(super::first_free_slug(base, &taken))
+}
+
 pub async fn slug_taken(conn: &impl ConnectionTrait, slug: String) -> Result<bool, DbErr> {
     let count = publication::Entity::find()
         .filter(publication::Column::Slug.eq(slug))

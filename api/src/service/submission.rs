@@ -10,11 +10,10 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
-use super::author::NewAuthor;
 use super::edit::{self, Actor, EditError};
 use super::publication::NewPublication;
 use super::venue::NewVenue;
-use crate::domain::{ArxivId, Doi, Email, Name, PartialDate, Slug, Title};
+use crate::domain::{ArxivId, Doi, Email, Name, PartialDate, Title};
 
 /// A proposed publication, parsed from the form.
 #[derive(Debug, Clone)]
@@ -84,24 +83,8 @@ pub async fn submit(
         ),
         None => None,
     };
-    let mut author_ids = Vec::with_capacity(new.authors.len());
-    for name in new.authors {
-        let author = super::author::find_or_create(
-            conn,
-            NewAuthor {
-                name,
-                orcid: None,
-                name_variants: Vec::new(),
-            },
-        )
-        .await?;
-        if !author_ids.contains(&author.id) {
-            author_ids.push(author.id);
-        }
-    }
-    let base = Slug::from_text(new.title.as_ref(), "publication");
-    let taken =
-        super::slugs_like::<publication::Entity, _>(conn, publication::Column::Slug, &base).await?;
+    let author_ids = super::author::ids_by_name(conn, new.authors).await?;
+    let slug = super::publication::free_slug_for(conn, &new.title).await?;
     // A DOI or arXiv id that exists already is dropped rather than refused: the editor who
     // reviews the draft sees the existing entry and decides.
     let doi = match new.doi {
@@ -128,7 +111,7 @@ pub async fn submit(
         conn,
         NewPublication {
             title: new.title,
-            slug: super::first_free_slug(base, &taken),
+            slug,
             r#abstract: new.r#abstract,
             kind: new.kind,
             status: Status::Draft,
