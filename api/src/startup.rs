@@ -48,6 +48,7 @@ impl Application {
             schema: graphql::build_schema(&config.limits),
             db: db.clone(),
             metrics: std::sync::Arc::new(crate::metrics::Metrics::new()),
+            counts: std::sync::Arc::new(crate::service::revision::CountCache::new(1000)),
             persisted_queries: std::sync::Arc::new(http::PersistedQueries::new(
                 config.limits.persisted_queries,
             )),

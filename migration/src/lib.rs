@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_catalogue;
 mod m20261126_000002_create_editing;
+mod m20261126_000003_create_catalogue_revision;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_create_catalogue::Migration),
             Box::new(m20261126_000002_create_editing::Migration),
+            Box::new(m20261126_000003_create_catalogue_revision::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@ use serde_json::json;
 on_both_databases!(
     the_listing_page_runs_the_same_few_statements_whatever_its_size,
     metrics_count_requests_errors_and_pool_connections,
+    cached_counts_stay_exact_across_instances_sharing_a_database,
 );
 
 async fn metrics(app: &TestApp) -> String {
@@ -26,8 +27,10 @@ fn sample(text: &str, sample: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// How many SQL statements the server ran for one request.
+/// How many SQL statements the server ran for one request, with the count cache warm (the
+/// same request runs once before it is measured).
 async fn statements_for(app: &TestApp, query: &str, variables: serde_json::Value) -> f64 {
+    app.query(query, variables.clone()).await;
     let before = sample(
         &metrics(app).await,
         "graphql_sql_statements_per_request_sum",
@@ -59,7 +62,8 @@ async fn the_listing_page_runs_the_same_few_statements_whatever_its_size(backend
     let full = statements_for(&app, LISTING_PAGE, json!({ "first": 6 })).await;
 
     assert_eq!(small, full, "statements grow with the page size");
-    // The page, its count, then one batch each for authors, author counts, venues, topics.
+    // The page, the catalogue's revision (the count itself comes from the cache), then one
+    // batch each for authors, author counts, venues and topics.
     assert_eq!(full, 6.0);
 }
 
@@ -108,4 +112,34 @@ async fn metrics_count_requests_errors_and_pool_connections(backend: Backend) {
         text.contains(r#"db_pool_connections{state="in_use"}"#),
         "{text}"
     );
+}
+
+async fn cached_counts_stay_exact_across_instances_sharing_a_database(backend: Backend) {
+    let first = spawn_app(backend).await;
+    let second = catalogue_tests::spawn_app_with(
+        backend,
+        &[
+            ("DATABASE_URL", &first.database.url),
+            ("SEED_SAMPLE", "false"),
+        ],
+    )
+    .await;
+    let token = first.editor_token("editor").await;
+    let count = "{ publications { totalCount } }";
+    let total = |data: serde_json::Value| data["publications"]["totalCount"].as_i64();
+
+    let before = (
+        total(first.query(count, json!({})).await),
+        total(second.query(count, json!({})).await),
+    );
+    first
+        .graphql_as(&token, r#"mutation { createPublication(input: { title: "Counted Everywhere", kind: OTHER, status: PUBLISHED }) { publication { id } } }"#, json!({}))
+        .await;
+    let after = (
+        total(first.query(count, json!({})).await),
+        total(second.query(count, json!({})).await),
+    );
+
+    assert_eq!(before, (Some(6), Some(6)));
+    assert_eq!(after, (Some(7), Some(7)));
 }

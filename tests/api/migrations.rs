@@ -7,7 +7,8 @@ on_both_databases!(
     the_database_refuses_rows_that_break_the_model,
 );
 
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 11] = [
+    "catalogue_revision",
     "api_token",
     "history",
     "submission",

@@ -401,9 +401,23 @@ impl PublicationListFields {
     /// How many publications the whole list holds, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         let db = ctx.data::<DatabaseConnection>()?;
-        service::publication::count(db, self.audience, &self.filter)
+        let Some(cache) = ctx.data_opt::<std::sync::Arc<crate::service::revision::CountCache>>()
+        else {
+            return service::publication::count(db, self.audience, &self.filter)
+                .await
+                .gql();
+        };
+        // A count of the whole catalogue costs a scan; the revision costs one key lookup.
+        let revision = crate::service::revision::current(db).await.gql()?;
+        let digest = self.filter.digest();
+        if let Some(count) = cache.get(self.audience, &digest, revision) {
+            return Ok(count);
+        }
+        let count = service::publication::count(db, self.audience, &self.filter)
             .await
-            .gql()
+            .gql()?;
+        cache.put(self.audience, digest, revision, count);
+        Ok(count)
     }
 
     /// Counts by year, kind, venue kind, venue and topic for a sidebar; computed only when

@@ -518,7 +518,9 @@ async fn execute(
     let client = http
         .peer_addr()
         .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string());
-    let request = graphql::request_data(request, db, caller).data(ClientKey(client));
+    let request = graphql::request_data(request, db, caller)
+        .data(ClientKey(client))
+        .data(Arc::clone(&state.counts));
     let outcome =
         tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request)).await;
     let statements = statements.load(Ordering::Relaxed);

@@ -29,6 +29,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub metrics: Arc<Metrics>,
     pub persisted_queries: Arc<apq::PersistedQueries>,
+    pub counts: Arc<crate::service::revision::CountCache>,
     pub graphiql: bool,
     pub limits: Limits,
 }

@@ -14,6 +14,7 @@ pub mod listing;
 pub mod pagination;
 pub mod publication;
 pub mod publication_edit;
+pub mod revision;
 pub mod seed;
 pub mod submission;
 pub mod suggest;

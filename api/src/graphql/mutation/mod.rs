@@ -155,6 +155,11 @@ where
         .gql()?;
     match edit(&txn).await {
         Ok(value) => {
+            // In the same transaction: a cached count is stale exactly when this commits.
+            crate::service::revision::bump(&txn)
+                .await
+                .map_err(ApiError::from)
+                .gql()?;
             txn.commit().await.map_err(ApiError::from).gql()?;
             Ok(Ok(value))
         }

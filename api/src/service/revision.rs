@@ -1,0 +1,60 @@
+//! The catalogue's revision: bumped by every change in the change's own transaction, read
+//! with one primary-key lookup. Cached counts remember the revision they were computed at
+//! and are exact as long as it has not moved, however many instances share the database.
+
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+
+use lru::LruCache;
+use sea_orm::{ConnectionTrait, DbErr, Statement};
+
+use super::Audience;
+
+/// Marks the catalogue changed; call it inside the transaction that changes it.
+pub async fn bump(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    conn.execute_unprepared("UPDATE catalogue_revision SET revision = revision + 1 WHERE id = 1")
+        .await?;
+    Ok(())
+}
+
+/// The current revision.
+pub async fn current(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT revision FROM catalogue_revision WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("catalogue_revision".into()))?;
+    row.try_get::<i64>("", "revision")
+}
+
+/// Counts of lists by audience and filter, each with the revision it was counted at.
+#[derive(Debug)]
+pub struct CountCache {
+    entries: Mutex<LruCache<(Audience, String), (i64, u64)>>,
+}
+
+impl CountCache {
+    pub fn new(capacity: usize) -> Self {
+        let capacity = NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
+        Self {
+            entries: Mutex::new(LruCache::new(capacity)),
+        }
+    }
+
+    /// The count of (audience, filter digest) if it was counted at `revision`.
+    pub fn get(&self, audience: Audience, filter: &str, revision: i64) -> Option<u64> {
+        let mut entries = self.entries.lock().ok()?;
+        match entries.get(&(audience, filter.to_owned())) {
+            Some((at, count)) if *at == revision => Some(*count),
+            _ => None,
+        }
+    }
+
+    pub fn put(&self, audience: Audience, filter: String, revision: i64, count: u64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.put((audience, filter), (revision, count));
+        }
+    }
+}
