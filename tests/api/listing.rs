@@ -388,3 +388,31 @@ async fn facets_count_each_dimension_without_its_own_filter(backend: Backend) {
         json!([{ "kind": "WORKSHOP_PAPER", "count": 3 }])
     );
 }
+
+on_both_databases!(search_finds_words_in_titles_abstracts_authors_and_venues);
+
+async fn search_finds_words_in_titles_abstracts_authors_and_venues(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let cases = [
+        ("scaling", 3),
+        ("Launay", 4),
+        ("\"T. Le Scao\"", 2),
+        ("niccolo", 1),
+        ("bigscience", 2),
+        ("scaling -backpropagation", 2),
+        ("protein OR arabic", 2),
+        ("\"language model\"", 3),
+        ("scaling protein", 1),
+        ("zzzz", 0),
+    ];
+    for (search, expected) in cases {
+        let (total, listed) = count_of(&app, json!({ "search": search })).await;
+        assert_eq!((total, listed), (expected, expected as usize), "{search}");
+    }
+    let combined = count_of(
+        &app,
+        json!({ "search": "scaling", "kinds": ["WORKSHOP_PAPER"] }),
+    )
+    .await;
+    assert_eq!(combined, (1, 1));
+}

@@ -46,6 +46,10 @@ pub struct DateRangeInput {
 /// `or` and `not`.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct PublicationFilterInput {
+    /// Words to find in the title, abstract, authors' names (and their variants) and venue:
+    /// every word must appear; "quoted phrases" appear whole; `-word` excludes; `OR` joins
+    /// the words beside it. Case-insensitive.
+    pub search: Option<String>,
     pub kinds: Option<Vec<PublicationKind>>,
     /// Editors only: anonymous callers see PUBLISHED entries whatever this says.
     pub statuses: Option<Vec<PublicationStatus>>,
@@ -127,7 +131,21 @@ impl PublicationFilterInput {
                 .map(|(i, filter)| filter.parse(&format!("{path}.{name}[{i}]")))
                 .collect()
         };
+        if self
+            .search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 500)
+        {
+            return Err(ApiError::bad_input(
+                format!("{path}.search"),
+                "must be at most 500 characters",
+            ));
+        }
         let filter = PublicationFilter {
+            search: self
+                .search
+                .as_deref()
+                .and_then(crate::service::search::SearchQuery::parse),
             kinds: self
                 .kinds
                 .map(|kinds| kinds.into_iter().map(Into::into).collect()),

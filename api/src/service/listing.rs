@@ -48,6 +48,8 @@ pub struct DateRange {
 /// combine filters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PublicationFilter {
+    /// Words, "phrases", -exclusions and OR over title, abstract, authors and venue.
+    pub search: Option<super::search::SearchQuery>,
     pub kinds: Option<Vec<Kind>>,
     pub statuses: Option<Vec<Status>>,
     pub year: Option<YearRange>,
@@ -121,6 +123,9 @@ impl PublicationFilter {
     pub fn condition(&self, topics: &TopicTree) -> Condition {
         use publication::Column as C;
         let mut all = Condition::all();
+        if let Some(search) = &self.search {
+            all = all.add(search.condition());
+        }
         if let Some(kinds) = &self.kinds {
             all = all.add(C::Kind.is_in(kinds.iter().copied()));
         }

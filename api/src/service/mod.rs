@@ -15,6 +15,7 @@ pub mod pagination;
 pub mod publication;
 pub mod publication_edit;
 pub mod revision;
+pub mod search;
 pub mod seed;
 pub mod submission;
 pub mod suggest;
