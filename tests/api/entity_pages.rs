@@ -308,3 +308,58 @@ async fn authors_venues_and_topics_are_listed_by_name_with_cursors(backend: Back
     );
     assert_eq!(error_codes(&foreign), ["INVALID_CURSOR"]);
 }
+
+on_both_databases!(names_from_a_public_submission_stay_hidden_until_it_is_published);
+
+async fn names_from_a_public_submission_stay_hidden_until_it_is_published(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("reviewer").await;
+    let submitted = app
+        .graphql(
+            r#"mutation { submitPublication(input: { title: "Buy Cheap Watches", authors: ["Spammy McSpamface"], venue: "Spam Weekly",
+                submitterName: "S", submitterEmail: "s@spam.example.com" }) { received } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        submitted["data"]["submitPublication"]["received"], true,
+        "{submitted}"
+    );
+    let look = r#"{ suggest(prefix: "spam") { label } authors(filter: { search: "spammy" }) { totalCount }
+                    venues(filter: { search: "spam" }) { totalCount } author(slug: "spammy-mcspamface") { name } }"#;
+
+    let anonymous = app.query(look, json!({})).await;
+    let editor = app.graphql_as(&token, look, json!({})).await;
+    let draft = app
+        .graphql_as(
+            &token,
+            r#"{ publication(slug: "buy-cheap-watches") { id version } }"#,
+            json!({}),
+        )
+        .await;
+    let published = app
+        .graphql_as(
+            &token,
+            "mutation($input: UpdatePublicationInput!) { updatePublication(input: $input) { userErrors { code } } }",
+            json!({ "input": { "id": draft["data"]["publication"]["id"], "expectedVersion": draft["data"]["publication"]["version"], "status": "PUBLISHED" } }),
+        )
+        .await;
+    let after = app.query(look, json!({})).await;
+
+    assert_eq!(
+        anonymous,
+        json!({ "suggest": [], "authors": { "totalCount": 0 }, "venues": { "totalCount": 0 }, "author": null })
+    );
+    assert_eq!(editor["data"]["authors"]["totalCount"], 1, "{editor}");
+    assert_eq!(
+        editor["data"]["suggest"].as_array().map(Vec::len),
+        Some(2),
+        "{editor}"
+    );
+    assert_eq!(
+        published["data"]["updatePublication"]["userErrors"],
+        json!([])
+    );
+    assert_eq!(after["authors"]["totalCount"], 1, "{after}");
+    assert_eq!(after["author"]["name"], "Spammy McSpamface");
+}

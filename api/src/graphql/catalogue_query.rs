@@ -57,6 +57,8 @@ impl CatalogueQuery {
             }
             _ => return Ok(None),
         };
+        let audience = *ctx.data::<crate::service::Audience>()?;
+        let select = select.filter(crate::service::author::visible(audience));
         Ok(select.one(db).await.gql()?.map(Author))
     }
 
@@ -76,6 +78,8 @@ impl CatalogueQuery {
             (_, Some(slug)) => venue::Entity::find().filter(venue::Column::Slug.eq(slug.trim())),
             _ => return Ok(None),
         };
+        let audience = *ctx.data::<crate::service::Audience>()?;
+        let select = select.filter(crate::service::venue::visible(audience));
         Ok(select.one(db).await.gql()?.map(Venue))
     }
 

@@ -12,6 +12,7 @@ use super::ids::{GlobalId, NodeKind};
 use super::topic::Topic;
 use super::venue::{Venue, VenueKind};
 use crate::error::ApiResultExt as _;
+use crate::service::Audience;
 use crate::service::directory::{self, Named, contains};
 use crate::service::pagination::PageRequest;
 
@@ -179,7 +180,8 @@ impl DirectoryQuery {
         order_by: Option<Vec<AuthorOrder>>,
     ) -> async_graphql::Result<Connection<String, Author, ListFields>> {
         let filter = filter.unwrap_or_default();
-        let mut condition = Condition::all();
+        let audience = *ctx.data::<Audience>()?;
+        let mut condition = Condition::all().add(crate::service::author::visible(audience));
         if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
             condition = condition.add(
                 Condition::any()
@@ -204,7 +206,7 @@ impl DirectoryQuery {
         let list_tag = tag(
             "authors",
             descending,
-            &digest(&(filter.search, filter.has_orcid)),
+            &digest(&(audience, filter.search, filter.has_orcid)),
         );
         list::<author::Entity, _>(
             ctx,
@@ -235,7 +237,8 @@ impl DirectoryQuery {
         order_by: Option<Vec<VenueOrder>>,
     ) -> async_graphql::Result<Connection<String, Venue, ListFields>> {
         let filter = filter.unwrap_or_default();
-        let mut condition = Condition::all();
+        let audience = *ctx.data::<Audience>()?;
+        let mut condition = Condition::all().add(crate::service::venue::visible(audience));
         if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
             condition = condition.add(
                 Condition::any()
@@ -258,6 +261,7 @@ impl DirectoryQuery {
         }
         let descending = VenueOrder::descending(&order_by);
         let key = (
+            audience,
             filter.search,
             filter.kinds,
             filter.year.map(|y| (y.gte, y.lte)),

@@ -87,7 +87,7 @@ impl Loader<AuthorById> for CatalogueLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[AuthorById]) -> LoadResult<AuthorById, Self::Value> {
-        let found = service::author::by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        let found = service::author::by_ids(&self.db, self.audience, &ids(keys, |k| k.0)).await?;
         Ok(rekey(found, AuthorById))
     }
 }
@@ -97,7 +97,7 @@ impl Loader<VenueById> for CatalogueLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[VenueById]) -> LoadResult<VenueById, Self::Value> {
-        let found = service::venue::by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        let found = service::venue::by_ids(&self.db, self.audience, &ids(keys, |k| k.0)).await?;
         Ok(rekey(found, VenueById))
     }
 }

@@ -95,9 +95,16 @@ impl SuggestQuery {
             .map(Into::into)
             .collect();
         let db = ctx.data::<DatabaseConnection>()?;
-        let found = suggest::suggest(db, &prefix, &kinds, u64::try_from(first).unwrap_or(10))
-            .await
-            .gql()?;
+        let audience = *ctx.data::<crate::service::Audience>()?;
+        let found = suggest::suggest(
+            db,
+            audience,
+            &prefix,
+            &kinds,
+            u64::try_from(first).unwrap_or(10),
+        )
+        .await
+        .gql()?;
         let loaders = ctx.data::<Loaders>()?;
         let ids = |kind: Kind| found.iter().filter(move |s| s.kind == kind).map(|s| s.id);
         let authors = loaders

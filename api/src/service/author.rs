@@ -158,12 +158,49 @@ pub async fn ids_by_name(conn: &impl ConnectionTrait, names: Vec<Name>) -> Resul
     Ok(ids)
 }
 
-/// Authors by id.
+/// The authors `audience` may see: for anonymous callers, those on at least one published
+/// publication, so that names that arrived only with a public submission stay hidden until
+/// an editor publishes it.
+pub fn visible(audience: super::Audience) -> sea_orm::Condition {
+    use entity::publication::{self, Status};
+    use entity::publication_author;
+    use sea_orm::ActiveEnum as _;
+    use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
+    match audience {
+        super::Audience::Editor => sea_orm::Condition::all(),
+        super::Audience::Public => sea_orm::Condition::all().add(
+            author::Column::Id.in_subquery(
+                Query::select()
+                    .column((
+                        publication_author::Entity,
+                        publication_author::Column::AuthorId,
+                    ))
+                    .from(publication_author::Entity)
+                    .inner_join(
+                        publication::Entity,
+                        Expr::col((publication::Entity, publication::Column::Id)).equals((
+                            publication_author::Entity,
+                            publication_author::Column::PublicationId,
+                        )),
+                    )
+                    .and_where(
+                        Expr::col((publication::Entity, publication::Column::Status))
+                            .eq(Status::Published.to_value()),
+                    )
+                    .to_owned(),
+            ),
+        ),
+    }
+}
+
+/// Authors by id, among those `audience` may see.
 pub async fn by_ids(
     conn: &impl ConnectionTrait,
+    audience: super::Audience,
     ids: &[i64],
 ) -> Result<HashMap<i64, author::Model>, DbErr> {
     let rows = author::Entity::find()
+        .filter(visible(audience))
         .filter(author::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?;

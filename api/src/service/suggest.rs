@@ -51,6 +51,7 @@ fn matches<C: ColumnTrait>(column: C, prefix: &str) -> Condition {
 /// Up to `limit` suggestions for `prefix` among `kinds`.
 pub async fn suggest(
     conn: &impl ConnectionTrait,
+    audience: super::Audience,
     prefix: &str,
     kinds: &[Kind],
     limit: u64,
@@ -62,6 +63,7 @@ pub async fn suggest(
     let mut found: Vec<Suggestion> = Vec::new();
     if kinds.contains(&Kind::Author) {
         for row in author::Entity::find()
+            .filter(super::author::visible(audience))
             .filter(matches(author::Column::Name, prefix))
             .order_by_asc(author::Column::Name)
             .limit(limit)
@@ -74,7 +76,13 @@ pub async fn suggest(
                 label: row.name,
             });
         }
+        let visible_authors = sea_orm::sea_query::Query::select()
+            .column(author::Column::Id)
+            .from(author::Entity)
+            .cond_where(super::author::visible(audience))
+            .to_owned();
         for row in author_name_variant::Entity::find()
+            .filter(author_name_variant::Column::AuthorId.in_subquery(visible_authors))
             .filter(matches(author_name_variant::Column::Name, prefix))
             .order_by_asc(author_name_variant::Column::Name)
             .limit(limit)

@@ -47,12 +47,34 @@ pub async fn find_or_create(
     .await
 }
 
-/// Venues by id.
+/// The venues `audience` may see: for anonymous callers, those of at least one published
+/// publication (a public submission can name a venue).
+pub fn visible(audience: super::Audience) -> sea_orm::Condition {
+    use entity::publication::{self, Status};
+    use sea_orm::sea_query::Query;
+    match audience {
+        super::Audience::Editor => sea_orm::Condition::all(),
+        super::Audience::Public => sea_orm::Condition::all().add(
+            venue::Column::Id.in_subquery(
+                Query::select()
+                    .column(publication::Column::VenueId)
+                    .from(publication::Entity)
+                    .and_where(publication::Column::Status.eq(Status::Published))
+                    .and_where(publication::Column::VenueId.is_not_null())
+                    .to_owned(),
+            ),
+        ),
+    }
+}
+
+/// Venues by id, among those `audience` may see.
 pub async fn by_ids(
     conn: &impl ConnectionTrait,
+    audience: super::Audience,
     ids: &[i64],
 ) -> Result<HashMap<i64, venue::Model>, DbErr> {
     let rows = venue::Entity::find()
+        .filter(visible(audience))
         .filter(venue::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?;
