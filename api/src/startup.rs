@@ -49,6 +49,7 @@ impl Application {
             db: db.clone(),
             metrics: std::sync::Arc::new(crate::metrics::Metrics::new()),
             counts: std::sync::Arc::new(crate::service::revision::CountCache::new(1000)),
+            facets: std::sync::Arc::new(crate::service::revision::FacetCache::new(1000)),
             persisted_queries: std::sync::Arc::new(http::PersistedQueries::new(
                 config.limits.persisted_queries,
             )),

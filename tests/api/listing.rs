@@ -416,3 +416,34 @@ async fn search_finds_words_in_titles_abstracts_authors_and_venues(backend: Back
     .await;
     assert_eq!(combined, (1, 1));
 }
+
+on_both_databases!(cached_facets_follow_every_change);
+
+async fn cached_facets_follow_every_change(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("editor").await;
+    let kinds = "{ publications { facets { kinds { kind count } years { year count } } } }";
+
+    let before = app.query(kinds, json!({})).await;
+    let again = app.query(kinds, json!({})).await;
+    app.graphql_as(&token, r#"mutation { createPublication(input: { title: "A Thesis", kind: THESIS, status: PUBLISHED, publishedOn: "2019" }) { publication { id } } }"#, json!({}))
+        .await;
+    let after = app.query(kinds, json!({})).await;
+
+    assert_eq!(before, again);
+    let facets = &after["publications"]["facets"];
+    assert!(
+        facets["kinds"]
+            .as_array()
+            .expect("kinds")
+            .contains(&json!({ "kind": "THESIS", "count": 1 })),
+        "{after}"
+    );
+    assert!(
+        facets["years"]
+            .as_array()
+            .expect("years")
+            .contains(&json!({ "year": 2019, "count": 1 })),
+        "{after}"
+    );
+}

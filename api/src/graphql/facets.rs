@@ -1,7 +1,7 @@
 //! `PublicationConnection.facets`: counts for a list's sidebar.
 
 use async_graphql::{Context, Object, SimpleObject};
-use sea_orm::DatabaseConnection;
+use sea_orm::{ActiveEnum as _, DatabaseConnection};
 
 use super::loaders::{Loaders, TopicById, VenueById};
 use super::publication::PublicationKind;
@@ -11,6 +11,7 @@ use crate::error::{ApiError, ApiResultExt as _};
 use crate::service::Audience;
 use crate::service::facets;
 use crate::service::listing::PublicationFilter;
+use crate::service::revision::{self, FacetCache};
 
 #[derive(SimpleObject)]
 pub struct YearCount {
@@ -50,6 +51,32 @@ pub struct PublicationFacets {
     pub filter: PublicationFilter,
 }
 
+/// `compute`d facet rows for `name`, from the cache while the catalogue's revision holds.
+/// Rows are kept as (key, count) with the key as text, whatever its type.
+async fn cached<F, Fut>(
+    ctx: &Context<'_>,
+    facets: &PublicationFacets,
+    name: &str,
+    compute: F,
+) -> async_graphql::Result<Vec<(String, i64)>>
+where
+    F: FnOnce(DatabaseConnection) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<(String, i64)>, sea_orm::DbErr>>,
+{
+    let db = ctx.data::<DatabaseConnection>()?.clone();
+    let Some(cache) = ctx.data_opt::<std::sync::Arc<FacetCache>>() else {
+        return compute(db).await.gql();
+    };
+    let revision = revision::current(&db).await.gql()?;
+    let key = format!("{name}|{}", facets.filter.digest());
+    if let Some(rows) = cache.get(facets.audience, &key, revision) {
+        return Ok(rows);
+    }
+    let rows = compute(db).await.gql()?;
+    cache.put(facets.audience, key, revision, rows.clone());
+    Ok(rows)
+}
+
 fn limit(first: i32) -> Result<usize, ApiError> {
     usize::try_from(first)
         .ok()
@@ -63,38 +90,68 @@ fn limit(first: i32) -> Result<usize, ApiError> {
 impl PublicationFacets {
     /// Newest year first; undated publications are not counted.
     async fn years(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<YearCount>> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let rows = facets::years(db, self.audience, &self.filter).await.gql()?;
+        let (audience, filter) = (self.audience, self.filter.clone());
+        let rows = cached(ctx, self, "years", |db| async move {
+            let rows = facets::years(&db, audience, &filter).await?;
+            Ok(rows
+                .into_iter()
+                .map(|(year, count)| (year.to_string(), count))
+                .collect())
+        })
+        .await?;
         Ok(rows
             .into_iter()
-            .map(|(year, count)| YearCount { year, count })
+            .filter_map(|(year, count)| {
+                Some(YearCount {
+                    year: year.parse().ok()?,
+                    count,
+                })
+            })
             .collect())
     }
 
     /// Most first.
     async fn kinds(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<KindCount>> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let rows = facets::kinds(db, self.audience, &self.filter).await.gql()?;
+        let (audience, filter) = (self.audience, self.filter.clone());
+        let rows = cached(ctx, self, "kinds", |db| async move {
+            let rows = facets::kinds(&db, audience, &filter).await?;
+            Ok(rows
+                .into_iter()
+                .map(|(kind, count)| (kind.to_value(), count))
+                .collect())
+        })
+        .await?;
         Ok(rows
             .into_iter()
-            .map(|(kind, count)| KindCount {
-                kind: kind.into(),
-                count,
+            .filter_map(|(kind, count)| {
+                let kind = entity::publication::Kind::try_from_value(&kind).ok()?;
+                Some(KindCount {
+                    kind: kind.into(),
+                    count,
+                })
             })
             .collect())
     }
 
     /// Most first.
     async fn venue_kinds(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<VenueKindCount>> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let rows = facets::venue_kinds(db, self.audience, &self.filter)
-            .await
-            .gql()?;
+        let (audience, filter) = (self.audience, self.filter.clone());
+        let rows = cached(ctx, self, "venueKinds", |db| async move {
+            let rows = facets::venue_kinds(&db, audience, &filter).await?;
+            Ok(rows
+                .into_iter()
+                .map(|(kind, count)| (kind.to_value(), count))
+                .collect())
+        })
+        .await?;
         Ok(rows
             .into_iter()
-            .map(|(kind, count)| VenueKindCount {
-                kind: kind.into(),
-                count,
+            .filter_map(|(kind, count)| {
+                let kind = entity::venue::Kind::try_from_value(&kind).ok()?;
+                Some(VenueKindCount {
+                    kind: kind.into(),
+                    count,
+                })
             })
             .collect())
     }
@@ -105,16 +162,26 @@ impl PublicationFacets {
         ctx: &Context<'_>,
         #[graphql(default = 20)] first: i32,
     ) -> async_graphql::Result<Vec<VenueCount>> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let rows = facets::venues(db, self.audience, &self.filter, limit(first).gql()?)
-            .await
-            .gql()?;
+        let limit = limit(first).gql()?;
+        let (audience, filter) = (self.audience, self.filter.clone());
+        let rows = cached(ctx, self, &format!("venues:{limit}"), |db| async move {
+            let rows = facets::venues(&db, audience, &filter, limit).await?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, count)| (id.to_string(), count))
+                .collect())
+        })
+        .await?;
+        let ids: Vec<(i64, i64)> = rows
+            .into_iter()
+            .filter_map(|(id, count)| Some((id.parse().ok()?, count)))
+            .collect();
         let venues = ctx
             .data::<Loaders>()?
-            .load_many(rows.iter().map(|(id, _)| VenueById(*id)))
+            .load_many(ids.iter().map(|(id, _)| VenueById(*id)))
             .await
             .gql()?;
-        Ok(rows
+        Ok(ids
             .into_iter()
             .filter_map(|(id, count)| {
                 Some(VenueCount {
@@ -131,16 +198,26 @@ impl PublicationFacets {
         ctx: &Context<'_>,
         #[graphql(default = 20)] first: i32,
     ) -> async_graphql::Result<Vec<TopicCount>> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let rows = facets::topics(db, self.audience, &self.filter, limit(first).gql()?)
-            .await
-            .gql()?;
+        let limit = limit(first).gql()?;
+        let (audience, filter) = (self.audience, self.filter.clone());
+        let rows = cached(ctx, self, &format!("topics:{limit}"), |db| async move {
+            let rows = facets::topics(&db, audience, &filter, limit).await?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, count)| (id.to_string(), count))
+                .collect())
+        })
+        .await?;
+        let ids: Vec<(i64, i64)> = rows
+            .into_iter()
+            .filter_map(|(id, count)| Some((id.parse().ok()?, count)))
+            .collect();
         let topics = ctx
             .data::<Loaders>()?
-            .load_many(rows.iter().map(|(id, _)| TopicById(*id)))
+            .load_many(ids.iter().map(|(id, _)| TopicById(*id)))
             .await
             .gql()?;
-        Ok(rows
+        Ok(ids
             .into_iter()
             .filter_map(|(id, count)| {
                 Some(TopicCount {

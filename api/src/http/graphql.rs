@@ -520,7 +520,8 @@ async fn execute(
         .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string());
     let request = graphql::request_data(request, db, caller)
         .data(ClientKey(client))
-        .data(Arc::clone(&state.counts));
+        .data(Arc::clone(&state.counts))
+        .data(Arc::clone(&state.facets));
     let outcome =
         tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request)).await;
     let statements = statements.load(Ordering::Relaxed);

@@ -30,6 +30,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub persisted_queries: Arc<apq::PersistedQueries>,
     pub counts: Arc<crate::service::revision::CountCache>,
+    pub facets: Arc<crate::service::revision::FacetCache>,
     pub graphiql: bool,
     pub limits: Limits,
 }

@@ -29,13 +29,14 @@ pub async fn current(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
     row.try_get::<i64>("", "revision")
 }
 
-/// Counts of lists by audience and filter, each with the revision it was counted at.
+/// Values computed from the catalogue (counts, facets), each remembered with the revision
+/// it was computed at and used only while that revision is current.
 #[derive(Debug)]
-pub struct CountCache {
-    entries: Mutex<LruCache<(Audience, String), (i64, u64)>>,
+pub struct RevisionCache<V> {
+    entries: Mutex<LruCache<(Audience, String), (i64, V)>>,
 }
 
-impl CountCache {
+impl<V: Clone> RevisionCache<V> {
     pub fn new(capacity: usize) -> Self {
         let capacity = NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
         Self {
@@ -43,18 +44,24 @@ impl CountCache {
         }
     }
 
-    /// The count of (audience, filter digest) if it was counted at `revision`.
-    pub fn get(&self, audience: Audience, filter: &str, revision: i64) -> Option<u64> {
+    /// The value of (audience, key) if it was computed at `revision`.
+    pub fn get(&self, audience: Audience, key: &str, revision: i64) -> Option<V> {
         let mut entries = self.entries.lock().ok()?;
-        match entries.get(&(audience, filter.to_owned())) {
-            Some((at, count)) if *at == revision => Some(*count),
+        match entries.get(&(audience, key.to_owned())) {
+            Some((at, value)) if *at == revision => Some(value.clone()),
             _ => None,
         }
     }
 
-    pub fn put(&self, audience: Audience, filter: String, revision: i64, count: u64) {
+    pub fn put(&self, audience: Audience, key: String, revision: i64, value: V) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.put((audience, filter), (revision, count));
+            entries.put((audience, key), (revision, value));
         }
     }
 }
+
+/// Cached `totalCount`s, by filter digest.
+pub type CountCache = RevisionCache<u64>;
+
+/// Cached facets, by facet name and filter digest.
+pub type FacetCache = RevisionCache<Vec<(String, i64)>>;
