@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::{EditorGuard, UserError, actor, id_of, in_transaction, parse_problems};
+use super::{EditorGuard, UserError, actor, id_of, in_transaction, parse_problems, run_parsed};
 use crate::domain::{Name, Orcid, ParseError, WebUrl};
 use crate::graphql::author::Author;
 use crate::graphql::ids::{GlobalId, NodeKind};
@@ -276,22 +276,17 @@ impl CatalogueMutation {
             .affiliation
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty());
-        let outcome = match parsed(problems, name) {
-            Err(errors) => Err(errors),
-            Ok(name) => {
+        let outcome = run_parsed(ctx, parsed(problems, name), move |txn, name| {
+            Box::pin(async move {
                 let new = NewAuthor {
                     name,
                     orcid,
                     name_variants,
                 };
-                in_transaction(ctx, move |txn| {
-                    Box::pin(async move {
-                        author_edit::create_author(txn, &actor, new, affiliation, url).await
-                    })
-                })
-                .await?
-            }
-        };
+                author_edit::create_author(txn, &actor, new, affiliation, url).await
+            })
+        })
+        .await?;
         Ok(AuthorPayload::from_outcome(
             input.client_mutation_id,
             outcome.map(Author),
@@ -316,17 +311,12 @@ impl CatalogueMutation {
             name_variants: variants(&mut problems, input.name_variants),
         };
         let expected = input.expected_updated_at;
-        let outcome = match parsed(problems, id) {
-            Err(errors) => Err(errors),
-            Ok(id) => {
-                in_transaction(ctx, move |txn| {
-                    Box::pin(async move {
-                        author_edit::update_author(txn, &actor, id, expected, author_patch).await
-                    })
-                })
-                .await?
-            }
-        };
+        let outcome = run_parsed(ctx, parsed(problems, id), move |txn, id| {
+            Box::pin(async move {
+                author_edit::update_author(txn, &actor, id, expected, author_patch).await
+            })
+        })
+        .await?;
         Ok(AuthorPayload::from_outcome(
             input.client_mutation_id,
             outcome.map(Author),
@@ -345,17 +335,12 @@ impl CatalogueMutation {
         let mut problems = Problems::default();
         let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Author);
         let on_referenced = input.on_referenced.into();
-        let outcome = match parsed(problems, id) {
-            Err(errors) => Err(errors),
-            Ok(id) => {
-                in_transaction(ctx, move |txn| {
-                    Box::pin(async move {
-                        author_edit::delete_author(txn, &actor, id, on_referenced).await
-                    })
-                })
-                .await?
-            }
-        };
+        let outcome = run_parsed(ctx, parsed(problems, id), move |txn, id| {
+            Box::pin(
+                async move { author_edit::delete_author(txn, &actor, id, on_referenced).await },
+            )
+        })
+        .await?;
         Ok(DeleteAuthorPayload::from_outcome(
             input.client_mutation_id,
             outcome.map(|row| GlobalId::new(NodeKind::Author, row.id).encode()),
@@ -391,17 +376,10 @@ impl CatalogueMutation {
                 )
             })
             .collect();
-        let outcome = match parsed(problems, target) {
-            Err(errors) => Err(errors),
-            Ok(target) => {
-                in_transaction(ctx, move |txn| {
-                    Box::pin(async move {
-                        author_edit::merge_authors(txn, &actor, &sources, target).await
-                    })
-                })
-                .await?
-            }
-        };
+        let outcome = run_parsed(ctx, parsed(problems, target), move |txn, target| {
+            Box::pin(async move { author_edit::merge_authors(txn, &actor, &sources, target).await })
+        })
+        .await?;
         Ok(AuthorPayload::from_outcome(
             input.client_mutation_id,
             outcome.map(Author),
@@ -471,17 +449,12 @@ impl CatalogueMutation {
             url: patch(&mut problems, "url", input.url, WebUrl::parse).map(|u| u.map(String::from)),
         };
         let expected = input.expected_updated_at;
-        let outcome = match parsed(problems, id) {
-            Err(errors) => Err(errors),
-            Ok(id) => {
-                in_transaction(ctx, move |txn| {
-                    Box::pin(async move {
-                        venue_edit::update_venue(txn, &actor, id, expected, venue_patch).await
-                    })
-                })
-                .await?
-            }
-        };
+        let outcome = run_parsed(ctx, parsed(problems, id), move |txn, id| {
+            Box::pin(async move {
+                venue_edit::update_venue(txn, &actor, id, expected, venue_patch).await
+            })
+        })
+        .await?;
         Ok(VenuePayload::from_outcome(
             input.client_mutation_id,
             outcome.map(Venue),
@@ -500,17 +473,10 @@ impl CatalogueMutation {
         let mut problems = Problems::default();
         let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Venue);
         let on_referenced = input.on_referenced.into();
-        let outcome = match parsed(problems, id) {
-            Err(errors) => Err(errors),
-            Ok(id) => {
-                in_transaction(ctx, move |txn| {
-                    Box::pin(async move {
-                        venue_edit::delete_venue(txn, &actor, id, on_referenced).await
-                    })
-                })
-                .await?
-            }
-        };
+        let outcome = run_parsed(ctx, parsed(problems, id), move |txn, id| {
+            Box::pin(async move { venue_edit::delete_venue(txn, &actor, id, on_referenced).await })
+        })
+        .await?;
         Ok(DeleteVenuePayload::from_outcome(
             input.client_mutation_id,
             outcome.map(|row| GlobalId::new(NodeKind::Venue, row.id).encode()),
@@ -581,17 +547,12 @@ impl CatalogueMutation {
             },
         };
         let expected = input.expected_updated_at;
-        let outcome = match parsed(problems, id) {
-            Err(errors) => Err(errors),
-            Ok(id) => {
-                in_transaction(ctx, move |txn| {
-                    Box::pin(async move {
-                        venue_edit::update_topic(txn, &actor, id, expected, topic_patch).await
-                    })
-                })
-                .await?
-            }
-        };
+        let outcome = run_parsed(ctx, parsed(problems, id), move |txn, id| {
+            Box::pin(async move {
+                venue_edit::update_topic(txn, &actor, id, expected, topic_patch).await
+            })
+        })
+        .await?;
         Ok(TopicPayload::from_outcome(
             input.client_mutation_id,
             outcome.map(Topic),
@@ -610,17 +571,10 @@ impl CatalogueMutation {
         let mut problems = Problems::default();
         let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Topic);
         let on_referenced = input.on_referenced.into();
-        let outcome = match parsed(problems, id) {
-            Err(errors) => Err(errors),
-            Ok(id) => {
-                in_transaction(ctx, move |txn| {
-                    Box::pin(async move {
-                        venue_edit::delete_topic(txn, &actor, id, on_referenced).await
-                    })
-                })
-                .await?
-            }
-        };
+        let outcome = run_parsed(ctx, parsed(problems, id), move |txn, id| {
+            Box::pin(async move { venue_edit::delete_topic(txn, &actor, id, on_referenced).await })
+        })
+        .await?;
         Ok(DeleteTopicPayload::from_outcome(
             input.client_mutation_id,
             outcome.map(|row| GlobalId::new(NodeKind::Topic, row.id).encode()),

@@ -175,6 +175,24 @@ where
     }
 }
 
+/// Runs `edit` on the parsed input in one transaction, or returns the parsing problems as
+/// user errors without touching the database.
+pub async fn run_parsed<P, T, F>(
+    ctx: &Context<'_>,
+    parsed: Result<P, Vec<UserError>>,
+    edit: F,
+) -> async_graphql::Result<Result<T, Vec<UserError>>>
+where
+    P: Send,
+    T: Send,
+    F: for<'t> FnOnce(&'t DatabaseTransaction, P) -> Edit<'t, T, EditError> + Send,
+{
+    match parsed {
+        Err(errors) => Ok(Err(errors)),
+        Ok(input) => in_transaction(ctx, move |txn| edit(txn, input)).await,
+    }
+}
+
 /// Input problems found while parsing, as user errors (or none).
 pub fn parse_problems(problems: crate::service::edit::Problems) -> Result<(), Vec<UserError>> {
     let problems = problems.into_vec();

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, OneofObject, SimpleObject};
 
-use super::{EditorGuard, UserError, actor, id_of, in_transaction, parse_problems};
+use super::{EditorGuard, UserError, actor, id_of, in_transaction, parse_problems, run_parsed};
 use crate::domain::{ArxivId, Doi, Name, Orcid, PartialDate, Slug, Title, WebUrl};
 use crate::graphql::ids::{GlobalId, NodeKind};
 use crate::graphql::publication::{Publication, PublicationKind, PublicationStatus};
@@ -413,17 +413,10 @@ impl PublicationMutation {
     ) -> async_graphql::Result<CreatePublicationPayload> {
         let client_mutation_id = input.client_mutation_id.clone();
         let actor = actor(ctx)?;
-        let outcome = match parse_draft(input) {
-            Err(errors) => Err(errors),
-            Ok(draft) => {
-                in_transaction(ctx, move |txn| {
-                    Box::pin(async move {
-                        publication_edit::create_publication(txn, &actor, draft).await
-                    })
-                })
-                .await?
-            }
-        };
+        let outcome = run_parsed(ctx, parse_draft(input), move |txn, draft| {
+            Box::pin(async move { publication_edit::create_publication(txn, &actor, draft).await })
+        })
+        .await?;
         Ok(match outcome {
             Ok(row) => CreatePublicationPayload {
                 client_mutation_id,
@@ -449,24 +442,13 @@ impl PublicationMutation {
         let client_mutation_id = input.client_mutation_id.clone();
         let expected_version = input.expected_version;
         let actor = actor(ctx)?;
-        let outcome = match parse_patch(input) {
-            Err(errors) => Err(errors),
-            Ok((id, patch)) => {
-                in_transaction(ctx, move |txn| {
-                    Box::pin(async move {
-                        publication_edit::update_publication(
-                            txn,
-                            &actor,
-                            id,
-                            Some(expected_version),
-                            patch,
-                        )
-                        .await
-                    })
-                })
-                .await?
-            }
-        };
+        let outcome = run_parsed(ctx, parse_patch(input), move |txn, (id, patch)| {
+            Box::pin(async move {
+                publication_edit::update_publication(txn, &actor, id, Some(expected_version), patch)
+                    .await
+            })
+        })
+        .await?;
         Ok(updated(client_mutation_id, outcome))
     }
 
@@ -525,36 +507,31 @@ impl PublicationMutation {
     ) -> async_graphql::Result<UpsertPublicationPayload> {
         let client_mutation_id = input.client_mutation_id.clone();
         let actor = actor(ctx)?;
-        let outcome = match parse_draft(input) {
-            Err(errors) => Err(errors),
-            Ok(draft) => {
-                in_transaction(ctx, move |txn| {
-                    Box::pin(async move {
-                        match publication_edit::find_by_identifiers(
-                            txn,
-                            draft.doi.as_ref(),
-                            draft.arxiv_id.as_ref(),
-                        )
-                        .await?
-                        {
-                            Some(existing) => publication_edit::update_publication(
-                                txn,
-                                &actor,
-                                existing.id,
-                                None,
-                                draft.into_patch(),
-                            )
-                            .await
-                            .map(|row| (row, false)),
-                            None => publication_edit::create_publication(txn, &actor, draft)
-                                .await
-                                .map(|row| (row, true)),
-                        }
-                    })
-                })
+        let outcome = run_parsed(ctx, parse_draft(input), move |txn, draft| {
+            Box::pin(async move {
+                match publication_edit::find_by_identifiers(
+                    txn,
+                    draft.doi.as_ref(),
+                    draft.arxiv_id.as_ref(),
+                )
                 .await?
-            }
-        };
+                {
+                    Some(existing) => publication_edit::update_publication(
+                        txn,
+                        &actor,
+                        existing.id,
+                        None,
+                        draft.into_patch(),
+                    )
+                    .await
+                    .map(|row| (row, false)),
+                    None => publication_edit::create_publication(txn, &actor, draft)
+                        .await
+                        .map(|row| (row, true)),
+                }
+            })
+        })
+        .await?;
         Ok(match outcome {
             Ok((row, created)) => UpsertPublicationPayload {
                 client_mutation_id,
