@@ -201,17 +201,30 @@ impl PostgresDatabase {
             url,
         }
     }
+}
 
-    async fn drop_database(self) {
+impl Drop for PostgresDatabase {
+    /// Drops the database even when the test fails half-way, from a thread of its own
+    /// (drop cannot await).
+    fn drop(&mut self) {
         use sea_orm::ConnectionTrait as _;
-        if let Ok(admin) = sea_orm::Database::connect(&self.admin_url).await {
-            let _ = admin
-                .execute_unprepared(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    self.name
-                ))
-                .await;
-        }
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            });
+        })
+        .join();
     }
 }
 
@@ -280,7 +293,7 @@ async fn sigterm_lets_an_in_flight_request_finish_before_exiting() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    database.drop_database().await;
+    drop(database);
 
     assert!(signalled.success());
     assert!(still_running, "the server exited with a request in flight");
