@@ -447,3 +447,60 @@ async fn cached_facets_follow_every_change(backend: Backend) {
         "{after}"
     );
 }
+
+on_both_databases!(search_results_carry_highlighted_fragments);
+
+async fn search_results_carry_highlighted_fragments(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let query = r#"query($search: String) { publications(filter: { search: $search }, orderBy: [{ field: TITLE, direction: ASC }]) {
+        edges { node { title } highlights { title { text matched } abstract { text matched } } } } }"#;
+
+    let found = app.query(query, json!({ "search": "protein" })).await;
+    let plain = app.query(query, json!({ "search": null })).await;
+    let by_author = app.query(query, json!({ "search": "Beltagy" })).await;
+
+    let edge = &found["publications"]["edges"][0];
+    assert_eq!(
+        edge["node"]["title"],
+        "RITA: a Study on Scaling Up Generative Protein Sequence Models"
+    );
+    let title = edge["highlights"]["title"]
+        .as_array()
+        .expect("title fragments");
+    let marked: Vec<&str> = title
+        .iter()
+        .filter(|f| f["matched"] == true)
+        .map(|f| f["text"].as_str().expect("text"))
+        .collect();
+    assert_eq!(marked, ["Protein"]);
+    let whole: String = title
+        .iter()
+        .map(|f| f["text"].as_str().expect("text"))
+        .collect();
+    assert_eq!(
+        whole,
+        "RITA: a Study on Scaling Up Generative Protein Sequence Models"
+    );
+    assert!(
+        edge["highlights"]["abstract"].as_array().is_some_and(|a| a
+            .iter()
+            .any(|f| f["matched"] == true && f["text"] == "protein")),
+        "{edge}"
+    );
+    assert!(
+        plain["publications"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .all(|e| e["highlights"].is_null())
+    );
+    // A match on an author's name only has nothing to highlight in the title or abstract.
+    assert_eq!(
+        by_author["publications"]["edges"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(
+        by_author["publications"]["edges"][0]["highlights"],
+        Value::Null
+    );
+}

@@ -430,7 +430,62 @@ impl PublicationListFields {
     }
 }
 
-pub type PublicationConnection = Connection<String, Publication, PublicationListFields>;
+pub type PublicationConnection =
+    Connection<String, Publication, PublicationListFields, PublicationEdgeFields>;
+
+/// A piece of text, and whether a search term matched it: render matched pieces highlighted
+/// (as `<mark>`), the rest as plain text.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct TextFragment {
+    pub text: String,
+    pub matched: bool,
+}
+
+/// Where the list's search matched a publication.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SearchMatch {
+    /// The whole title in fragments; null when the search did not match it.
+    pub title: Option<Vec<TextFragment>>,
+    /// The part of the abstract around the first match; null when it did not match.
+    #[graphql(name = "abstract")]
+    pub r#abstract: Option<Vec<TextFragment>>,
+}
+
+/// What a list's edge says about its publication besides the cursor.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PublicationEdgeFields {
+    /// Where `filter.search` matched, for highlighted snippets; null without a search, and
+    /// for matches on authors or venue only.
+    pub highlights: Option<SearchMatch>,
+}
+
+fn highlights(
+    search: Option<&crate::service::search::SearchQuery>,
+    row: &publication::Model,
+) -> PublicationEdgeFields {
+    use crate::service::search::{Fragment, highlight};
+    let fragments = |found: Option<Vec<Fragment>>| {
+        found.map(|list| {
+            list.into_iter()
+                .map(|f| TextFragment {
+                    text: f.text,
+                    matched: f.matched,
+                })
+                .collect()
+        })
+    };
+    let found = search.map(|query| SearchMatch {
+        title: fragments(highlight(&row.title, query, None)),
+        r#abstract: fragments(
+            row.r#abstract
+                .as_deref()
+                .and_then(|text| highlight(text, query, Some(60))),
+        ),
+    });
+    PublicationEdgeFields {
+        highlights: found.filter(|m| m.title.is_some() || m.r#abstract.is_some()),
+    }
+}
 
 /// The arguments of a publication list.
 pub struct ListArgs {
@@ -501,10 +556,18 @@ pub async fn publication_connection(
         page.has_next_page,
         PublicationListFields { audience, filter },
     );
+    let search = connection.additional_fields.filter.search.clone();
     connection.edges = page
         .rows
         .into_iter()
-        .map(|row| Edge::new(ordering.cursor(&tag, &row).encode(), Publication(row)))
+        .map(|row| {
+            let extra = highlights(search.as_ref(), &row);
+            Edge::with_additional_fields(
+                ordering.cursor(&tag, &row).encode(),
+                Publication(row),
+                extra,
+            )
+        })
         .collect();
     Ok(connection)
 }

@@ -122,6 +122,69 @@ impl SearchQuery {
     }
 }
 
+/// A piece of text, and whether it is where a search term matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fragment {
+    pub text: String,
+    pub matched: bool,
+}
+
+/// `text` cut into fragments that mark where the query's terms occur (case-insensitively),
+/// or `None` when none does. With `context`, only the part around the first match is kept,
+/// `context` characters before it and twice that after, with "…" where text was cut.
+pub fn highlight(text: &str, query: &SearchQuery, context: Option<usize>) -> Option<Vec<Fragment>> {
+    let chars: Vec<char> = text.chars().collect();
+    let fold = |c: char| c.to_lowercase().next().unwrap_or(c);
+    let lower: Vec<char> = chars.iter().map(|c| fold(*c)).collect();
+    let mut marked = vec![false; chars.len()];
+    for term in query.clauses.iter().flatten() {
+        let needle: Vec<char> = term.0.chars().map(fold).collect();
+        if needle.is_empty() || needle.len() > lower.len() {
+            continue;
+        }
+        for start in 0..=lower.len() - needle.len() {
+            if lower[start..start + needle.len()] == needle[..] {
+                marked[start..start + needle.len()]
+                    .iter_mut()
+                    .for_each(|m| *m = true);
+            }
+        }
+    }
+    let first = marked.iter().position(|m| *m)?;
+    let (from, to) = match context {
+        Some(context) => (
+            first.saturating_sub(context),
+            (first + 2 * context).min(chars.len()),
+        ),
+        None => (0, chars.len()),
+    };
+    let mut fragments: Vec<Fragment> = Vec::new();
+    if from > 0 {
+        fragments.push(Fragment {
+            text: "…".into(),
+            matched: false,
+        });
+    }
+    for i in from..to {
+        match fragments.last_mut() {
+            Some(last) if last.matched == marked[i] && !(i == from && from > 0) => {
+                last.text.push(chars[i])
+            }
+            _ => fragments.push(Fragment {
+                text: chars[i].to_string(),
+                matched: marked[i],
+            }),
+        }
+    }
+    if to < chars.len() {
+        fragments.push(Fragment {
+            text: "…".into(),
+            matched: false,
+        });
+    }
+    Some(fragments)
+}
+
 fn author_ids(term: &Term) -> SelectStatement {
     let by_variant = Query::select()
         .column(author_name_variant::Column::AuthorId)
@@ -185,6 +248,38 @@ mod tests {
             SearchQuery::parse(r#""language model" -"one million" -bloom"#).expect("a query");
         assert_eq!(query.clauses, vec![terms(&["language model"])]);
         assert_eq!(query.excluded, terms(&["one million", "bloom"]));
+    }
+
+    #[test]
+    fn matches_are_marked_case_insensitively_and_cut_to_their_context() {
+        let query = SearchQuery::parse("scaling \"protein sequence\" -bloom").expect("a query");
+        let title = highlight(
+            "RITA: a Study on Scaling Up Generative Protein Sequence Models",
+            &query,
+            None,
+        )
+        .expect("matches");
+        let marked: Vec<&str> = title
+            .iter()
+            .filter(|f| f.matched)
+            .map(|f| f.text.as_str())
+            .collect();
+        assert_eq!(marked, ["Scaling", "Protein Sequence"]);
+        let text: String = title.iter().map(|f| f.text.as_str()).collect();
+        assert_eq!(
+            text,
+            "RITA: a Study on Scaling Up Generative Protein Sequence Models"
+        );
+
+        let cut = highlight(
+            &format!("{}scaling{}", "x".repeat(100), "y".repeat(100)),
+            &query,
+            Some(10),
+        )
+        .expect("matches");
+        assert_eq!(cut.first().map(|f| f.text.as_str()), Some("…"));
+        assert_eq!(cut.last().map(|f| f.text.as_str()), Some("…"));
+        assert!(highlight("nothing here", &query, None).is_none());
     }
 
     #[test]
