@@ -4,7 +4,9 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::{author, author_name_variant, topic, venue};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+};
 
 use super::author::Author;
 use super::filters::{OrderDirection, YearRangeInput};
@@ -97,11 +99,9 @@ impl ListFields {
         let db = ctx.data::<DatabaseConnection>()?;
         let condition = self.condition.clone();
         let count = match self.kind {
-            NodeKind::Author => {
-                directory::count(db, author::Entity::find().filter(condition)).await
-            }
-            NodeKind::Venue => directory::count(db, venue::Entity::find().filter(condition)).await,
-            _ => directory::count(db, topic::Entity::find().filter(condition)).await,
+            NodeKind::Author => author::Entity::find().filter(condition).count(db).await,
+            NodeKind::Venue => venue::Entity::find().filter(condition).count(db).await,
+            _ => topic::Entity::find().filter(condition).count(db).await,
         };
         count.gql()
     }

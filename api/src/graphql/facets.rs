@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResultExt as _};
 use crate::service::Audience;
 use crate::service::facets;
 use crate::service::listing::PublicationFilter;
-use crate::service::revision::{self, FacetCache};
+use crate::service::revision::FacetCache;
 
 #[derive(SimpleObject)]
 pub struct YearCount {
@@ -67,7 +67,7 @@ where
     let Some(cache) = ctx.data_opt::<std::sync::Arc<FacetCache>>() else {
         return compute(db).await.gql();
     };
-    let revision = revision::current(&db).await.gql()?;
+    let revision = super::request_revision(ctx).await?;
     let key = format!("{name}|{}", facets.filter.digest());
     if let Some(rows) = cache.get(facets.audience, &key, revision) {
         return Ok(rows);

@@ -78,6 +78,27 @@ pub fn sdl() -> String {
     build_schema(&Limits::default()).sdl()
 }
 
+/// The catalogue's revision as this request first read it: counts and facets of one
+/// request share one read.
+#[derive(Debug, Default)]
+pub struct RequestRevision(tokio::sync::OnceCell<i64>);
+
+/// The catalogue's revision, read once per request.
+pub(crate) async fn request_revision(
+    ctx: &async_graphql::Context<'_>,
+) -> async_graphql::Result<i64> {
+    use crate::error::ApiResultExt as _;
+    let db = ctx.data::<DatabaseConnection>()?;
+    let Some(memo) = ctx.data_opt::<RequestRevision>() else {
+        return crate::service::revision::current(db).await.gql();
+    };
+    memo.0
+        .get_or_try_init(|| crate::service::revision::current(db))
+        .await
+        .copied()
+        .gql()
+}
+
 /// What a request carries besides its document: who is calling, its database handle
 /// (resolvers reach it as `ctx.data::<DatabaseConnection>()`) and the loaders that batch its
 /// reads. Loaders are per request, so one caller never sees another's rows.
@@ -91,5 +112,6 @@ pub fn request_data(
         .data(caller)
         .data(audience)
         .data(loaders::for_request(db.clone(), audience))
+        .data(RequestRevision::default())
         .data(db)
 }

@@ -408,7 +408,7 @@ impl PublicationListFields {
                 .gql();
         };
         // A count of the whole catalogue costs a scan; the revision costs one key lookup.
-        let revision = crate::service::revision::current(db).await.gql()?;
+        let revision = super::request_revision(ctx).await?;
         let digest = self.filter.digest();
         if let Some(count) = cache.get(self.audience, &digest, revision) {
             return Ok(count);

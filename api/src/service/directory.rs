@@ -2,28 +2,35 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr, Order};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use serde_json::json;
 
 use super::pagination::{Cursor, Direction, Page, PageRequest};
 
-/// A case-insensitive "contains" condition on `column`, with LIKE's wildcards escaped.
-pub fn contains<C: ColumnTrait>(column: C, text: &str) -> Condition {
-    let escaped: String = text
-        .trim()
+/// `text` trimmed and lower-cased, with LIKE's wildcards escaped (by `\\`), ready to be
+/// placed in a pattern for [`lower_like`].
+pub fn escape_like(text: &str) -> String {
+    text.trim()
         .to_lowercase()
         .chars()
         .flat_map(|c| match c {
             '%' | '_' | '\\' => vec!['\\', c],
             c => vec![c],
         })
-        .collect();
-    Condition::all().add(
-        Expr::expr(Func::lower(Expr::col(column)))
-            .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-    )
+        .collect()
+}
+
+/// `lower(column) LIKE pattern ESCAPE '\\'`.
+pub fn lower_like<C: ColumnTrait>(column: C, pattern: String) -> Condition {
+    Condition::all()
+        .add(Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern).escape('\\')))
+}
+
+/// A case-insensitive "contains" condition on `column`.
+pub fn contains<C: ColumnTrait>(column: C, text: &str) -> Condition {
+    lower_like(column, format!("%{}%", escape_like(text)))
 }
 
 /// An entity listed by name.
@@ -130,15 +137,4 @@ where
         .all(conn)
         .await?;
     Ok(Page::from_overfetch(rows, request))
-}
-
-/// How many rows `select` holds.
-pub async fn count<E: EntityTrait>(
-    conn: &impl ConnectionTrait,
-    select: Select<E>,
-) -> Result<u64, DbErr>
-where
-    E::Model: Send + Sync,
-{
-    select.count(conn).await
 }

@@ -3,8 +3,8 @@
 //! A prefix matches the start of a name or of any word in it ("lau" finds "Julien Launay"),
 //! case-insensitively. Matches at the start of the name rank first.
 
+use super::directory::{escape_like, lower_like};
 use entity::{author, author_name_variant, topic, venue};
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -29,23 +29,15 @@ pub struct Suggestion {
 
 /// `LIKE` patterns for a prefix at the start of the text or of a word in it.
 fn patterns(prefix: &str) -> (String, String) {
-    let escaped: String = prefix
-        .to_lowercase()
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
+    let escaped = escape_like(prefix);
     (format!("{escaped}%"), format!("% {escaped}%"))
 }
 
-fn matches<C: ColumnTrait>(column: C, prefix: &str) -> Condition {
+fn matches<C: ColumnTrait + Copy>(column: C, prefix: &str) -> Condition {
     let (start, word) = patterns(prefix);
-    let lower = || Expr::expr(Func::lower(Expr::col(column)));
     Condition::any()
-        .add(lower().like(sea_orm::sea_query::LikeExpr::new(start).escape('\\')))
-        .add(lower().like(sea_orm::sea_query::LikeExpr::new(word).escape('\\')))
+        .add(lower_like(column, start))
+        .add(lower_like(column, word))
 }
 
 /// Up to `limit` suggestions for `prefix` among `kinds`.
