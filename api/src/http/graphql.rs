@@ -511,8 +511,14 @@ async fn execute(
     let mut db = state.db.clone();
     db.set_metric_callback({
         let statements = Arc::clone(&statements);
-        move |_| {
+        move |info| {
             statements.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(
+                target: "api::sql",
+                statement = %info.statement,
+                elapsed_ms = info.elapsed.as_secs_f64() * 1000.0,
+                "sql"
+            );
         }
     });
     let client = http

@@ -1,0 +1,428 @@
+//! Load generator for the catalogue service: scenarios of GraphQL requests over HTTP, with
+//! throughput, latency percentiles, errors, SQL statements per request and peak memory.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context as _, bail};
+use catalogue_bench::load::{self, Api, Tally};
+use catalogue_bench::scenarios::{self, Context, Scenario};
+use catalogue_bench::server::{self, Log, Server};
+use catalogue_bench::{baseline, say};
+use clap::{ArgGroup, Parser};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use serde::Serialize;
+
+/// Measures the catalogue service under concurrent load, scenario by scenario.
+///
+/// Give `--start` to run the release `api` binary on a free loopback port (the environment,
+/// DATABASE_URL included, passes through to it), or `--url` for a server already running.
+/// DATABASE_URL must name the catalogue's database either way: scenarios pick their ids
+/// there, the editor scenario creates a token there, and the baseline replays SQL there.
+#[derive(Debug, Parser)]
+#[command(name = "catalogue-bench", version)]
+#[command(group(ArgGroup::new("target").required(true).args(["start", "url"])))]
+struct Args {
+    /// Start the server (`--api-bin`) and measure it.
+    #[arg(long)]
+    start: bool,
+    /// Measure the server at this URL, such as http://127.0.0.1:8000.
+    #[arg(long)]
+    url: Option<String>,
+    /// The api binary to start (also for the baseline's capture). Default:
+    /// $CARGO_TARGET_DIR/release/api, else target/release/api.
+    #[arg(long)]
+    api_bin: Option<PathBuf>,
+    /// The catalogue's database.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    /// Concurrent clients of every scenario but suggest.
+    #[arg(long, default_value_t = 16)]
+    clients: usize,
+    /// Concurrent clients of the suggest scenario.
+    #[arg(long, default_value_t = 4)]
+    suggest_clients: usize,
+    /// How long each scenario is measured: 20s, 500ms, 1m.
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    duration: Duration,
+    /// How long each scenario runs before it is measured.
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    warmup: Duration,
+    /// A scenario to run; repeat for several. Default: all, in the order listed.
+    #[arg(long = "scenario", value_enum)]
+    scenarios: Vec<Scenario>,
+    /// Also replay the listing page's SQL straight against the database and compare.
+    #[arg(long)]
+    baseline: bool,
+    /// Write the results to this file as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Where the started server's log goes. Default: a file in the temporary directory.
+    #[arg(long)]
+    server_log: Option<PathBuf>,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or((text, "s"), |at| text.split_at(at));
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 20s, 500ms or 1m"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        _ => return Err(format!("{text:?}: the unit must be ms, s or m")),
+    };
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// One scenario's figures.
+#[derive(Debug, Serialize)]
+struct Row {
+    scenario: String,
+    clients: usize,
+    requests: u64,
+    requests_per_second: f64,
+    p50_ms: f64,
+    p95_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    errors: u64,
+    conflicts: u64,
+    statements_per_request: Option<f64>,
+    /// The server's peak resident memory so far (VmHWM), or its resident memory now when
+    /// only /metrics tells it.
+    server_rss_mib: Option<f64>,
+    note: String,
+    first_error: Option<String>,
+}
+
+impl Row {
+    fn new(
+        scenario: &str,
+        clients: usize,
+        tally: &Tally,
+        measured: Duration,
+        note: String,
+    ) -> Self {
+        Self {
+            scenario: scenario.to_owned(),
+            clients,
+            requests: tally.requests(),
+            requests_per_second: tally.requests() as f64 / measured.as_secs_f64(),
+            p50_ms: tally.millis(0.50),
+            p95_ms: tally.millis(0.95),
+            p99_ms: tally.millis(0.99),
+            max_ms: tally.millis(1.0),
+            errors: tally.errors,
+            conflicts: tally.conflicts,
+            statements_per_request: None,
+            server_rss_mib: None,
+            note,
+            first_error: tally.first_error.clone(),
+        }
+    }
+
+    fn print(&self) {
+        let optional = |value: Option<f64>, precision: usize| {
+            value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.precision$}"))
+        };
+        say!(
+            "{:<10} {:>7} {:>9.1} {:>8.1} {:>8.1} {:>8.1} {:>7} {:>9} {:>10} {:>8}  {}",
+            self.scenario,
+            self.clients,
+            self.requests_per_second,
+            self.p50_ms,
+            self.p95_ms,
+            self.p99_ms,
+            self.errors,
+            self.conflicts,
+            optional(self.statements_per_request, 2),
+            optional(self.server_rss_mib, 1),
+            self.note
+        );
+        if let Some(error) = &self.first_error {
+            say!("           first error: {error}");
+        }
+    }
+}
+
+fn header() {
+    say!(
+        "{:<10} {:>7} {:>9} {:>8} {:>8} {:>8} {:>7} {:>9} {:>10} {:>8}  {}",
+        "scenario",
+        "clients",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "errors",
+        "conflicts",
+        "stmts/req",
+        "RSS MiB",
+        "what"
+    );
+}
+
+#[derive(Debug, Serialize)]
+struct BaselineReport {
+    statements: Vec<String>,
+    raw_sql: Row,
+    /// The service's listing throughput as a share of the raw SQL's.
+    listing_ratio: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    clients: usize,
+    duration_seconds: f64,
+    warmup_seconds: f64,
+    scenarios: Vec<Row>,
+    baseline: Option<BaselineReport>,
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(err) = run(Args::parse()).await {
+        eprintln!("catalogue-bench: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+fn default_api_bin() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| PathBuf::from("target"), PathBuf::from)
+        .join("release")
+        .join("api")
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    if args.clients == 0 || args.suggest_clients == 0 {
+        bail!("--clients and --suggest-clients must be at least 1");
+    }
+    let api_bin = args.api_bin.clone().unwrap_or_else(default_api_bin);
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(args.clients.max(args.suggest_clients) * 2)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .context("failed to build the HTTP client")?;
+    let mut options = ConnectOptions::new(args.database_url.clone());
+    options.max_connections(2).sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .context("failed to connect to DATABASE_URL")?;
+
+    let server = if args.start {
+        let log = args.server_log.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("catalogue-bench-server-{}.log", std::process::id()))
+        });
+        say!("starting {} (log: {})", api_bin.display(), log.display());
+        let (server, _) = Server::start(&api_bin, &[], Log::File(log), &client).await?;
+        Some(server)
+    } else {
+        None
+    };
+    let base_url = match (&server, &args.url) {
+        (Some(server), _) => server.base_url.clone(),
+        (None, Some(url)) => url.trim_end_matches('/').to_owned(),
+        (None, None) => bail!("give --start or --url"),
+    };
+    let outcome = measure(&args, &api_bin, &client, &db, server.as_ref(), &base_url).await;
+    if let Some(server) = server {
+        server.stop().await;
+    }
+    let report = outcome?;
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).context("failed to write JSON")?;
+        std::fs::write(path, text)
+            .with_context(|| format!("failed to write {}", path.display()))?;
+        say!("results written to {}", path.display());
+    }
+    Ok(())
+}
+
+async fn measure(
+    args: &Args,
+    api_bin: &std::path::Path,
+    client: &reqwest::Client,
+    db: &DatabaseConnection,
+    server: Option<&Server>,
+    base_url: &str,
+) -> anyhow::Result<Report> {
+    let api = Arc::new(Api::new(client.clone(), base_url));
+    let mut selected: Vec<Scenario> = if args.scenarios.is_empty() {
+        Scenario::ALL.to_vec()
+    } else {
+        Scenario::ALL
+            .into_iter()
+            .filter(|scenario| args.scenarios.contains(scenario))
+            .collect()
+    };
+    if args.baseline && !selected.contains(&Scenario::Listing) {
+        selected.insert(0, Scenario::Listing);
+    }
+    let token = if selected.contains(&Scenario::Editor) {
+        Some(editor_token(db).await?)
+    } else {
+        None
+    };
+
+    say!(
+        "{} s per scenario after {} s of warm-up, against {base_url}",
+        args.duration.as_secs_f64(),
+        args.warmup.as_secs_f64()
+    );
+    header();
+    let mut rows = Vec::new();
+    for scenario in selected {
+        let cx = Context {
+            api: &api,
+            db,
+            token: token.as_ref().map(|(_, secret)| secret.as_str()),
+        };
+        match run_scenario(args, &api, &cx, scenario, server, client, base_url).await {
+            Ok(row) => {
+                row.print();
+                rows.push(row);
+            }
+            Err(err) => say!("{:<10} failed: {err:#}", scenario.name()),
+        }
+    }
+    if let Some((name, _)) = &token {
+        let _ = api::service::token::revoke(db, name).await;
+    }
+
+    let baseline = if args.baseline {
+        Some(run_baseline(args, api_bin, client, &rows).await?)
+    } else {
+        None
+    };
+    Ok(Report {
+        clients: args.clients,
+        duration_seconds: args.duration.as_secs_f64(),
+        warmup_seconds: args.warmup.as_secs_f64(),
+        scenarios: rows,
+        baseline,
+    })
+}
+
+/// A fresh editor token, created in the database as `api token create` does.
+async fn editor_token(db: &DatabaseConnection) -> anyhow::Result<(String, String)> {
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis())
+        .unwrap_or_default();
+    let name = format!("catalogue-bench-{stamp}");
+    let parsed = api::domain::Name::parse(&name).map_err(|err| anyhow::anyhow!("{err}"))?;
+    let (_, secret) = api::service::token::create(db, parsed, entity::api_token::Role::Editor)
+        .await
+        .context("failed to create an editor token")?;
+    Ok((name, secret))
+}
+
+async fn run_scenario(
+    args: &Args,
+    api: &Arc<Api>,
+    cx: &Context<'_>,
+    scenario: Scenario,
+    server: Option<&Server>,
+    client: &reqwest::Client,
+    base_url: &str,
+) -> anyhow::Result<Row> {
+    let prepared = scenarios::prepare(scenario, cx).await?;
+    scenarios::check(api, &prepared).await?;
+    let clients = if scenario == Scenario::Suggest {
+        args.suggest_clients
+    } else {
+        args.clients
+    };
+    let prepared = scenarios::shared(prepared);
+    let step = {
+        let api = Arc::clone(api);
+        let prepared = Arc::clone(&prepared);
+        move |task: usize, sent: u64| {
+            let api = Arc::clone(&api);
+            let prepared = Arc::clone(&prepared);
+            async move { scenarios::step(&api, &prepared, clients, task, sent).await }
+        }
+    };
+    if !args.warmup.is_zero() {
+        load::run(clients, args.warmup, step.clone()).await?;
+    }
+    let before = server::scrape(client, base_url).await?;
+    let tally = load::run(clients, args.duration, step).await?;
+    let after = server::scrape(client, base_url).await?;
+    let mut row = Row::new(
+        scenario.name(),
+        clients,
+        &tally,
+        args.duration,
+        prepared.note.clone(),
+    );
+    row.statements_per_request = server::statements_per_request(&before, &after);
+    row.server_rss_mib = server
+        .and_then(Server::peak_rss_bytes)
+        .map(|bytes| bytes as f64)
+        .or(after.resident_bytes)
+        .map(|bytes| bytes / (1024.0 * 1024.0));
+    Ok(row)
+}
+
+async fn run_baseline(
+    args: &Args,
+    api_bin: &std::path::Path,
+    client: &reqwest::Client,
+    rows: &[Row],
+) -> anyhow::Result<BaselineReport> {
+    let statements = baseline::capture(api_bin, client, &scenarios::listing_body()).await?;
+    say!(
+        "baseline: the listing page runs {} statements:",
+        statements.len()
+    );
+    for statement in &statements {
+        let short: String = statement.chars().take(160).collect();
+        say!(
+            "  {short}{}",
+            if statement.len() > 160 { " ..." } else { "" }
+        );
+    }
+    let tally = baseline::replay(
+        &args.database_url,
+        statements.clone(),
+        args.clients,
+        args.warmup,
+        args.duration,
+    )
+    .await?;
+    let mut raw = Row::new(
+        "raw SQL",
+        args.clients,
+        &tally,
+        args.duration,
+        "the listing page's statements, in sequence, straight to the database".into(),
+    );
+    raw.statements_per_request = Some(statements.len() as f64);
+    header();
+    raw.print();
+    let listing_ratio = rows
+        .iter()
+        .find(|row| row.scenario == Scenario::Listing.name())
+        .map(|row| row.requests_per_second / raw.requests_per_second);
+    if let Some(ratio) = listing_ratio {
+        say!(
+            "the service serves the listing page at {:.0}% of the raw SQL's throughput",
+            ratio * 100.0
+        );
+    }
+    Ok(BaselineReport {
+        statements,
+        raw_sql: raw,
+        listing_ratio,
+    })
+}
