@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_catalogue;
 mod m20261126_000002_create_editing;
 mod m20261126_000003_create_catalogue_revision;
+mod m20261126_000004_create_search_and_sort_keys;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_catalogue::Migration),
             Box::new(m20261126_000002_create_editing::Migration),
             Box::new(m20261126_000003_create_catalogue_revision::Migration),
+            Box::new(m20261126_000004_create_search_and_sort_keys::Migration),
         ]
     }
 }

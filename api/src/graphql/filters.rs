@@ -81,8 +81,16 @@ pub enum PublicationOrderField {
     /// The publication date; undated entries come last.
     PublishedOn,
     Title,
+    /// When the entry was added to the catalogue.
     CreatedAt,
+    /// When the entry last changed.
     UpdatedAt,
+    /// How many authors the publication lists.
+    AuthorCount,
+    /// How well the publication matches `filter.search` (title matches count most, then
+    /// authors and venue, then the abstract). The default order when there is a search;
+    /// ignored without one.
+    Relevance,
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -201,8 +209,12 @@ impl PublicationFilterInput {
     }
 }
 
-/// The ordering of `orderBy` (the default when it is absent or empty).
-pub fn ordering(order_by: Option<Vec<PublicationOrder>>) -> Ordering {
+/// The ordering of `orderBy` (the default when it is absent or empty) for a list with
+/// `search`.
+pub fn ordering(
+    order_by: Option<Vec<PublicationOrder>>,
+    search: Option<crate::service::search::SearchQuery>,
+) -> Ordering {
     Ordering::new(
         order_by
             .unwrap_or_default()
@@ -213,9 +225,12 @@ pub fn ordering(order_by: Option<Vec<PublicationOrder>>) -> Ordering {
                     PublicationOrderField::Title => OrderField::Title,
                     PublicationOrderField::CreatedAt => OrderField::CreatedAt,
                     PublicationOrderField::UpdatedAt => OrderField::UpdatedAt,
+                    PublicationOrderField::AuthorCount => OrderField::AuthorCount,
+                    PublicationOrderField::Relevance => OrderField::Relevance,
                 },
                 descending: order.direction == OrderDirection::Desc,
             })
             .collect(),
+        search,
     )
 }

@@ -536,7 +536,7 @@ pub async fn publication_connection(
     if let Some(scope) = scope {
         filter.and.push(scope);
     }
-    let ordering = super::filters::ordering(args.order_by);
+    let ordering = super::filters::ordering(args.order_by, filter.search.clone());
     let tag = ordering.tag(&filter.digest());
     let request = PageRequest::parse(
         args.first,
@@ -561,10 +561,10 @@ pub async fn publication_connection(
         .rows
         .into_iter()
         .map(|row| {
-            let extra = highlights(search.as_ref(), &row);
+            let extra = highlights(search.as_ref(), &row.row);
             Edge::with_additional_fields(
                 ordering.cursor(&tag, &row).encode(),
-                Publication(row),
+                Publication(row.row),
                 extra,
             )
         })

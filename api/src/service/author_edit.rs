@@ -204,6 +204,7 @@ pub async fn update_author(
         let now = find(conn, id).await?;
         return check_unchanged(now.updated_at, Some(before.updated_at)).map(|()| now);
     }
+    super::search_index::refresh_author(conn, id).await?;
     edit::record(conn, actor, EntityType::Author, id, Action::Update, &fields).await?;
     find(conn, id).await
 }
@@ -245,6 +246,7 @@ async fn rewrite_byline(
         }
     }
     super::publication_edit::replace_authors(conn, publication_id, &byline).await?;
+    super::search_index::refresh(conn, &[publication_id]).await?;
     publication::Entity::update_many()
         .col_expr(
             publication::Column::Version,
@@ -414,6 +416,7 @@ pub async fn merge_authors(
         .filter(author::Column::Id.eq(target_id))
         .exec(conn)
         .await?;
+    super::search_index::refresh_author(conn, target_id).await?;
     for id in &merged {
         edit::record(conn, actor, EntityType::Author, *id, Action::Merge, &[]).await?;
     }

@@ -2,25 +2,28 @@
 //! into SQL in one place, and keyset pagination over any ordering.
 //!
 //! Every ordering ends on the id, so it is total and a cursor (the sort key of a row plus
-//! its id) says exactly where a page ends. Columns that may be NULL sort last in both
-//! directions. Where the keys share one direction and cannot be NULL, the cursor condition
-//! is a row-value comparison (`(title, id) > ($1, $2)`), which lets Postgres start an index
-//! scan at the cursor; otherwise it is the expanded lexicographic form.
+//! its id) says exactly where a page ends. Sort keys are never NULL: undated entries sort on
+//! a date beyond every real one, so they come last in both directions. Where the keys share
+//! one direction, the cursor condition is a row-value comparison
+//! (`(COALESCE(published_on, ..), id) < ($1, $2)`), which lets Postgres start an index scan
+//! at the cursor; only orderings that mix directions use the expanded lexicographic form.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::publication::{self, Kind, Status};
 use entity::{publication_author, publication_topic, topic, venue};
-use sea_orm::sea_query::{Expr, ExprTrait as _, NullOrdering, Order, Query};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Order, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryOrder, Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryOrder, QueryResult, QuerySelect, Select, Value,
 };
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
 use super::pagination::{Cursor, Direction};
+use super::search::SearchQuery;
 
 /// A set of ids to match: any of them, all of them, none of them (each part optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -49,7 +52,7 @@ pub struct DateRange {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PublicationFilter {
     /// Words, "phrases", -exclusions and OR over title, abstract, authors and venue.
-    pub search: Option<super::search::SearchQuery>,
+    pub search: Option<SearchQuery>,
     pub kinds: Option<Vec<Kind>>,
     pub statuses: Option<Vec<Status>>,
     pub year: Option<YearRange>,
@@ -120,11 +123,11 @@ fn with_topic(ids: Vec<i64>) -> sea_orm::sea_query::SelectStatement {
 
 impl PublicationFilter {
     /// The SQL condition of this filter.
-    pub fn condition(&self, topics: &TopicTree) -> Condition {
+    pub fn condition(&self, topics: &TopicTree, backend: DbBackend) -> Condition {
         use publication::Column as C;
         let mut all = Condition::all();
         if let Some(search) = &self.search {
-            all = all.add(search.condition());
+            all = all.add(search.condition(backend));
         }
         if let Some(kinds) = &self.kinds {
             all = all.add(C::Kind.is_in(kinds.iter().copied()));
@@ -219,16 +222,16 @@ impl PublicationFilter {
             all = all.add(C::ArxivId.eq(arxiv_id.clone()));
         }
         for filter in &self.and {
-            all = all.add(filter.condition(topics));
+            all = all.add(filter.condition(topics, backend));
         }
         if !self.or.is_empty() {
             let any = self.or.iter().fold(Condition::any(), |any, filter| {
-                any.add(filter.condition(topics))
+                any.add(filter.condition(topics, backend))
             });
             all = all.add(any);
         }
         if let Some(not) = &self.not {
-            all = all.add(not.condition(topics).not());
+            all = all.add(not.condition(topics, backend).not());
         }
         all
     }
@@ -265,66 +268,138 @@ impl PublicationFilter {
     }
 }
 
-/// A column publications can be sorted on.
+/// What publications can be sorted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderField {
     PublishedOn,
     Title,
     CreatedAt,
     UpdatedAt,
+    AuthorCount,
+    /// How well the list's search matches; only with a search.
+    Relevance,
 }
 
+/// Undated entries sort as if dated before (newest first) or after (oldest first) every real
+/// date, which keeps them last in both directions; the migration's indexes use the same
+/// expressions.
+const UNDATED_NEWEST_FIRST: (i32, u32, u32) = (1, 1, 1);
+const UNDATED_OLDEST_FIRST: (i32, u32, u32) = (9999, 12, 31);
+
+/// The alias under which a computed sort key is read back with each row.
+const AUTHOR_COUNT_KEY: &str = "sort_author_count";
+const RELEVANCE_KEY: &str = "sort_relevance";
+
 impl OrderField {
-    fn column(self) -> publication::Column {
-        match self {
-            Self::PublishedOn => publication::Column::PublishedOn,
-            Self::Title => publication::Column::Title,
-            Self::CreatedAt => publication::Column::CreatedAt,
-            Self::UpdatedAt => publication::Column::UpdatedAt,
-        }
-    }
-
-    fn nullable(self) -> bool {
-        self == Self::PublishedOn
-    }
-
     fn name(self) -> &'static str {
         match self {
             Self::PublishedOn => "published_on",
             Self::Title => "title",
             Self::CreatedAt => "created_at",
             Self::UpdatedAt => "updated_at",
+            Self::AuthorCount => "author_count",
+            Self::Relevance => "relevance",
         }
     }
 
-    fn value_of(self, row: &publication::Model) -> serde_json::Value {
+    /// The SQL the list sorts on; never NULL, so that a cursor condition is one row-value
+    /// comparison.
+    fn expr(self, descending: bool, backend: DbBackend, search: Option<&SearchQuery>) -> Expr {
+        let column = |c: publication::Column| Expr::col((publication::Entity, c));
         match self {
-            Self::PublishedOn => json!(row.published_on.map(|d| d.to_string())),
-            Self::Title => json!(row.title),
-            Self::CreatedAt => json!(row.created_at.to_rfc3339()),
-            Self::UpdatedAt => json!(row.updated_at.to_rfc3339()),
+            Self::PublishedOn => {
+                let (y, m, d) = if descending {
+                    UNDATED_NEWEST_FIRST
+                } else {
+                    UNDATED_OLDEST_FIRST
+                };
+                let date = match backend {
+                    DbBackend::Sqlite => format!("'{y:04}-{m:02}-{d:02}'"),
+                    _ => format!("DATE '{y:04}-{m:02}-{d:02}'"),
+                };
+                Expr::cust(format!(r#"COALESCE("publication"."published_on", {date})"#))
+            }
+            Self::Title => column(publication::Column::Title),
+            Self::CreatedAt => column(publication::Column::CreatedAt),
+            Self::UpdatedAt => column(publication::Column::UpdatedAt),
+            Self::AuthorCount => Expr::cust(
+                r#"(SELECT COUNT(*) FROM publication_author WHERE publication_author.publication_id = "publication"."id")"#,
+            ),
+            Self::Relevance => match search {
+                Some(search) => search.rank(backend),
+                None => Expr::cust("CAST(0.0 AS REAL)"),
+            },
         }
     }
 
-    /// The cursor's value as SQL, or `None` for NULL; `Err` when it does not fit.
-    fn sql_value(self, value: &serde_json::Value) -> Result<Option<Value>, DbErr> {
-        let malformed = || DbErr::Custom("a cursor value does not fit its ordering".into());
-        if value.is_null() {
-            return if self.nullable() {
-                Ok(None)
-            } else {
-                Err(malformed())
-            };
+    fn value_of(self, row: &Listed) -> serde_json::Value {
+        match self {
+            Self::PublishedOn => json!(row.row.published_on.map(|d| d.to_string())),
+            Self::Title => json!(row.row.title),
+            Self::CreatedAt => json!(row.row.created_at.to_rfc3339()),
+            Self::UpdatedAt => json!(row.row.updated_at.to_rfc3339()),
+            Self::AuthorCount => json!(row.author_count),
+            // As text: Rust prints an f64 so that parsing it gives the same f64 back, which
+            // a JSON number does not promise.
+            Self::Relevance => json!(row.relevance.map(|r| r.to_string())),
         }
-        let text = value.as_str().ok_or_else(malformed)?;
-        Ok(Some(match self {
-            Self::PublishedOn => text.parse::<NaiveDate>().map_err(|_| malformed())?.into(),
-            Self::Title => text.to_owned().into(),
-            Self::CreatedAt | Self::UpdatedAt => DateTime::parse_from_rfc3339(text)
+    }
+
+    /// The cursor's value as SQL; `Err` when it does not fit.
+    fn sql_value(self, descending: bool, value: &serde_json::Value) -> Result<Value, DbErr> {
+        let malformed = || DbErr::Custom("a cursor value does not fit its ordering".into());
+        let text = || value.as_str().ok_or_else(malformed);
+        Ok(match self {
+            Self::PublishedOn if value.is_null() => {
+                let (y, m, d) = if descending {
+                    UNDATED_NEWEST_FIRST
+                } else {
+                    UNDATED_OLDEST_FIRST
+                };
+                NaiveDate::from_ymd_opt(y, m, d)
+                    .ok_or_else(malformed)?
+                    .into()
+            }
+            Self::PublishedOn => text()?
+                .parse::<NaiveDate>()
+                .map_err(|_| malformed())?
+                .into(),
+            Self::Title => text()?.to_owned().into(),
+            Self::CreatedAt | Self::UpdatedAt => DateTime::parse_from_rfc3339(text()?)
                 .map_err(|_| malformed())?
                 .with_timezone(&Utc)
                 .into(),
-        }))
+            Self::AuthorCount => value.as_i64().ok_or_else(malformed)?.into(),
+            Self::Relevance => text()?.parse::<f64>().map_err(|_| malformed())?.into(),
+        })
+    }
+
+    /// The alias a computed key is selected under, for the cursor of each row.
+    fn computed_alias(self) -> Option<&'static str> {
+        match self {
+            Self::AuthorCount => Some(AUTHOR_COUNT_KEY),
+            Self::Relevance => Some(RELEVANCE_KEY),
+            _ => None,
+        }
+    }
+}
+
+/// A publication of a list, with the computed sort keys its cursor needs.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub row: publication::Model,
+    pub author_count: Option<i64>,
+    pub relevance: Option<f64>,
+}
+
+impl FromQueryResult for Listed {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            row: publication::Model::from_query_result(res, pre)?,
+            // Present only when the ordering sorts on them.
+            author_count: res.try_get(pre, AUTHOR_COUNT_KEY).ok(),
+            relevance: res.try_get(pre, RELEVANCE_KEY).ok(),
+        })
     }
 }
 
@@ -339,39 +414,63 @@ pub struct OrderKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ordering {
     keys: Vec<OrderKey>,
+    /// The list's search, which `Relevance` ranks by.
+    search: Option<SearchQuery>,
 }
+
+const NEWEST_FIRST: OrderKey = OrderKey {
+    field: OrderField::PublishedOn,
+    descending: true,
+};
+
+const MOST_RELEVANT_FIRST: OrderKey = OrderKey {
+    field: OrderField::Relevance,
+    descending: true,
+};
 
 impl Default for Ordering {
     /// Newest first; undated entries last.
     fn default() -> Self {
         Self {
-            keys: vec![OrderKey {
-                field: OrderField::PublishedOn,
-                descending: true,
-            }],
+            keys: vec![NEWEST_FIRST],
+            search: None,
         }
     }
 }
 
 impl Ordering {
-    /// The keys, without repeats (a key given twice adds nothing); the default when empty.
-    pub fn new(keys: Vec<OrderKey>) -> Self {
+    /// The keys, without repeats (a key given twice adds nothing). Without keys: the most
+    /// relevant first when there is a search, then the newest; else the newest first.
+    /// Relevance means nothing without a search and is left out then.
+    pub fn new(keys: Vec<OrderKey>, search: Option<SearchQuery>) -> Self {
         let mut distinct: Vec<OrderKey> = Vec::with_capacity(keys.len());
         for key in keys {
-            if !distinct.iter().any(|k| k.field == key.field) {
+            let pointless = key.field == OrderField::Relevance && search.is_none();
+            if !pointless && !distinct.iter().any(|k| k.field == key.field) {
                 distinct.push(key);
             }
         }
         if distinct.is_empty() {
-            Self::default()
-        } else {
-            Self { keys: distinct }
+            distinct = if search.is_some() {
+                vec![MOST_RELEVANT_FIRST, NEWEST_FIRST]
+            } else {
+                vec![NEWEST_FIRST]
+            };
+        }
+        Self {
+            keys: distinct,
+            search,
         }
     }
 
     /// The id breaks ties in the direction of the last key.
     fn id_descending(&self) -> bool {
         self.keys.last().is_some_and(|k| k.descending)
+    }
+
+    fn expr(&self, key: &OrderKey, backend: DbBackend) -> Expr {
+        key.field
+            .expr(key.descending, backend, self.search.as_ref())
     }
 
     /// Names the ordering (and the filter) in the cursors made for it.
@@ -390,34 +489,30 @@ impl Ordering {
         format!("{}|{filter_digest}", keys.join(","))
     }
 
-    pub fn cursor(&self, tag: &str, row: &publication::Model) -> Cursor {
+    pub fn cursor(&self, tag: &str, row: &Listed) -> Cursor {
         let mut key: Vec<serde_json::Value> =
             self.keys.iter().map(|k| k.field.value_of(row)).collect();
-        key.push(json!(row.id));
+        key.push(json!(row.row.id));
         Cursor::new(tag, key)
     }
 
-    /// `select` sorted for reading in `direction`.
+    /// `select` sorted for reading in `direction`, with the computed keys the cursors need.
     pub fn apply(
         &self,
         mut select: Select<publication::Entity>,
         direction: Direction,
+        backend: DbBackend,
     ) -> Select<publication::Entity> {
         let flip = direction == Direction::Backward;
         for key in &self.keys {
+            if let Some(alias) = key.field.computed_alias() {
+                select = select.expr_as(self.expr(key, backend), alias);
+            }
+        }
+        for key in &self.keys {
             let descending = key.descending != flip;
             let order = if descending { Order::Desc } else { Order::Asc };
-            // NULL sorts last when reading forward, so first when reading backward.
-            let nulls = if flip {
-                NullOrdering::First
-            } else {
-                NullOrdering::Last
-            };
-            select = if key.field.nullable() {
-                select.order_by_with_nulls(key.field.column(), order, nulls)
-            } else {
-                select.order_by(key.field.column(), order)
-            };
+            select = select.order_by(self.expr(key, backend), order);
         }
         let id_descending = self.id_descending() != flip;
         select.order_by(
@@ -431,7 +526,12 @@ impl Ordering {
     }
 
     /// Rows strictly after (`later`) or before the cursor in this ordering.
-    pub fn beyond(&self, cursor: &Cursor, later: bool) -> Result<Condition, DbErr> {
+    pub fn beyond(
+        &self,
+        cursor: &Cursor,
+        later: bool,
+        backend: DbBackend,
+    ) -> Result<Condition, DbErr> {
         let malformed = || DbErr::Custom("a cursor does not fit its ordering".into());
         if cursor.key.len() != self.keys.len() + 1 {
             return Err(malformed());
@@ -443,69 +543,41 @@ impl Ordering {
             .ok_or_else(malformed)?;
         let mut values = Vec::with_capacity(self.keys.len());
         for (key, value) in self.keys.iter().zip(&cursor.key) {
-            values.push(key.field.sql_value(value)?);
+            values.push(key.field.sql_value(key.descending, value)?);
         }
         let id_descending = self.id_descending();
+        let id_column = Expr::col((publication::Entity, publication::Column::Id));
 
-        // Fast path: one direction, no NULL possible: a row-value comparison.
-        let one_direction = self.keys.iter().all(|k| k.descending == id_descending);
-        if one_direction
-            && values.iter().all(Option::is_some)
-            && self.keys.iter().all(|k| !k.field.nullable())
-        {
-            let mut columns: Vec<Expr> = self
-                .keys
-                .iter()
-                .map(|k| Expr::col((publication::Entity, k.field.column())))
-                .collect();
-            columns.push(Expr::col((publication::Entity, publication::Column::Id)));
-            let mut cursor_values: Vec<Expr> =
-                values.into_iter().flatten().map(Expr::val).collect();
+        // Every key in one direction: a row-value comparison, which an index on the same
+        // expressions starts at.
+        if self.keys.iter().all(|k| k.descending == id_descending) {
+            let mut columns: Vec<Expr> = self.keys.iter().map(|k| self.expr(k, backend)).collect();
+            columns.push(id_column);
+            let mut cursor_values: Vec<Expr> = values.into_iter().map(Expr::val).collect();
             cursor_values.push(Expr::val(id));
             let (row, at) = (Expr::tuple(columns), Expr::tuple(cursor_values));
             let greater = later != id_descending;
             return Ok(Condition::all().add(if greater { row.gt(at) } else { row.lt(at) }));
         }
 
-        // General form: equal on the first i keys and beyond on key i, for some i.
+        // Mixed directions: equal on the first i keys and beyond on key i, for some i.
         let mut any = Condition::any();
         let mut equal_so_far = Condition::all();
         for (key, value) in self.keys.iter().zip(values) {
-            let column = key.field.column();
+            let expr = self.expr(key, backend);
             let greater = later != key.descending;
-            let step = match (&value, later) {
-                (Some(v), true) => {
-                    let past = if greater {
-                        column.gt(v.clone())
-                    } else {
-                        column.lt(v.clone())
-                    };
-                    if key.field.nullable() {
-                        Condition::any().add(past).add(column.is_null())
-                    } else {
-                        Condition::all().add(past)
-                    }
-                }
-                (Some(v), false) => Condition::all().add(if greater {
-                    column.gt(v.clone())
-                } else {
-                    column.lt(v.clone())
-                }),
-                // Nothing sorts after NULL (NULL is last); everything not NULL sorts before it.
-                (None, true) => Condition::all().add(Expr::value(false)),
-                (None, false) => Condition::all().add(column.is_not_null()),
+            let step = if greater {
+                expr.clone().gt(value.clone())
+            } else {
+                expr.clone().lt(value.clone())
             };
             any = any.add(equal_so_far.clone().add(step));
-            equal_so_far = equal_so_far.add(match value {
-                Some(v) => column.eq(v),
-                None => column.is_null(),
-            });
+            equal_so_far = equal_so_far.add(expr.eq(value));
         }
-        let id_greater = later != id_descending;
-        let id_step = if id_greater {
-            publication::Column::Id.gt(id)
+        let id_step = if later != id_descending {
+            id_column.gt(id)
         } else {
-            publication::Column::Id.lt(id)
+            id_column.lt(id)
         };
         Ok(any.add(equal_so_far.add(id_step)))
     }
@@ -523,19 +595,24 @@ mod tests {
             .to_string()
     }
 
+    const PG: DbBackend = DbBackend::Postgres;
+
     #[test]
-    fn one_direction_on_non_null_keys_is_a_row_value_comparison() {
-        let ordering = Ordering::new(vec![OrderKey {
-            field: OrderField::Title,
-            descending: false,
-        }]);
+    fn one_direction_is_a_row_value_comparison() {
+        let ordering = Ordering::new(
+            vec![OrderKey {
+                field: OrderField::Title,
+                descending: false,
+            }],
+            None,
+        );
         let cursor = Cursor::new("t", vec![json!("PAGnol"), json!(5)]);
-        let after = sql(ordering.beyond(&cursor, true).expect("fits"));
+        let after = sql(ordering.beyond(&cursor, true, PG).expect("fits"));
         assert!(
             after.contains(r#"("publication"."title", "publication"."id") > ('PAGnol', 5)"#),
             "{after}"
         );
-        let before = sql(ordering.beyond(&cursor, false).expect("fits"));
+        let before = sql(ordering.beyond(&cursor, false, PG).expect("fits"));
         assert!(
             before.contains(r#"("publication"."title", "publication"."id") < ('PAGnol', 5)"#),
             "{before}"
@@ -543,20 +620,80 @@ mod tests {
     }
 
     #[test]
-    fn a_nullable_key_keeps_null_rows_last() {
+    fn undated_rows_sort_on_a_date_beyond_every_real_one() {
         let ordering = Ordering::default();
         let dated = Cursor::new("t", vec![json!("2022-04-01"), json!(4)]);
-        let after = sql(ordering.beyond(&dated, true).expect("fits"));
+        let after = sql(ordering.beyond(&dated, true, PG).expect("fits"));
         assert!(
-            after.contains(r#""publication"."published_on" IS NULL"#),
+            after.contains(
+                r#"(COALESCE("publication"."published_on", DATE '0001-01-01'), "publication"."id") < ('2022-04-01', 4)"#
+            ),
             "{after}"
         );
+        // An undated row's cursor stands for the oldest date (newest first) ...
         let undated = Cursor::new("t", vec![serde_json::Value::Null, json!(2)]);
-        let before = sql(ordering.beyond(&undated, false).expect("fits"));
-        assert!(
-            before.contains(r#""publication"."published_on" IS NOT NULL"#),
-            "{before}"
+        let before = sql(ordering.beyond(&undated, false, PG).expect("fits"));
+        assert!(before.contains("> ('0001-01-01', 2)"), "{before}");
+        // ... or the newest (oldest first), so undated rows come last either way.
+        let oldest_first = Ordering::new(
+            vec![OrderKey {
+                field: OrderField::PublishedOn,
+                descending: false,
+            }],
+            None,
         );
+        let after = sql(oldest_first
+            .beyond(&undated, true, DbBackend::Sqlite)
+            .expect("fits"));
+        assert!(
+            after.contains(r#"COALESCE("publication"."published_on", '9999-12-31')"#),
+            "{after}"
+        );
+        assert!(after.contains("> ('9999-12-31', 2)"), "{after}");
+    }
+
+    #[test]
+    fn mixed_directions_expand_the_comparison() {
+        let ordering = Ordering::new(
+            vec![
+                OrderKey {
+                    field: OrderField::AuthorCount,
+                    descending: true,
+                },
+                OrderKey {
+                    field: OrderField::Title,
+                    descending: false,
+                },
+            ],
+            None,
+        );
+        let cursor = Cursor::new("t", vec![json!(3), json!("BLOOM"), json!(7)]);
+        let after = sql(ordering.beyond(&cursor, true, PG).expect("fits"));
+        assert!(after.contains("COUNT(*)"), "{after}");
+        assert!(
+            after.contains(r#""publication"."title" > 'BLOOM'"#),
+            "{after}"
+        );
+        assert!(after.contains(r#""publication"."id" > 7"#), "{after}");
+    }
+
+    #[test]
+    fn relevance_needs_a_search_and_leads_when_there_is_one() {
+        let search = SearchQuery::parse("scaling laws");
+        let ranked = Ordering::new(Vec::new(), search.clone());
+        assert_eq!(ranked.tag("f"), "relevance:desc,published_on:desc|f");
+        let asked = Ordering::new(vec![MOST_RELEVANT_FIRST], None);
+        assert_eq!(asked, Ordering::default());
+        let cursor = Cursor::new("t", vec![json!("0.5"), json!("2020-01-01"), json!(9)]);
+        let after = sql(ranked.beyond(&cursor, true, PG).expect("fits"));
+        assert!(after.contains("ts_rank"), "{after}");
+        let text = sql(Condition::all().add(
+            search
+                .as_ref()
+                .map(|s| s.condition(DbBackend::Sqlite))
+                .unwrap_or_else(Condition::all),
+        ));
+        assert!(text.contains("publication_fts MATCH"), "{text}");
     }
 
     #[test]
@@ -564,12 +701,12 @@ mod tests {
         let ordering = Ordering::default();
         assert!(
             ordering
-                .beyond(&Cursor::new("t", vec![json!(1)]), true)
+                .beyond(&Cursor::new("t", vec![json!(1)]), true, PG)
                 .is_err()
         );
         assert!(
             ordering
-                .beyond(&Cursor::new("t", vec![json!(3), json!(1)]), true)
+                .beyond(&Cursor::new("t", vec![json!(3), json!(1)]), true, PG)
                 .is_err()
         );
     }
@@ -595,7 +732,7 @@ mod tests {
             })),
             ..PublicationFilter::default()
         };
-        let text = sql(filter.condition(&tree));
+        let text = sql(filter.condition(&tree, PG));
         assert!(text.contains(r#""topic_id" IN (1, 2, 3)"#), "{text}");
         assert!(text.contains(r#""published_on" >= '2020-01-01'"#), "{text}");
         assert!(text.contains("NOT"), "{text}");

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use super::Audience;
-use super::listing::{Ordering, PublicationFilter, TopicTree};
+use super::listing::{Listed, Ordering, PublicationFilter, TopicTree};
 use super::pagination::{Page, PageRequest};
 use crate::domain::{ArxivId, Doi, PartialDate, Slug, Title};
 
@@ -86,6 +86,7 @@ pub async fn create(
             .exec(conn)
             .await?;
     }
+    super::search_index::refresh(conn, &[inserted.id]).await?;
     Ok(inserted)
 }
 
@@ -150,7 +151,7 @@ pub async fn list_condition(
     } else {
         TopicTree::default()
     };
-    Ok(visible(audience).add(filter.condition(&topics)))
+    Ok(visible(audience).add(filter.condition(&topics, conn.get_database_backend())))
 }
 
 /// One page of the publications `audience` may see that match `filter`, in `ordering`.
@@ -160,18 +161,20 @@ pub async fn page(
     filter: &PublicationFilter,
     ordering: &Ordering,
     request: &PageRequest,
-) -> Result<Page<publication::Model>, DbErr> {
+) -> Result<Page<Listed>, DbErr> {
+    let backend = conn.get_database_backend();
     let mut select =
         publication::Entity::find().filter(list_condition(conn, audience, filter).await?);
     if let Some(after) = &request.after {
-        select = select.filter(ordering.beyond(after, true)?);
+        select = select.filter(ordering.beyond(after, true, backend)?);
     }
     if let Some(before) = &request.before {
-        select = select.filter(ordering.beyond(before, false)?);
+        select = select.filter(ordering.beyond(before, false, backend)?);
     }
     let rows = ordering
-        .apply(select, request.direction)
+        .apply(select, request.direction, backend)
         .limit(request.size + 1)
+        .into_model::<Listed>()
         .all(conn)
         .await?;
     Ok(Page::from_overfetch(rows, request))

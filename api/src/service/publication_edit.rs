@@ -600,6 +600,7 @@ pub async fn update_publication(
     {
         replace_topics(conn, id, topic_ids).await?;
     }
+    super::search_index::refresh(conn, &[id]).await?;
     edit::record(
         conn,
         actor,
@@ -651,6 +652,7 @@ pub async fn delete_publication(
         let now = current(conn, id, None).await?;
         return Err(stale(expected_version, now.version));
     }
+    super::search_index::refresh(conn, &[id]).await?;
     edit::record(
         conn,
         actor,

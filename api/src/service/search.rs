@@ -1,16 +1,22 @@
 //! The `search` of publication filters: web-search syntax (words, "quoted phrases", `-word`
-//! to exclude, `OR`) matched case-insensitively against the title, the abstract, the
-//! authors' names and name variants, and the venue's name.
+//! to exclude, `OR`) over the search document of each publication (title, abstract, the
+//! authors' names and name variants, the venue's name; see `search_index`), with English
+//! stemming, so that "models" finds "model".
 //!
 //! Words are ANDed; `OR` joins the terms on either side of it, as Postgres's
-//! `websearch_to_tsquery` reads it: `a b OR c d` means a AND (b OR c) AND d.
+//! `websearch_to_tsquery` reads it: `a b OR c d` means a AND (b OR c) AND d. Postgres runs
+//! the text through `websearch_to_tsquery` against a GIN-indexed `tsvector`; SQLite runs the
+//! same parsed query as an FTS5 expression.
+//!
+//! Relevance is a score that depends on the publication alone, never on the rest of the
+//! catalogue, so that a cursor stays valid while other entries change. A title match
+//! counts most (1.0), then authors and venue (0.4), then the abstract (0.2): Postgres's
+//! `ts_rank` over the document's weights; on SQLite the same weights summed over the
+//! columns each term matches in.
 
-use entity::{author, author_name_variant, publication, publication_author, venue};
-use sea_orm::sea_query::{Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{Condition, DbBackend, Value};
 use serde::Serialize;
-
-use super::directory::contains;
 
 /// A word or a quoted phrase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -19,6 +25,8 @@ pub struct Term(pub String);
 /// A parsed search: every clause must hold; a clause holds when one of its terms matches.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SearchQuery {
+    /// The text as given, whitespace trimmed.
+    pub text: String,
     pub clauses: Vec<Vec<Term>>,
     /// Terms that must not match.
     pub excluded: Vec<Term>,
@@ -78,7 +86,10 @@ fn tokens(text: &str) -> Vec<Token> {
 impl SearchQuery {
     /// Parses web-search syntax; `None` when nothing is left to search for.
     pub fn parse(text: &str) -> Option<Self> {
-        let mut query = Self::default();
+        let mut query = Self {
+            text: text.trim().to_owned(),
+            ..Self::default()
+        };
         let mut join_next = false;
         for token in tokens(text) {
             match token {
@@ -105,21 +116,107 @@ impl SearchQuery {
         (!query.clauses.is_empty() || !query.excluded.is_empty()).then_some(query)
     }
 
-    /// The SQL condition on `publication`.
-    pub fn condition(&self) -> Condition {
-        let mut all = Condition::all();
-        for clause in &self.clauses {
-            all = all.add(
-                clause
-                    .iter()
-                    .fold(Condition::any(), |any, term| any.add(matches(term))),
-            );
+    // Placeholders in custom SQL follow the backend: `?` on SQLite, `$n` on Postgres.
+
+    /// The SQL condition on `publication`: its search document matches.
+    pub fn condition(&self, backend: DbBackend) -> Condition {
+        match backend {
+            DbBackend::Sqlite => {
+                let positive = self.fts_positive();
+                let negative = self.fts_any(&self.excluded);
+                let matching = |expression: String| {
+                    Expr::cust_with_values(
+                        r#""publication"."id" IN (SELECT rowid FROM publication_fts WHERE publication_fts MATCH ?)"#,
+                        [Value::from(expression)],
+                    )
+                };
+                match (positive, negative) {
+                    (Some(positive), Some(negative)) => {
+                        Condition::all().add(matching(format!("({positive}) NOT ({negative})")))
+                    }
+                    (Some(positive), None) => Condition::all().add(matching(positive)),
+                    (None, Some(negative)) => Condition::all().add(matching(negative)).not(),
+                    // Only words without letters or digits: nothing can match.
+                    (None, None) => Condition::all().add(Expr::value(false)),
+                }
+            }
+            _ => Condition::all().add(Expr::cust_with_values(
+                r#""publication"."search_document" @@ websearch_to_tsquery('english', $1)"#,
+                [Value::from(self.text.clone())],
+            )),
         }
-        for term in &self.excluded {
-            all = all.add(matches(term).not());
-        }
-        all
     }
+
+    /// How well a publication matches, higher is better (see the module's documentation).
+    pub fn rank(&self, backend: DbBackend) -> SimpleExpr {
+        match backend {
+            DbBackend::Sqlite => {
+                let mut parts: Vec<String> = Vec::new();
+                let mut values: Vec<Value> = Vec::new();
+                for term in self.clauses.iter().flatten().take(MAX_RANKED_TERMS) {
+                    let Some(phrase) = fts_phrase(term) else {
+                        continue;
+                    };
+                    for (column, weight) in SQLITE_WEIGHTS {
+                        values.push(Value::from(format!("{{{column}}} : {phrase}")));
+                        parts.push(format!(
+                            r#"(CASE WHEN "publication"."id" IN (SELECT rowid FROM publication_fts WHERE publication_fts MATCH ?) THEN {weight} ELSE 0.0 END)"#
+                        ));
+                    }
+                }
+                if parts.is_empty() {
+                    return Expr::cust("CAST(0.0 AS REAL)");
+                }
+                Expr::cust_with_values(format!("({})", parts.join(" + ")), values)
+            }
+            _ => Expr::cust_with_values(
+                r#"CAST(ts_rank("publication"."search_document", websearch_to_tsquery('english', $1)) AS double precision)"#,
+                [Value::from(self.text.clone())],
+            ),
+        }
+    }
+
+    /// The FTS5 expression every clause of which must match, if any term can.
+    fn fts_positive(&self) -> Option<String> {
+        let clauses: Vec<String> = self
+            .clauses
+            .iter()
+            .filter_map(|clause| self.fts_any(clause))
+            .collect();
+        (!clauses.is_empty()).then(|| {
+            clauses
+                .iter()
+                .map(|c| format!("({c})"))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        })
+    }
+
+    /// The FTS5 expression matching any of `terms`, if any can match.
+    fn fts_any(&self, terms: &[Term]) -> Option<String> {
+        let phrases: Vec<String> = terms.iter().filter_map(fts_phrase).collect();
+        (!phrases.is_empty()).then(|| phrases.join(" OR "))
+    }
+}
+
+/// At most this many terms count towards relevance on SQLite (each costs four lookups).
+const MAX_RANKED_TERMS: usize = 8;
+
+/// The FTS5 columns and what a match in each weighs, as Postgres weighs A, B and C.
+const SQLITE_WEIGHTS: [(&str, &str); 4] = [
+    ("title", "1.0"),
+    ("authors", "0.4"),
+    ("venue", "0.4"),
+    ("abstract", "0.2"),
+];
+
+/// A term as an FTS5 phrase (a quoted string, quotes doubled), or `None` when it holds no
+/// letter or digit and so no token to look up.
+fn fts_phrase(term: &Term) -> Option<String> {
+    term.0
+        .chars()
+        .any(char::is_alphanumeric)
+        .then(|| format!("\"{}\"", term.0.replace('"', "\"\"")))
 }
 
 /// A piece of text, and whether it is where a search term matched.
@@ -183,42 +280,6 @@ pub fn highlight(text: &str, query: &SearchQuery, context: Option<usize>) -> Opt
         });
     }
     Some(fragments)
-}
-
-fn author_ids(term: &Term) -> SelectStatement {
-    let by_variant = Query::select()
-        .column(author_name_variant::Column::AuthorId)
-        .from(author_name_variant::Entity)
-        .cond_where(contains(author_name_variant::Column::Name, &term.0))
-        .to_owned();
-    Query::select()
-        .column(author::Column::Id)
-        .from(author::Entity)
-        .cond_where(
-            Condition::any()
-                .add(contains(author::Column::Name, &term.0))
-                .add(author::Column::Id.in_subquery(by_variant)),
-        )
-        .to_owned()
-}
-
-/// Whether a publication's text holds `term`.
-fn matches(term: &Term) -> Condition {
-    let by_author = Query::select()
-        .column(publication_author::Column::PublicationId)
-        .from(publication_author::Entity)
-        .cond_where(publication_author::Column::AuthorId.in_subquery(author_ids(term)))
-        .to_owned();
-    let by_venue = Query::select()
-        .column(venue::Column::Id)
-        .from(venue::Entity)
-        .cond_where(contains(venue::Column::Name, &term.0))
-        .to_owned();
-    Condition::any()
-        .add(contains(publication::Column::Title, &term.0))
-        .add(contains(publication::Column::Abstract, &term.0))
-        .add(publication::Column::Id.in_subquery(by_author))
-        .add(publication::Column::VenueId.in_subquery(by_venue))
 }
 
 #[cfg(test)]

@@ -138,6 +138,7 @@ pub async fn update_venue(
         let now = find_venue(conn, id).await?;
         check_unchanged(now.updated_at, Some(before.updated_at))?;
     }
+    super::search_index::refresh_venue(conn, id).await?;
     edit::record(conn, actor, EntityType::Venue, id, Action::Update, &fields).await?;
     find_venue(conn, id).await
 }
@@ -183,6 +184,7 @@ pub async fn delete_venue(
             .filter(publication::Column::VenueId.eq(id))
             .exec(conn)
             .await?;
+        super::search_index::refresh(conn, &ids).await?;
         for publication_id in ids {
             edit::record(
                 conn,
