@@ -147,13 +147,24 @@ async fn strings(db: &impl ConnectionTrait, sql: &str) -> anyhow::Result<Vec<Str
 /// Generates `options.publications` publications with their authors, venues and topics and
 /// loads them, then rebuilds the search index and bumps the catalogue revision.
 pub async fn load(db: &DatabaseConnection, options: Options) -> anyhow::Result<Report> {
+    load_reporting(db, options, &|_| {}).await
+}
+
+/// `load`, calling `progress` as each phase ends.
+pub async fn load_reporting(
+    db: &DatabaseConnection,
+    options: Options,
+    progress: &dyn Fn(&Phase),
+) -> anyhow::Result<Report> {
     let mut report = Report::default();
     let mut clock = Instant::now();
     let mut phase = |report: &mut Report, name: &'static str| {
-        report.phases.push(Phase {
+        let phase = Phase {
             name,
             elapsed: clock.elapsed(),
-        });
+        };
+        progress(&phase);
+        report.phases.push(phase);
         clock = Instant::now();
     };
 
@@ -227,6 +238,13 @@ pub async fn load(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
     }
     phase(&mut report, "publications");
 
+    // Without statistics the planner takes the new tables for small ones, and the search
+    // index's correlated subqueries turn into a scan of every author per publication.
+    db.execute_unprepared("ANALYZE")
+        .await
+        .context("failed to analyze the tables")?;
+    phase(&mut report, "analyze");
+
     let txn = db.begin().await.context("failed to start a transaction")?;
     api::service::search_index::rebuild(&txn)
         .await
@@ -239,10 +257,15 @@ pub async fn load(db: &DatabaseConnection, options: Options) -> anyhow::Result<R
         .context("failed to commit the search index")?;
     phase(&mut report, "search index");
 
-    db.execute_unprepared("ANALYZE")
+    // The rebuild rewrote every publication row: clean up after it and refresh statistics.
+    let vacuum = match backend {
+        DbBackend::Postgres => "VACUUM ANALYZE",
+        _ => "ANALYZE",
+    };
+    db.execute_unprepared(vacuum)
         .await
-        .context("failed to analyze the tables")?;
-    phase(&mut report, "analyze");
+        .with_context(|| format!("failed to {vacuum}"))?;
+    phase(&mut report, "vacuum");
     Ok(report)
 }
 

@@ -107,7 +107,7 @@ const MAX_PAGE: i64 = 100;
 /// How deep the `deep` scenario reads.
 const DEEP_OFFSET: i64 = 50_000;
 /// A two-word search that many generated abstracts match.
-pub const SEARCH: &str = "language model";
+pub const SEARCH: &str = "protein sequence";
 
 async fn rows(db: &DatabaseConnection, sql: &str) -> anyhow::Result<Vec<sea_orm::QueryResult>> {
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))

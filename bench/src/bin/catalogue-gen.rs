@@ -60,17 +60,15 @@ async fn run(args: Args) -> anyhow::Result<()> {
             cleared.elapsed().as_secs_f64()
         );
     }
-    let report = generate::load(
+    let report = generate::load_reporting(
         &db,
         Options {
             publications: args.publications,
             seed: args.seed,
         },
+        &|phase| say!("{:<20} {:>8.1} s", phase.name, phase.elapsed.as_secs_f64()),
     )
     .await?;
-    for phase in &report.phases {
-        say!("{:<20} {:>8.1} s", phase.name, phase.elapsed.as_secs_f64());
-    }
     let counts = report.counts;
     say!("{:<20} {:>8}", "topics", counts.topics);
     say!("{:<20} {:>8}", "venues", counts.venues);
