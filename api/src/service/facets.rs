@@ -2,14 +2,15 @@
 //! the list's filter with its own dimension left out, so that a sidebar can show "2022 (4)"
 //! next to a selected 2021.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use entity::publication::{self, Kind};
-use entity::{publication_topic, topic, venue};
+use entity::venue;
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
-    RelationTrait,
+    RelationTrait, Statement,
 };
 
 use super::Audience;
@@ -142,43 +143,44 @@ pub async fn topics(
     limit: usize,
 ) -> Result<Vec<(i64, i64)>, DbErr> {
     let condition = list_condition(conn, audience, &without(filter, Dimension::Topic)).await?;
-    let links: Vec<(i64, i64)> = publication_topic::Entity::find()
-        .select_only()
-        .column(publication_topic::Column::TopicId)
-        .column(publication_topic::Column::PublicationId)
-        .join(
-            JoinType::InnerJoin,
-            publication_topic::Relation::Publication.def(),
-        )
-        .filter(condition)
-        .into_tuple()
-        .all(conn)
-        .await?;
     let tree = TopicTree::load(conn).await?;
-    let mut direct: HashMap<i64, HashSet<i64>> = HashMap::new();
-    for (topic_id, publication_id) in links {
-        direct.entry(topic_id).or_default().insert(publication_id);
+    let pairs = tree.ancestor_pairs();
+    if pairs.is_empty() {
+        return Ok(Vec::new());
     }
-    let all: Vec<i64> = topic::Entity::find()
-        .select_only()
-        .column(topic::Column::Id)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut counts: Vec<(i64, i64)> = all
-        .into_iter()
-        .filter_map(|id| {
-            let publications: HashSet<i64> = tree
-                .subtree(id)
-                .iter()
-                .filter_map(|t| direct.get(t))
-                .flatten()
-                .copied()
-                .collect();
-            (!publications.is_empty())
-                .then(|| (id, i64::try_from(publications.len()).unwrap_or(i64::MAX)))
-        })
+    // Rolled up in SQL: each topic counts the distinct publications of its subtree, so only
+    // one row per topic leaves the database.
+    let backend = conn.get_database_backend();
+    let matching = backend.build(
+        &Query::select()
+            .column((publication::Entity, publication::Column::Id))
+            .from(publication::Entity)
+            .cond_where(condition)
+            .to_owned(),
+    );
+    let tree_rows: Vec<String> = pairs
+        .iter()
+        .map(|(ancestor, descendant)| format!("({ancestor}, {descendant})"))
         .collect();
+    let sql = format!(
+        "WITH subtree (ancestor, descendant) AS (VALUES {}) \
+         SELECT CAST(subtree.ancestor AS BIGINT) AS topic_id, COUNT(DISTINCT pt.publication_id) AS count \
+         FROM publication_topic pt JOIN subtree ON pt.topic_id = subtree.descendant \
+         WHERE pt.publication_id IN ({}) GROUP BY subtree.ancestor",
+        tree_rows.join(", "),
+        matching.sql
+    );
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            matching.values.map(|v| v.0).unwrap_or_default(),
+        ))
+        .await?;
+    let mut counts: Vec<(i64, i64)> = rows
+        .iter()
+        .map(|row| Ok((row.try_get("", "topic_id")?, row.try_get("", "count")?)))
+        .collect::<Result<_, DbErr>>()?;
     counts.sort_by_key(|(id, count)| (-count, *id));
     counts.truncate(limit);
     Ok(counts)

@@ -73,18 +73,29 @@ pub struct PublicationFilter {
 /// The topic tree, for filters that include subtopics.
 #[derive(Debug, Clone, Default)]
 pub struct TopicTree {
+    ids: Vec<i64>,
     children: HashMap<i64, Vec<i64>>,
 }
 
 impl TopicTree {
     pub async fn load(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
         let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut ids = Vec::new();
         for row in topic::Entity::find().all(conn).await? {
+            ids.push(row.id);
             if let Some(parent) = row.parent_id {
                 children.entry(parent).or_default().push(row.id);
             }
         }
-        Ok(Self { children })
+        Ok(Self { ids, children })
+    }
+
+    /// (topic, topic in its subtree) for every topic, itself included.
+    pub fn ancestor_pairs(&self) -> Vec<(i64, i64)> {
+        self.ids
+            .iter()
+            .flat_map(|id| self.subtree(*id).into_iter().map(move |d| (*id, d)))
+            .collect()
     }
 
     /// The topic and every topic under it.
@@ -135,21 +146,24 @@ impl PublicationFilter {
         if let Some(statuses) = &self.statuses {
             all = all.add(C::Status.is_in(statuses.iter().copied()));
         }
+        // Date bounds also bound the newest-first sort key (the same, since a bounded date
+        // is never NULL), so that the default list's index scan covers only the range.
+        let sort_date = || OrderField::PublishedOn.expr(true, backend, None);
+        let mut from_dates: Vec<NaiveDate> = Vec::new();
+        let mut to_dates: Vec<NaiveDate> = Vec::new();
         if let Some(year) = self.year {
-            if let Some(gte) = year.gte.and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1)) {
-                all = all.add(C::PublishedOn.gte(gte));
-            }
-            if let Some(lte) = year.lte.and_then(|y| NaiveDate::from_ymd_opt(y, 12, 31)) {
-                all = all.add(C::PublishedOn.lte(lte));
-            }
+            from_dates.extend(year.gte.and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1)));
+            to_dates.extend(year.lte.and_then(|y| NaiveDate::from_ymd_opt(y, 12, 31)));
         }
         if let Some(range) = self.published_on {
-            if let Some(from) = range.from {
-                all = all.add(C::PublishedOn.gte(from));
-            }
-            if let Some(to) = range.to {
-                all = all.add(C::PublishedOn.lte(to));
-            }
+            from_dates.extend(range.from);
+            to_dates.extend(range.to);
+        }
+        for from in from_dates {
+            all = all.add(C::PublishedOn.gte(from)).add(sort_date().gte(from));
+        }
+        for to in to_dates {
+            all = all.add(C::PublishedOn.lte(to)).add(sort_date().lte(to));
         }
         if let Some(authors) = &self.authors {
             if let Some(any) = &authors.any_of {

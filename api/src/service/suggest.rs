@@ -2,12 +2,16 @@
 //!
 //! A prefix matches the start of a name or of any word in it ("lau" finds "Julien Launay"),
 //! case-insensitively. Matches at the start of the name rank first.
+//!
+//! Author names and name variants are looked up by index, so that a keystroke costs the
+//! same however many authors the catalogue holds (see `author_names`).
 
 use super::directory::{escape_like, lower_like};
-use entity::{author, author_name_variant, topic, venue};
+use entity::{topic, venue};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr, Order};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement, Value,
 };
 
 /// What a suggestion points at.
@@ -40,6 +44,151 @@ fn matches<C: ColumnTrait + Copy>(column: C, prefix: &str) -> Condition {
         .add(lower_like(column, word))
 }
 
+/// The words of a prefix as a Postgres prefix query (`'julien':* & 'la':*`); only letters
+/// and digits reach it, so no quoting is needed. `None` when it holds no word.
+fn prefix_tsquery(prefix: &str) -> Option<String> {
+    let words: Vec<String> = prefix
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("'{}':*", w.to_lowercase()))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" & "))
+}
+
+/// True where the name starts with `prefix`, to rank those first.
+fn starts_with<C: ColumnTrait>(column: C, prefix: &str) -> Expr {
+    let (start, _) = patterns(prefix);
+    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(start).escape('\\'))
+}
+
+/// Where author names are looked up: the names themselves, or their variants.
+#[derive(Clone, Copy)]
+enum NameTable {
+    Author,
+    Variant,
+}
+
+impl NameTable {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Author => "author",
+            Self::Variant => "author_name_variant",
+        }
+    }
+
+    fn author_id(self) -> &'static str {
+        match self {
+            Self::Author => "id",
+            Self::Variant => "author_id",
+        }
+    }
+}
+
+/// Authors (id, matched name) whose name or variant in `table` starts with `prefix`
+/// (`at_start`), or has a later word starting with it, sorted by name, at most `limit`.
+///
+/// Start-of-name matches read a range of the index on `lower(name)` in order and stop at
+/// `limit`; on Postgres the index is in byte order (`COLLATE "C"`), which a range of one
+/// prefix needs. Later-word matches use the GIN index on the name's words on Postgres, and a
+/// scan on SQLite.
+async fn author_names(
+    conn: &impl ConnectionTrait,
+    audience: super::Audience,
+    table: NameTable,
+    prefix: &str,
+    at_start: bool,
+    limit: u64,
+) -> Result<Vec<(i64, String)>, DbErr> {
+    let backend = conn.get_database_backend();
+    let postgres = backend == DbBackend::Postgres;
+    let (name, id) = (table.table(), table.author_id());
+    let key = if postgres {
+        r#"(lower(t.name) COLLATE "C")"#
+    } else {
+        "lower(t.name)"
+    };
+    let lower = prefix.to_lowercase();
+    let mut values: Vec<Value> = Vec::new();
+    let mut param = |value: Value| {
+        values.push(value);
+        // Numbered, since the SQL below does not name them in the order they are made.
+        if postgres {
+            format!("${}", values.len())
+        } else {
+            format!("?{}", values.len())
+        }
+    };
+    let (from, to) = (
+        param(lower.clone().into()),
+        param(format!("{lower}{}", char::MAX).into()),
+    );
+    let starts = format!("{key} >= {from} AND {key} < {to}");
+    let (condition, order) = if at_start {
+        (starts, key.to_owned())
+    } else {
+        let word = if postgres {
+            match prefix_tsquery(prefix) {
+                Some(query) => format!(
+                    "to_tsvector('simple', t.name) @@ to_tsquery('simple', {})",
+                    param(query.into())
+                ),
+                None => return Ok(Vec::new()),
+            }
+        } else {
+            let (_, word) = patterns(prefix);
+            format!("lower(t.name) LIKE {} ESCAPE '\\'", param(word.into()))
+        };
+        (format!("{word} AND NOT ({starts})"), "t.name".to_owned())
+    };
+    let visible = match audience {
+        super::Audience::Editor => "",
+        super::Audience::Public => {
+            " AND EXISTS (SELECT 1 FROM publication_author pa JOIN publication p ON p.id = \
+             pa.publication_id WHERE pa.author_id = t.author_ref AND p.status = 'published')"
+        }
+    }
+    .replace("author_ref", id);
+    let sql = format!(
+        "SELECT t.{id} AS author_id, t.name AS name FROM {name} t WHERE {condition}{visible} \
+         ORDER BY {order}, t.{id} LIMIT {limit}"
+    );
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("", "author_id")?, row.try_get("", "name")?)))
+        .collect()
+}
+
+/// Authors matching `prefix` by name or name variant, at most `limit`: those whose name
+/// starts with it first; later words are looked at only when those are too few.
+async fn authors(
+    conn: &impl ConnectionTrait,
+    audience: super::Audience,
+    prefix: &str,
+    limit: u64,
+) -> Result<Vec<Suggestion>, DbErr> {
+    let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut found: Vec<Suggestion> = Vec::new();
+    for at_start in [true, false] {
+        for table in [NameTable::Author, NameTable::Variant] {
+            for (id, label) in author_names(conn, audience, table, prefix, at_start, limit).await? {
+                if !found.iter().any(|s| s.id == id) {
+                    found.push(Suggestion {
+                        kind: Kind::Author,
+                        id,
+                        label,
+                    });
+                }
+            }
+        }
+        if found.len() >= wanted {
+            break;
+        }
+    }
+    Ok(found)
+}
+
 /// Up to `limit` suggestions for `prefix` among `kinds`.
 pub async fn suggest(
     conn: &impl ConnectionTrait,
@@ -54,44 +203,7 @@ pub async fn suggest(
     }
     let mut found: Vec<Suggestion> = Vec::new();
     if kinds.contains(&Kind::Author) {
-        for row in author::Entity::find()
-            .filter(super::author::visible(audience))
-            .filter(matches(author::Column::Name, prefix))
-            .order_by_asc(author::Column::Name)
-            .limit(limit)
-            .all(conn)
-            .await?
-        {
-            found.push(Suggestion {
-                kind: Kind::Author,
-                id: row.id,
-                label: row.name,
-            });
-        }
-        let visible_authors = sea_orm::sea_query::Query::select()
-            .column(author::Column::Id)
-            .from(author::Entity)
-            .cond_where(super::author::visible(audience))
-            .to_owned();
-        for row in author_name_variant::Entity::find()
-            .filter(author_name_variant::Column::AuthorId.in_subquery(visible_authors))
-            .filter(matches(author_name_variant::Column::Name, prefix))
-            .order_by_asc(author_name_variant::Column::Name)
-            .limit(limit)
-            .all(conn)
-            .await?
-        {
-            if !found
-                .iter()
-                .any(|s| s.kind == Kind::Author && s.id == row.author_id)
-            {
-                found.push(Suggestion {
-                    kind: Kind::Author,
-                    id: row.author_id,
-                    label: row.name,
-                });
-            }
-        }
+        found.extend(authors(conn, audience, prefix, limit).await?);
     }
     if kinds.contains(&Kind::Venue) {
         for row in venue::Entity::find()
@@ -100,6 +212,7 @@ pub async fn suggest(
                     .add(matches(venue::Column::Name, prefix))
                     .add(matches(venue::Column::ShortName, prefix)),
             )
+            .order_by(starts_with(venue::Column::Name, prefix), Order::Desc)
             .order_by_asc(venue::Column::Name)
             .limit(limit)
             .all(conn)
@@ -115,6 +228,7 @@ pub async fn suggest(
     if kinds.contains(&Kind::Topic) {
         for row in topic::Entity::find()
             .filter(matches(topic::Column::Name, prefix))
+            .order_by(starts_with(topic::Column::Name, prefix), Order::Desc)
             .order_by_asc(topic::Column::Name)
             .limit(limit)
             .all(conn)
@@ -141,6 +255,16 @@ pub async fn suggest(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prefix_becomes_a_prefix_query_of_its_words() {
+        assert_eq!(
+            prefix_tsquery("Julien la").as_deref(),
+            Some("'julien':* & 'la':*")
+        );
+        assert_eq!(prefix_tsquery("O'Br").as_deref(), Some("'o':* & 'br':*"));
+        assert_eq!(prefix_tsquery(" -- "), None);
+    }
 
     #[test]
     fn like_wildcards_in_the_prefix_are_escaped() {
