@@ -107,18 +107,12 @@ impl SuggestQuery {
         .gql()?;
         let loaders = ctx.data::<Loaders>()?;
         let ids = |kind: Kind| found.iter().filter(move |s| s.kind == kind).map(|s| s.id);
-        let authors = loaders
-            .load_many(ids(Kind::Author).map(AuthorById))
-            .await
-            .gql()?;
-        let venues = loaders
-            .load_many(ids(Kind::Venue).map(VenueById))
-            .await
-            .gql()?;
-        let topics = loaders
-            .load_many(ids(Kind::Topic).map(TopicById))
-            .await
-            .gql()?;
+        let (authors, venues, topics) = tokio::try_join!(
+            loaders.load_many(ids(Kind::Author).map(AuthorById)),
+            loaders.load_many(ids(Kind::Venue).map(VenueById)),
+            loaders.load_many(ids(Kind::Topic).map(TopicById)),
+        )
+        .gql()?;
         Ok(found
             .into_iter()
             .filter_map(|s| {

@@ -171,15 +171,18 @@ async fn authors(
     let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
     let mut found: Vec<Suggestion> = Vec::new();
     for at_start in [true, false] {
-        for table in [NameTable::Author, NameTable::Variant] {
-            for (id, label) in author_names(conn, audience, table, prefix, at_start, limit).await? {
-                if !found.iter().any(|s| s.id == id) {
-                    found.push(Suggestion {
-                        kind: Kind::Author,
-                        id,
-                        label,
-                    });
-                }
+        // Names and variants at once, on two connections of the pool.
+        let (names, variants) = tokio::try_join!(
+            author_names(conn, audience, NameTable::Author, prefix, at_start, limit),
+            author_names(conn, audience, NameTable::Variant, prefix, at_start, limit),
+        )?;
+        for (id, label) in names.into_iter().chain(variants) {
+            if !found.iter().any(|s| s.id == id) {
+                found.push(Suggestion {
+                    kind: Kind::Author,
+                    id,
+                    label,
+                });
             }
         }
         if found.len() >= wanted {
@@ -201,46 +204,55 @@ pub async fn suggest(
     if prefix.is_empty() {
         return Ok(Vec::new());
     }
-    let mut found: Vec<Suggestion> = Vec::new();
-    if kinds.contains(&Kind::Author) {
-        found.extend(authors(conn, audience, prefix, limit).await?);
-    }
-    if kinds.contains(&Kind::Venue) {
-        for row in venue::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(matches(venue::Column::Name, prefix))
-                    .add(matches(venue::Column::ShortName, prefix)),
-            )
-            .order_by(starts_with(venue::Column::Name, prefix), Order::Desc)
-            .order_by_asc(venue::Column::Name)
-            .limit(limit)
-            .all(conn)
-            .await?
-        {
-            found.push(Suggestion {
-                kind: Kind::Venue,
-                id: row.id,
-                label: row.name,
-            });
-        }
-    }
-    if kinds.contains(&Kind::Topic) {
-        for row in topic::Entity::find()
-            .filter(matches(topic::Column::Name, prefix))
-            .order_by(starts_with(topic::Column::Name, prefix), Order::Desc)
-            .order_by_asc(topic::Column::Name)
-            .limit(limit)
-            .all(conn)
-            .await?
-        {
-            found.push(Suggestion {
-                kind: Kind::Topic,
-                id: row.id,
-                label: row.name,
-            });
-        }
-    }
+    let wanted = |kind: Kind| kinds.contains(&kind);
+    // The three kinds at once, each on a connection of the pool.
+    let (mut found, venues, topics) = tokio::try_join!(
+        async {
+            if wanted(Kind::Author) {
+                authors(conn, audience, prefix, limit).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if !wanted(Kind::Venue) {
+                return Ok(Vec::new());
+            }
+            venue::Entity::find()
+                .filter(
+                    Condition::any()
+                        .add(matches(venue::Column::Name, prefix))
+                        .add(matches(venue::Column::ShortName, prefix)),
+                )
+                .order_by(starts_with(venue::Column::Name, prefix), Order::Desc)
+                .order_by_asc(venue::Column::Name)
+                .limit(limit)
+                .all(conn)
+                .await
+        },
+        async {
+            if !wanted(Kind::Topic) {
+                return Ok(Vec::new());
+            }
+            topic::Entity::find()
+                .filter(matches(topic::Column::Name, prefix))
+                .order_by(starts_with(topic::Column::Name, prefix), Order::Desc)
+                .order_by_asc(topic::Column::Name)
+                .limit(limit)
+                .all(conn)
+                .await
+        },
+    )?;
+    found.extend(venues.into_iter().map(|row| Suggestion {
+        kind: Kind::Venue,
+        id: row.id,
+        label: row.name,
+    }));
+    found.extend(topics.into_iter().map(|row| Suggestion {
+        kind: Kind::Topic,
+        id: row.id,
+        label: row.name,
+    }));
     let lower = prefix.to_lowercase();
     found.sort_by_key(|s| {
         (
