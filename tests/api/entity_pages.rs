@@ -184,6 +184,54 @@ async fn suggest_completes_names_variants_venues_and_topics(backend: Backend) {
     assert_eq!(error_codes(&too_many), ["BAD_USER_INPUT"]);
 }
 
+on_both_databases!(suggest_shows_anonymous_callers_published_entries_only);
+
+async fn suggest_shows_anonymous_callers_published_entries_only(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("editor").await;
+    let created = app
+        .graphql_as(
+            &token,
+            r#"mutation { createPublication(input: { title: "Unreleased", kind: OTHER, status: DRAFT,
+                authors: [{ new: { name: "Zora Quillfeather", nameVariants: ["Z. Quillfeather"] } }],
+                venue: { new: { name: "Quillcon 2031", kind: CONFERENCE } } }) { userErrors { field message } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        created["data"]["createPublication"]["userErrors"],
+        json!([]),
+        "{created}"
+    );
+    let query = "query($prefix: String!) { suggest(prefix: $prefix) { kind label } }";
+    for prefix in ["quill", "zora", "z. q"] {
+        let anonymous = app.query(query, json!({ "prefix": prefix })).await;
+        assert_eq!(anonymous["suggest"], json!([]), "{prefix}: {anonymous}");
+        let editor = app
+            .graphql_as(&token, query, json!({ "prefix": prefix }))
+            .await;
+        assert!(
+            !editor["data"]["suggest"]
+                .as_array()
+                .expect("list")
+                .is_empty(),
+            "{prefix}: {editor}"
+        );
+    }
+    let editor = app
+        .graphql_as(&token, query, json!({ "prefix": "quill" }))
+        .await;
+    // The name that starts with the prefix first, then the later word.
+    assert_eq!(
+        editor["data"]["suggest"],
+        json!([
+            { "kind": "VENUE", "label": "Quillcon 2031" },
+            { "kind": "AUTHOR", "label": "Zora Quillfeather" },
+        ]),
+        "{editor}"
+    );
+}
+
 on_both_databases!(citations_and_coauthors_are_ready_for_an_author_page);
 
 async fn citations_and_coauthors_are_ready_for_an_author_page(backend: Backend) {

@@ -4,12 +4,11 @@ use async_graphql::{Context, Enum, Object};
 use sea_orm::DatabaseConnection;
 
 use super::author::Author;
-use super::loaders::{AuthorById, Loaders, TopicById, VenueById};
 use super::node::Node;
 use super::topic::Topic;
 use super::venue::Venue;
 use crate::error::{ApiError, ApiResultExt as _};
-use crate::service::suggest::{self, Kind};
+use crate::service::suggest::{self, Entry, Kind};
 
 /// What a suggestion points at.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -105,36 +104,19 @@ impl SuggestQuery {
         )
         .await
         .gql()?;
-        let loaders = ctx.data::<Loaders>()?;
-        let ids = |kind: Kind| found.iter().filter(move |s| s.kind == kind).map(|s| s.id);
-        let (authors, venues, topics) = tokio::try_join!(
-            loaders.load_many(ids(Kind::Author).map(AuthorById)),
-            loaders.load_many(ids(Kind::Venue).map(VenueById)),
-            loaders.load_many(ids(Kind::Topic).map(TopicById)),
-        )
-        .gql()?;
         Ok(found
             .into_iter()
-            .filter_map(|s| {
-                let (kind, node) = match s.kind {
-                    Kind::Author => (
-                        SuggestionKind::Author,
-                        Node::Author(Author(authors.get(&AuthorById(s.id))?.clone())),
-                    ),
-                    Kind::Venue => (
-                        SuggestionKind::Venue,
-                        Node::Venue(Venue(venues.get(&VenueById(s.id))?.clone())),
-                    ),
-                    Kind::Topic => (
-                        SuggestionKind::Topic,
-                        Node::Topic(Topic(topics.get(&TopicById(s.id))?.clone())),
-                    ),
+            .map(|s| {
+                let (kind, node) = match s.entry {
+                    Entry::Author(row) => (SuggestionKind::Author, Node::Author(Author(row))),
+                    Entry::Venue(row) => (SuggestionKind::Venue, Node::Venue(Venue(row))),
+                    Entry::Topic(row) => (SuggestionKind::Topic, Node::Topic(Topic(row))),
                 };
-                Some(Suggestion {
+                Suggestion {
                     kind,
                     label: s.label,
                     node,
-                })
+                }
             })
             .collect())
     }

@@ -7,11 +7,11 @@
 //! same however many authors the catalogue holds (see `author_names`).
 
 use super::directory::{escape_like, lower_like};
-use entity::{topic, venue};
+use entity::{author, topic, venue};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr, Order};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 
 /// What a suggestion points at.
@@ -29,6 +29,16 @@ pub struct Suggestion {
     pub id: i64,
     /// The name (or name variant) that matched.
     pub label: String,
+    /// The entry itself, so that showing it costs no further lookup.
+    pub entry: Entry,
+}
+
+/// The entry a suggestion points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Author(author::Model),
+    Venue(venue::Model),
+    Topic(topic::Model),
 }
 
 /// `LIKE` patterns for a prefix at the start of the text or of a word in it.
@@ -98,7 +108,7 @@ async fn author_names(
     prefix: &str,
     at_start: bool,
     limit: u64,
-) -> Result<Vec<(i64, String)>, DbErr> {
+) -> Result<Vec<(author::Model, String)>, DbErr> {
     let backend = conn.get_database_backend();
     let postgres = backend == DbBackend::Postgres;
     let (name, id) = (table.table(), table.author_id());
@@ -148,15 +158,28 @@ async fn author_names(
         }
     }
     .replace("author_ref", id);
+    let from = match table {
+        NameTable::Author => "author t".to_owned(),
+        NameTable::Variant => format!("{name} t JOIN author a ON a.id = t.{id}"),
+    };
+    let author = match table {
+        NameTable::Author => "t",
+        NameTable::Variant => "a",
+    };
     let sql = format!(
-        "SELECT t.{id} AS author_id, t.name AS name FROM {name} t WHERE {condition}{visible} \
+        "SELECT {author}.*, t.name AS matched_name FROM {from} WHERE {condition}{visible} \
          ORDER BY {order}, t.{id} LIMIT {limit}"
     );
     let rows = conn
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
     rows.iter()
-        .map(|row| Ok((row.try_get("", "author_id")?, row.try_get("", "name")?)))
+        .map(|row| {
+            Ok((
+                author::Model::from_query_result(row, "")?,
+                row.try_get("", "matched_name")?,
+            ))
+        })
         .collect()
 }
 
@@ -176,12 +199,13 @@ async fn authors(
             author_names(conn, audience, NameTable::Author, prefix, at_start, limit),
             author_names(conn, audience, NameTable::Variant, prefix, at_start, limit),
         )?;
-        for (id, label) in names.into_iter().chain(variants) {
-            if !found.iter().any(|s| s.id == id) {
+        for (row, label) in names.into_iter().chain(variants) {
+            if !found.iter().any(|s| s.id == row.id) {
                 found.push(Suggestion {
                     kind: Kind::Author,
-                    id,
+                    id: row.id,
                     label,
+                    entry: Entry::Author(row),
                 });
             }
         }
@@ -219,6 +243,7 @@ pub async fn suggest(
                 return Ok(Vec::new());
             }
             venue::Entity::find()
+                .filter(super::venue::visible(audience))
                 .filter(
                     Condition::any()
                         .add(matches(venue::Column::Name, prefix))
@@ -246,12 +271,14 @@ pub async fn suggest(
     found.extend(venues.into_iter().map(|row| Suggestion {
         kind: Kind::Venue,
         id: row.id,
-        label: row.name,
+        label: row.name.clone(),
+        entry: Entry::Venue(row),
     }));
     found.extend(topics.into_iter().map(|row| Suggestion {
         kind: Kind::Topic,
         id: row.id,
-        label: row.name,
+        label: row.name.clone(),
+        entry: Entry::Topic(row),
     }));
     let lower = prefix.to_lowercase();
     found.sort_by_key(|s| {
