@@ -3,6 +3,7 @@ use serde_json::json;
 
 on_both_databases!(
     the_listing_page_runs_the_same_few_statements_whatever_its_size,
+    author_topic_search_and_suggest_pages_run_the_same_few_statements_whatever_their_size,
     metrics_count_requests_errors_and_pool_connections,
     cached_counts_stay_exact_across_instances_sharing_a_database,
 );
@@ -65,6 +66,55 @@ async fn the_listing_page_runs_the_same_few_statements_whatever_its_size(backend
     // The page, the catalogue's revision (the count itself comes from the cache), then one
     // batch each for authors, author counts, venues and topics.
     assert_eq!(full, 6.0);
+}
+
+const PAGE_NODES: &str = "totalCount nodes { title authorCount authors(first: 3) { nodes { name } } venue { name } topics { name } }";
+
+async fn author_topic_search_and_suggest_pages_run_the_same_few_statements_whatever_their_size(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let pages = [
+        (
+            format!(
+                r#"query($first: Int) {{ author(slug: "daniel-hesslow") {{ name publicationCount publications(first: $first) {{ {PAGE_NODES} }} }} }}"#
+            ),
+            // The author, the page, the revision (the counts come from the cache), then one
+            // batch each for authors, author counts, venues and topics, and the count of the
+            // author's publications.
+            8.0,
+        ),
+        (
+            format!(
+                r#"query($first: Int) {{ topic(slug: "llms") {{ name publications(first: $first) {{ {PAGE_NODES} }} }} }}"#
+            ),
+            // The topic, the topic tree (subtopics count), the page, the revision, batches.
+            8.0,
+        ),
+        (
+            format!(
+                r#"query($first: Int) {{ publications(first: $first, filter: {{ search: "model OR scaling" }}) {{ {PAGE_NODES} edges {{ highlights {{ title {{ text }} }} }} }} }}"#
+            ),
+            6.0,
+        ),
+    ];
+    for (query, expected) in &pages {
+        let small = statements_for(&app, query, json!({ "first": 1 })).await;
+        let full = statements_for(&app, query, json!({ "first": 3 })).await;
+        assert_eq!(small, full, "statements grow with the page size: {query}");
+        assert_eq!(full, *expected, "{query}");
+    }
+    let suggest =
+        r#"query($first: Int!) { suggest(prefix: "l", first: $first) { label node { id } } }"#;
+    let one = statements_for(&app, suggest, json!({ "first": 1 })).await;
+    let ten = statements_for(&app, suggest, json!({ "first": 10 })).await;
+    // Names, variants, venues, topics, and names and variants again by later words when
+    // too few names start with the prefix: never more, however many are asked for.
+    assert_eq!(one, 4.0, "one name starts with l");
+    assert_eq!(
+        ten, 6.0,
+        "too few start with l, so later words are looked at"
+    );
 }
 
 async fn metrics_count_requests_errors_and_pool_connections(backend: Backend) {
