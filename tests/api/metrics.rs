@@ -4,6 +4,7 @@ use serde_json::json;
 on_both_databases!(
     the_listing_page_runs_the_same_few_statements_whatever_its_size,
     author_topic_search_and_suggest_pages_run_the_same_few_statements_whatever_their_size,
+    lists_of_authors_and_venues_read_each_ones_publications_in_one_statement,
     metrics_count_requests_errors_and_pool_connections,
     cached_counts_stay_exact_across_instances_sharing_a_database,
 );
@@ -114,6 +115,62 @@ async fn author_topic_search_and_suggest_pages_run_the_same_few_statements_whate
     assert_eq!(
         ten, 6.0,
         "too few start with l, so later words are looked at"
+    );
+}
+
+async fn lists_of_authors_and_venues_read_each_ones_publications_in_one_statement(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let authors = r#"query($first: Int) { authors(first: $first) { nodes { id name publications(first: 2, orderBy: [{ field: TITLE, direction: ASC }]) { pageInfo { hasNextPage endCursor } nodes { title } } } } }"#;
+    let venues = r#"query($first: Int) { venues(first: $first) { nodes { name publications(first: 1, filter: { search: "model" }) { nodes { title venue { name } } } } } }"#;
+    for query in [authors, venues] {
+        let one = statements_for(&app, query, json!({ "first": 1 })).await;
+        let many = statements_for(&app, query, json!({ "first": 20 })).await;
+        assert_eq!(one, many, "statements grow with the list: {query}");
+    }
+
+    // Each author's page is what the root list gives for that author, and its cursor goes on.
+    let listed = app.query(authors, json!({ "first": 20 })).await;
+    let nodes = listed["authors"]["nodes"]
+        .as_array()
+        .expect("authors")
+        .clone();
+    assert!(nodes.len() > 10, "{listed}");
+    for node in &nodes {
+        let alone = app
+            .query(
+                r#"query($id: ID!) { publications(first: 2, filter: { authors: { anyOf: [$id] } }, orderBy: [{ field: TITLE, direction: ASC }]) { pageInfo { hasNextPage } nodes { title } } }"#,
+                json!({ "id": node["id"] }),
+            )
+            .await;
+        assert_eq!(
+            (
+                &alone["publications"]["nodes"],
+                &alone["publications"]["pageInfo"]["hasNextPage"]
+            ),
+            (
+                &node["publications"]["nodes"],
+                &node["publications"]["pageInfo"]["hasNextPage"]
+            ),
+            "{}",
+            node["name"]
+        );
+    }
+    let hesslow = nodes
+        .iter()
+        .find(|n| n["name"] == "Daniel Hesslow")
+        .expect("Daniel Hesslow is listed");
+    assert_eq!(hesslow["publications"]["pageInfo"]["hasNextPage"], true);
+    let rest = app
+        .query(
+            r#"query($after: String) { author(slug: "daniel-hesslow") { publications(first: 2, after: $after, orderBy: [{ field: TITLE, direction: ASC }]) { nodes { title } } } }"#,
+            json!({ "after": hesslow["publications"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    assert_eq!(
+        rest["author"]["publications"]["nodes"],
+        json!([{ "title": "What Language Model to Train if You Have One Million GPU Hours?" }])
     );
 }
 

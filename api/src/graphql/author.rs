@@ -6,7 +6,7 @@ use entity::author;
 use super::filters::{PublicationFilterInput, PublicationOrder};
 use super::ids::{GlobalId, NodeKind};
 use super::loaders::PublicationCountOf;
-use super::publication::{ListArgs, PublicationConnection, publication_connection, scope};
+use super::publication::{ListArgs, PublicationConnection, publication_connection};
 use crate::service::publication::Owner;
 
 use super::loaders::{AuthorById, CoauthorsOf, Loaders, NameVariantsOf};
@@ -95,7 +95,7 @@ impl Author {
             filter,
             order_by,
         };
-        publication_connection(ctx, args, Some(scope(Owner::Author, self.0.id))).await
+        publication_connection(ctx, args, Some((Owner::Author, self.0.id))).await
     }
 
     /// The people this author wrote with, most shared publications first (1 to 100; default 10).

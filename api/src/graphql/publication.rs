@@ -11,15 +11,16 @@ use super::author::Author;
 use super::filters::{PublicationFilterInput, PublicationOrder};
 use super::ids::{GlobalId, NodeKind};
 use super::loaders::{
-    AuthorCountOf, Loaders, PublicationById, PublicationHistoryOf, TopicsOf, VenueById,
+    AuthorCountOf, FirstPageOf, FirstPageSpec, Loaders, PublicationById, PublicationHistoryOf,
+    TopicsOf, VenueById,
 };
 use super::scalars::Date;
 use super::topic::Topic;
 use super::venue::Venue;
 use crate::error::{ApiError, ApiResultExt as _};
 use crate::service::listing::PublicationFilter;
-use crate::service::pagination::{Cursor, MAX_PAGE_SIZE, PageRequest};
-use crate::service::publication::AuthorWindow;
+use crate::service::pagination::{Cursor, Direction, MAX_PAGE_SIZE, Page, PageRequest};
+use crate::service::publication::{AuthorWindow, Owner};
 use crate::service::{self, Audience};
 
 /// What kind of work a publication is.
@@ -521,11 +522,11 @@ pub fn scope(owner: crate::service::publication::Owner, id: i64) -> PublicationF
     }
 }
 
-/// A page of publications: the root list, or an author's, venue's or topic's (`scope`).
+/// A page of publications: the root list, or an author's, venue's or topic's (`owner`).
 pub async fn publication_connection(
     ctx: &Context<'_>,
     args: ListArgs,
-    scope: Option<PublicationFilter>,
+    owner: Option<(Owner, i64)>,
 ) -> async_graphql::Result<PublicationConnection> {
     let mut filter = args
         .filter
@@ -533,8 +534,10 @@ pub async fn publication_connection(
         .transpose()
         .gql()?
         .unwrap_or_default();
-    if let Some(scope) = scope {
-        filter.and.push(scope);
+    // The list's own filter, before the owner is added to it.
+    let asked = filter.clone();
+    if let Some((kind, id)) = owner {
+        filter.and.push(scope(kind, id));
     }
     let ordering = super::filters::ordering(args.order_by, filter.search.clone());
     let tag = ordering.tag(&filter.digest());
@@ -548,9 +551,30 @@ pub async fn publication_connection(
     .gql()?;
     let db = ctx.data::<DatabaseConnection>()?;
     let audience = *ctx.data::<Audience>()?;
-    let page = service::publication::page(db, audience, &filter, &ordering, &request)
-        .await
-        .gql()?;
+    let first_page = request.after.is_none()
+        && request.before.is_none()
+        && request.direction == Direction::Forward;
+    let page = match owner {
+        // An author's or venue's first page goes through the loader, which reads the same
+        // list of every owner in the request at once.
+        Some((kind @ (Owner::Author | Owner::Venue), id)) if first_page => {
+            let loaders = ctx.data::<Loaders>()?;
+            let spec = loaders.loader().first_page_spec(FirstPageSpec {
+                filter: asked,
+                ordering: ordering.clone(),
+                size: request.size,
+            });
+            let rows = loaders
+                .load_one(FirstPageOf(kind, id, spec))
+                .await
+                .gql()?
+                .unwrap_or_default();
+            Page::from_overfetch(rows, &request)
+        }
+        _ => service::publication::page(db, audience, &filter, &ordering, &request)
+            .await
+            .gql()?,
+    };
     let mut connection = PublicationConnection::with_additional_fields(
         page.has_previous_page,
         page.has_next_page,

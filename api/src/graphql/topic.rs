@@ -6,7 +6,7 @@ use entity::topic;
 use super::filters::{PublicationFilterInput, PublicationOrder};
 use super::ids::{GlobalId, NodeKind};
 use super::loaders::PublicationCountOf;
-use super::publication::{ListArgs, PublicationConnection, publication_connection, scope};
+use super::publication::{ListArgs, PublicationConnection, publication_connection};
 use crate::service::publication::Owner;
 
 use super::loaders::{ChildrenOf, Loaders, TopicById};
@@ -95,7 +95,7 @@ impl Topic {
             filter,
             order_by,
         };
-        publication_connection(ctx, args, Some(scope(Owner::Topic, self.0.id))).await
+        publication_connection(ctx, args, Some((Owner::Topic, self.0.id))).await
     }
 
     /// How many publications are filed under this topic or its subtopics.

@@ -6,7 +6,7 @@ use entity::venue;
 use super::filters::{PublicationFilterInput, PublicationOrder};
 use super::ids::{GlobalId, NodeKind};
 use super::loaders::{Loaders, PublicationCountOf};
-use super::publication::{ListArgs, PublicationConnection, publication_connection, scope};
+use super::publication::{ListArgs, PublicationConnection, publication_connection};
 use crate::error::ApiResultExt as _;
 use crate::service::publication::Owner;
 
@@ -98,7 +98,7 @@ impl Venue {
             filter,
             order_by,
         };
-        publication_connection(ctx, args, Some(scope(Owner::Venue, self.0.id))).await
+        publication_connection(ctx, args, Some((Owner::Venue, self.0.id))).await
     }
 
     /// How many publications appeared at this venue.

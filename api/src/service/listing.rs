@@ -487,6 +487,28 @@ impl Ordering {
             .expr(key.descending, backend, self.search.as_ref())
     }
 
+    /// The sort expressions and their directions (descending when true), the id last.
+    pub fn sort_exprs(&self, backend: DbBackend) -> Vec<(Expr, bool)> {
+        let mut exprs: Vec<(Expr, bool)> = self
+            .keys
+            .iter()
+            .map(|key| (self.expr(key, backend), key.descending))
+            .collect();
+        exprs.push((
+            Expr::col((publication::Entity, publication::Column::Id)),
+            self.id_descending(),
+        ));
+        exprs
+    }
+
+    /// The computed sort keys a cursor needs, with the aliases `Listed` reads them under.
+    pub fn computed(&self, backend: DbBackend) -> Vec<(Expr, &'static str)> {
+        self.keys
+            .iter()
+            .filter_map(|key| Some((self.expr(key, backend), key.field.computed_alias()?)))
+            .collect()
+    }
+
     /// Names the ordering (and the filter) in the cursors made for it.
     pub fn tag(&self, filter_digest: &str) -> String {
         let keys: Vec<String> = self
@@ -518,10 +540,8 @@ impl Ordering {
         backend: DbBackend,
     ) -> Select<publication::Entity> {
         let flip = direction == Direction::Backward;
-        for key in &self.keys {
-            if let Some(alias) = key.field.computed_alias() {
-                select = select.expr_as(self.expr(key, backend), alias);
-            }
+        for (expr, alias) in self.computed(backend) {
+            select = select.expr_as(expr, alias);
         }
         for key in &self.keys {
             let descending = key.descending != flip;

@@ -7,8 +7,9 @@ use chrono::Utc;
 use entity::publication::{self, DatePrecision, Kind, Status};
 use entity::{author, publication_author, publication_topic};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    RelationTrait,
 };
 
 use super::Audience;
@@ -178,6 +179,102 @@ pub async fn page(
         .all(conn)
         .await?;
     Ok(Page::from_overfetch(rows, request))
+}
+
+/// The first page (`size` rows, plus one to tell whether there are more) of each author's
+/// or venue's publications in `ids`, in one statement: the rows are numbered per owner in
+/// the list's order (`ROW_NUMBER() OVER (PARTITION BY owner ORDER BY ..)`) and the first
+/// `size + 1` of each kept. `None` for topics, whose pages include subtopics and are read
+/// one by one.
+pub async fn first_pages(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    owner: Owner,
+    ids: &[i64],
+    filter: &PublicationFilter,
+    ordering: &Ordering,
+    size: u64,
+) -> Result<Option<HashMap<i64, Vec<Listed>>>, DbErr> {
+    use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait as _, Query};
+    let backend = conn.get_database_backend();
+    let (partition, mut select) = match owner {
+        Owner::Author => (
+            Expr::col((
+                publication_author::Entity,
+                publication_author::Column::AuthorId,
+            )),
+            publication::Entity::find()
+                .join(
+                    JoinType::InnerJoin,
+                    publication::Relation::PublicationAuthor.def(),
+                )
+                .filter(publication_author::Column::AuthorId.is_in(ids.iter().copied())),
+        ),
+        Owner::Venue => (
+            Expr::col((publication::Entity, publication::Column::VenueId)),
+            publication::Entity::find()
+                .filter(publication::Column::VenueId.is_in(ids.iter().copied())),
+        ),
+        Owner::Topic => return Ok(None),
+    };
+    select = select.filter(list_condition(conn, audience, filter).await?);
+    for (expr, alias) in ordering.computed(backend) {
+        select = select.expr_as(expr, alias);
+    }
+    // Placeholders for expressions follow the backend: numbered on Postgres, in order else.
+    let postgres = backend == DbBackend::Postgres;
+    let placeholder = |n: usize| {
+        if postgres {
+            format!("${n}")
+        } else {
+            "?".into()
+        }
+    };
+    let sorts = ordering.sort_exprs(backend);
+    let order: Vec<String> = sorts
+        .iter()
+        .enumerate()
+        .map(|(i, (_, descending))| {
+            format!(
+                "{} {}",
+                placeholder(i + 2),
+                if *descending { "DESC" } else { "ASC" }
+            )
+        })
+        .collect();
+    let window = Expr::cust_with_exprs(
+        format!(
+            "ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {})",
+            placeholder(1),
+            order.join(", ")
+        ),
+        std::iter::once(partition.clone()).chain(sorts.into_iter().map(|(expr, _)| expr)),
+    );
+    let inner = select
+        .expr_as(partition, "window_owner")
+        .expr_as(window, "window_row")
+        .into_query();
+    let numbered = Alias::new("numbered");
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, numbered.clone())
+        .and_where(Expr::col((numbered.clone(), Alias::new("window_row"))).lte(size + 1))
+        .order_by(
+            (numbered.clone(), Alias::new("window_owner")),
+            sea_orm::Order::Asc,
+        )
+        .order_by((numbered, Alias::new("window_row")), sea_orm::Order::Asc)
+        .to_owned();
+    let rows = conn.query_all_raw(backend.build(&outer)).await?;
+    let mut pages: HashMap<i64, Vec<Listed>> = ids.iter().map(|id| (*id, Vec::new())).collect();
+    for row in &rows {
+        let owner_id: i64 = row.try_get("", "window_owner")?;
+        pages
+            .entry(owner_id)
+            .or_default()
+            .push(Listed::from_query_result(row, "")?);
+    }
+    Ok(Some(pages))
 }
 
 /// How many publications `audience` may see that match `filter`.
