@@ -183,34 +183,29 @@ async fn author_names(
         .collect()
 }
 
-/// Authors matching `prefix` by name or name variant, at most `limit`: those whose name
-/// starts with it first; later words are looked at only when those are too few.
+/// Authors whose name or a name variant matches `prefix`, at the start of the name
+/// (`at_start`) or of a later word, at most `limit` of each table, each author once.
 async fn authors(
     conn: &impl ConnectionTrait,
     audience: super::Audience,
     prefix: &str,
+    at_start: bool,
     limit: u64,
 ) -> Result<Vec<Suggestion>, DbErr> {
-    let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+    // Names and variants at once, on two connections of the pool.
+    let (names, variants) = tokio::try_join!(
+        author_names(conn, audience, NameTable::Author, prefix, at_start, limit),
+        author_names(conn, audience, NameTable::Variant, prefix, at_start, limit),
+    )?;
     let mut found: Vec<Suggestion> = Vec::new();
-    for at_start in [true, false] {
-        // Names and variants at once, on two connections of the pool.
-        let (names, variants) = tokio::try_join!(
-            author_names(conn, audience, NameTable::Author, prefix, at_start, limit),
-            author_names(conn, audience, NameTable::Variant, prefix, at_start, limit),
-        )?;
-        for (row, label) in names.into_iter().chain(variants) {
-            if !found.iter().any(|s| s.id == row.id) {
-                found.push(Suggestion {
-                    kind: Kind::Author,
-                    id: row.id,
-                    label,
-                    entry: Entry::Author(row),
-                });
-            }
-        }
-        if found.len() >= wanted {
-            break;
+    for (row, label) in names.into_iter().chain(variants) {
+        if !found.iter().any(|s| s.id == row.id) {
+            found.push(Suggestion {
+                kind: Kind::Author,
+                id: row.id,
+                label,
+                entry: Entry::Author(row),
+            });
         }
     }
     Ok(found)
@@ -233,7 +228,7 @@ pub async fn suggest(
     let (mut found, venues, topics) = tokio::try_join!(
         async {
             if wanted(Kind::Author) {
-                authors(conn, audience, prefix, limit).await
+                authors(conn, audience, prefix, true, limit).await
             } else {
                 Ok(Vec::new())
             }
@@ -281,6 +276,20 @@ pub async fn suggest(
         entry: Entry::Topic(row),
     }));
     let lower = prefix.to_lowercase();
+    let starts = |s: &Suggestion| s.label.to_lowercase().starts_with(&lower);
+    let wanted_count = usize::try_from(limit).unwrap_or(usize::MAX);
+    // Later words rank after every name that starts with the prefix: look at them only when
+    // those are too few.
+    if wanted(Kind::Author) && found.iter().filter(|s| starts(s)).count() < wanted_count {
+        for more in authors(conn, audience, prefix, false, limit).await? {
+            if !found
+                .iter()
+                .any(|s| s.kind == Kind::Author && s.id == more.id)
+            {
+                found.push(more);
+            }
+        }
+    }
     found.sort_by_key(|s| {
         (
             !s.label.to_lowercase().starts_with(&lower),
