@@ -77,6 +77,31 @@ where
     Ok(rows)
 }
 
+/// `cached` rows of a facet keyed by an entry's id.
+async fn cached_ids<F, Fut>(
+    ctx: &Context<'_>,
+    facets: &PublicationFacets,
+    name: &str,
+    compute: F,
+) -> async_graphql::Result<Vec<(i64, i64)>>
+where
+    F: FnOnce(DatabaseConnection) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<(i64, i64)>, sea_orm::DbErr>>,
+{
+    let rows = cached(ctx, facets, name, |db| async move {
+        Ok(compute(db)
+            .await?
+            .into_iter()
+            .map(|(id, count)| (id.to_string(), count))
+            .collect())
+    })
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, count)| Some((id.parse().ok()?, count)))
+        .collect())
+}
+
 fn limit(first: i32) -> Result<usize, ApiError> {
     usize::try_from(first)
         .ok()
@@ -164,18 +189,10 @@ impl PublicationFacets {
     ) -> async_graphql::Result<Vec<VenueCount>> {
         let limit = limit(first).gql()?;
         let (audience, filter) = (self.audience, self.filter.clone());
-        let rows = cached(ctx, self, &format!("venues:{limit}"), |db| async move {
-            let rows = facets::venues(&db, audience, &filter, limit).await?;
-            Ok(rows
-                .into_iter()
-                .map(|(id, count)| (id.to_string(), count))
-                .collect())
+        let ids = cached_ids(ctx, self, &format!("venues:{limit}"), |db| async move {
+            facets::venues(&db, audience, &filter, limit).await
         })
         .await?;
-        let ids: Vec<(i64, i64)> = rows
-            .into_iter()
-            .filter_map(|(id, count)| Some((id.parse().ok()?, count)))
-            .collect();
         let venues = ctx
             .data::<Loaders>()?
             .load_many(ids.iter().map(|(id, _)| VenueById(*id)))
@@ -200,18 +217,10 @@ impl PublicationFacets {
     ) -> async_graphql::Result<Vec<TopicCount>> {
         let limit = limit(first).gql()?;
         let (audience, filter) = (self.audience, self.filter.clone());
-        let rows = cached(ctx, self, &format!("topics:{limit}"), |db| async move {
-            let rows = facets::topics(&db, audience, &filter, limit).await?;
-            Ok(rows
-                .into_iter()
-                .map(|(id, count)| (id.to_string(), count))
-                .collect())
+        let ids = cached_ids(ctx, self, &format!("topics:{limit}"), |db| async move {
+            facets::topics(&db, audience, &filter, limit).await
         })
         .await?;
-        let ids: Vec<(i64, i64)> = rows
-            .into_iter()
-            .filter_map(|(id, count)| Some((id.parse().ok()?, count)))
-            .collect();
         let topics = ctx
             .data::<Loaders>()?
             .load_many(ids.iter().map(|(id, _)| TopicById(*id)))
