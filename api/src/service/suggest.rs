@@ -151,13 +151,12 @@ async fn author_names(
         (format!("{word} AND NOT ({starts})"), "t.name".to_owned())
     };
     let visible = match audience {
-        super::Audience::Editor => "",
-        super::Audience::Public => {
+        super::Audience::Editor => String::new(),
+        super::Audience::Public => format!(
             " AND EXISTS (SELECT 1 FROM publication_author pa JOIN publication p ON p.id = \
-             pa.publication_id WHERE pa.author_id = t.author_ref AND p.status = 'published')"
-        }
-    }
-    .replace("author_ref", id);
+             pa.publication_id WHERE pa.author_id = t.{id} AND p.status = 'published')"
+        ),
+    };
     let from = match table {
         NameTable::Author => "author t".to_owned(),
         NameTable::Variant => format!("{name} t JOIN author a ON a.id = t.{id}"),
