@@ -1,0 +1,1 @@
+//! Hostile requests: each is refused cleanly and the service stays up.

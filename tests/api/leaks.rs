@@ -1,0 +1,1 @@
+//! What the service must not leak: caches, secrets, files, hidden topics.

@@ -1,0 +1,1 @@
+//! Concurrent edits that race for the same limit, name or tree.
