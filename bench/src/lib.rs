@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod generate;
+pub mod hostile;
 pub mod load;
 pub mod scenarios;
 pub mod server;

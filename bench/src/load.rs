@@ -55,7 +55,8 @@ impl Tally {
         }
     }
 
-    fn merge(&mut self, other: &Self) {
+    /// Adds another tally's requests to this one.
+    pub fn merge(&mut self, other: &Self) {
         let _ = self.latency.add(&other.latency);
         self.ok += other.ok;
         self.conflicts += other.conflicts;
@@ -82,26 +83,58 @@ where
     F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Outcome> + Send,
 {
+    let tallies = run_by_kind(clients, duration, 1, move |task, sent| {
+        let outcome = step(task, sent);
+        async move { (0, outcome.await) }
+    })
+    .await?;
+    tallies
+        .into_iter()
+        .next()
+        .context("the load produced no tally")
+}
+
+/// Like [`run`], but keeps one tally per kind of request (`kinds` of them), so that a client
+/// mixing requests (an attack list, a bystander alternating two pages) reports each apart.
+/// `step` says which kind it sent, below `kinds`; a larger number counts as the last kind.
+pub async fn run_by_kind<F, Fut>(
+    clients: usize,
+    duration: Duration,
+    kinds: usize,
+    step: F,
+) -> anyhow::Result<Vec<Tally>>
+where
+    F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = (usize, Outcome)> + Send,
+{
+    let kinds = kinds.max(1);
     let step = Arc::new(step);
     let until = Instant::now() + duration;
     let mut tasks = Vec::with_capacity(clients);
     for task in 0..clients {
         let step = Arc::clone(&step);
         tasks.push(tokio::spawn(async move {
-            let mut tally = Tally::new()?;
+            let mut tallies = (0..kinds)
+                .map(|_| Tally::new())
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let mut sent = 0;
             while Instant::now() < until {
                 let started = Instant::now();
-                let outcome = step(task, sent).await;
-                tally.record(started.elapsed(), outcome);
+                let (kind, outcome) = step(task, sent).await;
+                tallies[kind.min(kinds - 1)].record(started.elapsed(), outcome);
                 sent += 1;
             }
-            anyhow::Ok(tally)
+            anyhow::Ok(tallies)
         }));
     }
-    let mut total = Tally::new()?;
+    let mut total = (0..kinds)
+        .map(|_| Tally::new())
+        .collect::<anyhow::Result<Vec<_>>>()?;
     for task in tasks {
-        total.merge(&task.await.context("a load task failed")??);
+        let tallies = task.await.context("a load task failed")??;
+        for (total, tally) in total.iter_mut().zip(&tallies) {
+            total.merge(tally);
+        }
     }
     Ok(total)
 }
@@ -110,6 +143,7 @@ where
 #[derive(Debug, Clone)]
 pub struct Api {
     pub client: reqwest::Client,
+    pub base_url: String,
     pub graphql_url: String,
 }
 
@@ -117,12 +151,32 @@ impl Api {
     pub fn new(client: reqwest::Client, base_url: &str) -> Self {
         Self {
             client,
+            base_url: base_url.to_owned(),
             graphql_url: format!("{base_url}/graphql"),
         }
     }
 
     /// Sends one prepared JSON body; the response body when the answer is 200.
     pub async fn post(&self, body: String, token: Option<&str>) -> Result<Vec<u8>, String> {
+        let (status, body) = self.send(body, token).await?;
+        if status.is_success() {
+            Ok(body)
+        } else {
+            Err(format!(
+                "HTTP {status}: {}",
+                String::from_utf8_lossy(&body[..body.len().min(300)])
+            ))
+        }
+    }
+
+    /// Sends one prepared JSON body and returns the status with the body, whatever the
+    /// status: for callers that classify refusals rather than fail on them. `Err` only when
+    /// no answer came (connection, timeout).
+    pub async fn send(
+        &self,
+        body: String,
+        token: Option<&str>,
+    ) -> Result<(reqwest::StatusCode, Vec<u8>), String> {
         let mut request = self
             .client
             .post(&self.graphql_url)
@@ -137,14 +191,23 @@ impl Api {
             .bytes()
             .await
             .map_err(|err| format!("HTTP body: {err}"))?;
-        if status.is_success() {
-            Ok(body.to_vec())
-        } else {
-            Err(format!(
-                "HTTP {status}: {}",
-                String::from_utf8_lossy(&body[..body.len().min(300)])
-            ))
-        }
+        Ok((status, body.to_vec()))
+    }
+
+    /// `GET` of a path of the service (such as `/healthz`): its status, read to the end.
+    pub async fn get(&self, path: &str) -> Result<reqwest::StatusCode, String> {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .map_err(|err| format!("HTTP: {err}"))?;
+        let status = response.status();
+        response
+            .bytes()
+            .await
+            .map_err(|err| format!("HTTP body: {err}"))?;
+        Ok(status)
     }
 
     /// Sends a query and returns its `data`, failing on any GraphQL error; for setting up.

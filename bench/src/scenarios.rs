@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 
 use crate::load::{Api, Edited, Outcome};
 
-/// The scenarios, in the order they run by default. `editor` comes last: its edits move the
-/// catalogue revision, which empties the count caches the others rely on.
+/// The scenarios, in the order they run. `editor` comes last of the default ones: its edits
+/// move the catalogue revision, which empties the count caches the others rely on.
+/// `hostile` runs only when asked for (see [`Scenario::ALL`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scenario {
@@ -24,9 +25,15 @@ pub enum Scenario {
     Facets,
     Suggest,
     Editor,
+    /// Attackers sending the worst requests known while a bystander measures `/healthz` and
+    /// a plain listing: see [`crate::hostile`].
+    Hostile,
 }
 
 impl Scenario {
+    /// The scenarios run when none is named. `hostile` is not among them: its attackers
+    /// load the server (CPU, memory, the pool) far beyond the others, and what they leave
+    /// behind would disturb the figures of whatever ran after them.
     pub const ALL: [Self; 8] = [
         Self::Listing,
         Self::Filtered,
@@ -36,6 +43,19 @@ impl Scenario {
         Self::Facets,
         Self::Suggest,
         Self::Editor,
+    ];
+
+    /// Every scenario, in the order they run when several are named.
+    pub const EVERY: [Self; 9] = [
+        Self::Listing,
+        Self::Filtered,
+        Self::Search,
+        Self::Deep,
+        Self::Author,
+        Self::Facets,
+        Self::Suggest,
+        Self::Editor,
+        Self::Hostile,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,6 +68,7 @@ impl Scenario {
             Self::Facets => "facets",
             Self::Suggest => "suggest",
             Self::Editor => "editor",
+            Self::Hostile => "hostile",
         }
     }
 }
@@ -76,7 +97,7 @@ pub struct Context<'a> {
     pub token: Option<&'a str>,
 }
 
-fn global_id(kind: &str, id: i64) -> String {
+pub(crate) fn global_id(kind: &str, id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
 }
 
@@ -109,7 +130,10 @@ const DEEP_OFFSET: i64 = 50_000;
 /// A two-word search that many generated abstracts match.
 pub const SEARCH: &str = "protein sequence";
 
-async fn rows(db: &DatabaseConnection, sql: &str) -> anyhow::Result<Vec<sea_orm::QueryResult>> {
+pub(crate) async fn rows(
+    db: &DatabaseConnection,
+    sql: &str,
+) -> anyhow::Result<Vec<sea_orm::QueryResult>> {
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
         .with_context(|| format!("failed to run {sql}"))
@@ -270,6 +294,8 @@ pub async fn prepare(scenario: Scenario, cx: &Context<'_>) -> anyhow::Result<Pre
                 note,
             }
         }
+        // Its attackers and bystander need more than a list of bodies for one kind of client.
+        Scenario::Hostile => bail!("the hostile scenario is prepared by hostile::prepare"),
     })
 }
 
@@ -415,7 +441,7 @@ fn edit_outcome(response: &[u8], edited: &Edited) -> Outcome {
     }
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack
         .windows(needle.len())
         .any(|window| window == needle)

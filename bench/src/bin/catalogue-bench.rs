@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 use catalogue_bench::load::{self, Api, Tally};
 use catalogue_bench::scenarios::{self, Context, Scenario};
 use catalogue_bench::server::{self, Log, Server};
-use catalogue_bench::{baseline, say};
+use catalogue_bench::{baseline, hostile, say};
 use clap::{ArgGroup, Parser};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use serde::Serialize;
@@ -43,13 +43,17 @@ struct Args {
     /// Concurrent clients of the suggest scenario.
     #[arg(long, default_value_t = 4)]
     suggest_clients: usize,
+    /// Attacker clients of the hostile scenario (besides its one bystander).
+    #[arg(long, default_value_t = 8)]
+    hostile_clients: usize,
     /// How long each scenario is measured: 20s, 500ms, 1m.
     #[arg(long, default_value = "20s", value_parser = parse_duration)]
     duration: Duration,
     /// How long each scenario runs before it is measured.
     #[arg(long, default_value = "3s", value_parser = parse_duration)]
     warmup: Duration,
-    /// A scenario to run; repeat for several. Default: all, in the order listed.
+    /// A scenario to run; repeat for several. Default: all but `hostile` (which runs only
+    /// when named), in the order listed.
     #[arg(long = "scenario", value_enum)]
     scenarios: Vec<Scenario>,
     /// Also replay the listing page's SQL straight against the database and compare.
@@ -132,7 +136,7 @@ impl Row {
             value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.precision$}"))
         };
         say!(
-            "{:<10} {:>7} {:>9.1} {:>8.1} {:>8.1} {:>8.1} {:>7} {:>9} {:>10} {:>8}  {}",
+            "{:<15} {:>7} {:>9.1} {:>8.1} {:>8.1} {:>8.1} {:>7} {:>9} {:>10} {:>8}  {}",
             self.scenario,
             self.clients,
             self.requests_per_second,
@@ -146,14 +150,14 @@ impl Row {
             self.note
         );
         if let Some(error) = &self.first_error {
-            say!("           first error: {error}");
+            say!("                first error: {error}");
         }
     }
 }
 
 fn header() {
     say!(
-        "{:<10} {:>7} {:>9} {:>8} {:>8} {:>8} {:>7} {:>9} {:>10} {:>8}  {}",
+        "{:<15} {:>7} {:>9} {:>8} {:>8} {:>8} {:>7} {:>9} {:>10} {:>8}  {}",
         "scenario",
         "clients",
         "req/s",
@@ -182,7 +186,33 @@ struct Report {
     duration_seconds: f64,
     warmup_seconds: f64,
     scenarios: Vec<Row>,
+    /// The hostile scenario's details; its rows are among `scenarios`.
+    hostile: Option<HostileReport>,
     baseline: Option<BaselineReport>,
+}
+
+/// One attack's figures in the hostile scenario.
+#[derive(Debug, Serialize)]
+struct AttackRow {
+    attack: String,
+    requests: u64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    statuses: hostile::StatusClasses,
+    first_error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct HostileReport {
+    attacker_clients: usize,
+    /// The attackers' answers by HTTP status class; any 5xx is a finding.
+    statuses: hostile::StatusClasses,
+    attacks: Vec<AttackRow>,
+    /// The bystander's p99 target for both its requests.
+    target_p99_ms: f64,
+    healthz_within_target: bool,
+    listing_within_target: bool,
 }
 
 #[tokio::main]
@@ -193,6 +223,17 @@ async fn main() {
     }
 }
 
+/// The HTTP client the load tasks share, keeping up to twice `clients` idle connections.
+fn http_client(clients: usize) -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(clients * 2)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .context("failed to build the HTTP client")
+}
+
 fn default_api_bin() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| PathBuf::from("target"), PathBuf::from)
@@ -201,17 +242,15 @@ fn default_api_bin() -> PathBuf {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    if args.clients == 0 || args.suggest_clients == 0 {
-        bail!("--clients and --suggest-clients must be at least 1");
+    if args.clients == 0 || args.suggest_clients == 0 || args.hostile_clients == 0 {
+        bail!("--clients, --suggest-clients and --hostile-clients must be at least 1");
     }
     let api_bin = args.api_bin.clone().unwrap_or_else(default_api_bin);
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .tcp_nodelay(true)
-        .pool_max_idle_per_host(args.clients.max(args.suggest_clients) * 2)
-        .timeout(Duration::from_secs(60))
-        .build()
-        .context("failed to build the HTTP client")?;
+    let client = http_client(
+        args.clients
+            .max(args.suggest_clients)
+            .max(args.hostile_clients),
+    )?;
     let mut options = ConnectOptions::new(args.database_url.clone());
     options.max_connections(2).sqlx_logging(false);
     let db = Database::connect(options)
@@ -259,7 +298,7 @@ async fn measure(
     let mut selected: Vec<Scenario> = if args.scenarios.is_empty() {
         Scenario::ALL.to_vec()
     } else {
-        Scenario::ALL
+        Scenario::EVERY
             .into_iter()
             .filter(|scenario| args.scenarios.contains(scenario))
             .collect()
@@ -280,7 +319,18 @@ async fn measure(
     );
     header();
     let mut rows = Vec::new();
+    let mut hostile_report = None;
     for scenario in selected {
+        if scenario == Scenario::Hostile {
+            match run_hostile(args, &api, db, server, client, base_url).await {
+                Ok((hostile_rows, report)) => {
+                    rows.extend(hostile_rows);
+                    hostile_report = Some(report);
+                }
+                Err(err) => say!("{:<15} failed: {err:#}", scenario.name()),
+            }
+            continue;
+        }
         let cx = Context {
             api: &api,
             db,
@@ -291,7 +341,7 @@ async fn measure(
                 row.print();
                 rows.push(row);
             }
-            Err(err) => say!("{:<10} failed: {err:#}", scenario.name()),
+            Err(err) => say!("{:<15} failed: {err:#}", scenario.name()),
         }
     }
     if let Some((name, _)) = &token {
@@ -308,6 +358,7 @@ async fn measure(
         duration_seconds: args.duration.as_secs_f64(),
         warmup_seconds: args.warmup.as_secs_f64(),
         scenarios: rows,
+        hostile: hostile_report,
         baseline,
     })
 }
@@ -366,12 +417,126 @@ async fn run_scenario(
         prepared.note.clone(),
     );
     row.statements_per_request = server::statements_per_request(&before, &after);
-    row.server_rss_mib = server
+    row.server_rss_mib = rss_mib(server, &after);
+    Ok(row)
+}
+
+/// The server's peak resident memory when this tool started it, else its resident memory
+/// now as its /metrics say, in MiB.
+fn rss_mib(server: Option<&Server>, metrics: &server::Scrape) -> Option<f64> {
+    server
         .and_then(Server::peak_rss_bytes)
         .map(|bytes| bytes as f64)
-        .or(after.resident_bytes)
-        .map(|bytes| bytes / (1024.0 * 1024.0));
-    Ok(row)
+        .or(metrics.resident_bytes)
+        .map(|bytes| bytes / (1024.0 * 1024.0))
+}
+
+/// The hostile scenario: `--hostile-clients` attackers on the shared client and one
+/// bystander on a client of its own, warmed up and then measured side by side. Three rows
+/// (the attackers, the bystander's /healthz, its listing), then a line per attack.
+async fn run_hostile(
+    args: &Args,
+    api: &Arc<Api>,
+    db: &DatabaseConnection,
+    server: Option<&Server>,
+    client: &reqwest::Client,
+    base_url: &str,
+) -> anyhow::Result<(Vec<Row>, HostileReport)> {
+    let prepared = Arc::new(hostile::prepare(db).await?);
+    // Its own connection pool, so that it never waits for a connection an attacker holds.
+    let bystander = Arc::new(Api::new(http_client(1)?, base_url));
+    hostile::check(&bystander, &prepared).await?;
+    let clients = args.hostile_clients;
+    if !args.warmup.is_zero() {
+        hostile::run(api, &bystander, &prepared, clients, args.warmup).await?;
+    }
+    let measured = hostile::run(api, &bystander, &prepared, clients, args.duration).await?;
+    let after = server::scrape(client, base_url).await?;
+
+    let (attackers, statuses) = measured.attackers()?;
+    let mut attack_row = Row::new(
+        Scenario::Hostile.name(),
+        clients,
+        &attackers,
+        args.duration,
+        format!(
+            "attackers, {} bodies in turn; {statuses}",
+            prepared.attacks.len()
+        ),
+    );
+    attack_row.server_rss_mib = rss_mib(server, &after);
+    let target = hostile::TARGET_P99_MS;
+    let verdict = |tally: &Tally| {
+        let met = tally.errors == 0 && tally.millis(0.99) < target;
+        (met, if met { "met" } else { "MISSED" })
+    };
+    let (healthz_met, healthz_verdict) = verdict(&measured.healthz);
+    let (listing_met, listing_verdict) = verdict(&measured.listing);
+    let healthz_row = Row::new(
+        "hostile-healthz",
+        1,
+        &measured.healthz,
+        args.duration,
+        format!("bystander GET /healthz; target p99 < {target} ms: {healthz_verdict}"),
+    );
+    let listing_row = Row::new(
+        "hostile-listing",
+        1,
+        &measured.listing,
+        args.duration,
+        format!("bystander publications(first: 10); target p99 < {target} ms: {listing_verdict}"),
+    );
+    for row in [&attack_row, &healthz_row, &listing_row] {
+        row.print();
+    }
+
+    say!(
+        "                {:<16} {:>8} {:>8} {:>8} {:>8}  answers",
+        "attack",
+        "requests",
+        "p50 ms",
+        "p99 ms",
+        "max ms"
+    );
+    let mut attacks = Vec::with_capacity(measured.attacks.len());
+    for (attack, (tally, classes)) in prepared.attacks.iter().zip(&measured.attacks) {
+        say!(
+            "                {:<16} {:>8} {:>8.1} {:>8.1} {:>8.1}  {classes}",
+            attack.name,
+            tally.requests(),
+            tally.millis(0.50),
+            tally.millis(0.99),
+            tally.millis(1.0)
+        );
+        if let Some(error) = &tally.first_error {
+            say!("                  first error: {error}");
+        }
+        attacks.push(AttackRow {
+            attack: attack.name.to_owned(),
+            requests: tally.requests(),
+            p50_ms: tally.millis(0.50),
+            p99_ms: tally.millis(0.99),
+            max_ms: tally.millis(1.0),
+            statuses: *classes,
+            first_error: tally.first_error.clone(),
+        });
+    }
+    if statuses.server_error > 0 || statuses.no_answer > 0 {
+        say!(
+            "                finding: {} answers were 5xx and {} got no answer under attack",
+            statuses.server_error,
+            statuses.no_answer
+        );
+    }
+    let report = HostileReport {
+        attacker_clients: clients,
+        statuses,
+        attacks,
+        target_p99_ms: target,
+        healthz_within_target: healthz_met,
+        listing_within_target: listing_met,
+    };
+    Ok((vec![attack_row, healthz_row, listing_row], report))
 }
 
 async fn run_baseline(
