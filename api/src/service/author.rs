@@ -20,64 +20,101 @@ pub struct NewAuthor {
 
 /// Creates an author (a free slug is derived from the name).
 pub async fn create(conn: &impl ConnectionTrait, new: NewAuthor) -> Result<author::Model, DbErr> {
-    let base = Slug::from_text(new.name.as_ref(), "author");
-    let taken = super::slugs_like::<author::Entity, _>(conn, author::Column::Slug, &base).await?;
-    let now = Utc::now();
-    let row = author::Entity::insert(author::ActiveModel {
-        slug: Set(super::first_free_slug(base, &taken).into()),
-        name: Set(new.name.clone().into()),
-        orcid: Set(new.orcid.map(Into::into)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    })
-    .exec_with_returning(conn)
-    .await?;
+    let row = insert_with_free_slug(conn, &new).await?;
     add_variants(conn, &row, &new.name_variants).await?;
     Ok(row)
 }
 
+/// How often an insert looks for the next free slug after another transaction took the one
+/// it chose; past that the last insert fails as a unique violation (DUPLICATE).
+const SLUG_ATTEMPTS: usize = 4;
+
+/// Inserts the author under the first free slug made from the name. Another transaction may
+/// save the same slug between the look-up and the insert (two editors entering "Ada Example"
+/// at once): the insert then yields and the next free slug is tried, as it would have been
+/// had the two come one after the other.
+async fn insert_with_free_slug(
+    conn: &impl ConnectionTrait,
+    new: &NewAuthor,
+) -> Result<author::Model, DbErr> {
+    for _ in 1..SLUG_ATTEMPTS {
+        if let Some(row) = try_insert(conn, new).await? {
+            return Ok(row);
+        }
+    }
+    let (slug, row) = row_for(conn, new).await?;
+    tracing::debug!(slug, "no free author slug after several attempts");
+    author::Entity::insert(row).exec_with_returning(conn).await
+}
+
+/// Inserts the author under the first free slug; `None` when that slug was taken meanwhile.
+async fn try_insert(
+    conn: &impl ConnectionTrait,
+    new: &NewAuthor,
+) -> Result<Option<author::Model>, DbErr> {
+    let (_, row) = row_for(conn, new).await?;
+    let inserted = author::Entity::insert(row)
+        .on_conflict_do_nothing_on([author::Column::Slug])
+        .exec_with_returning(conn)
+        .await;
+    super::inserted(inserted)
+}
+
+async fn row_for(
+    conn: &impl ConnectionTrait,
+    new: &NewAuthor,
+) -> Result<(String, author::ActiveModel), DbErr> {
+    let base = Slug::from_text(new.name.as_ref(), "author");
+    let taken = super::slugs_like::<author::Entity, _>(conn, author::Column::Slug, &base).await?;
+    let slug: String = super::first_free_slug(base, &taken).into();
+    let now = Utc::now();
+    let row = author::ActiveModel {
+        slug: Set(slug.clone()),
+        name: Set(new.name.clone().into()),
+        orcid: Set(new.orcid.clone().map(Into::into)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    Ok((slug, row))
+}
+
 /// The author with this ORCID iD, or else the one whose name or a name variant matches, or
 /// a new author. Missing name variants are added to a matched author.
+///
+/// When another transaction saves an author of the same name between the look-up and the
+/// insert, that author is matched, as it would have been a moment later.
 pub async fn find_or_create(
     conn: &impl ConnectionTrait,
     new: NewAuthor,
 ) -> Result<author::Model, DbErr> {
-    let existing = match &new.orcid {
-        Some(orcid) => {
-            author::Entity::find()
-                .filter(author::Column::Orcid.eq(orcid.as_ref()))
-                .one(conn)
-                .await?
-        }
-        None => None,
-    };
-    let existing = match existing {
-        Some(found) => Some(found),
-        None => find_by_any_name(conn, new.name.as_ref()).await?,
-    };
-    let found = match existing {
+    let found = match find_existing(conn, &new).await? {
         Some(found) => found,
-        None => {
-            let base = Slug::from_text(new.name.as_ref(), "author");
-            let taken =
-                super::slugs_like::<author::Entity, _>(conn, author::Column::Slug, &base).await?;
-            let slug = super::first_free_slug(base, &taken);
-            let now = Utc::now();
-            author::Entity::insert(author::ActiveModel {
-                slug: Set(slug.into()),
-                name: Set(new.name.clone().into()),
-                orcid: Set(new.orcid.map(Into::into)),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-            .exec_with_returning(conn)
-            .await?
-        }
+        None => match try_insert(conn, &new).await? {
+            Some(row) => row,
+            None => match find_existing(conn, &new).await? {
+                Some(found) => found,
+                None => insert_with_free_slug(conn, &new).await?,
+            },
+        },
     };
     add_variants(conn, &found, &new.name_variants).await?;
     Ok(found)
+}
+
+async fn find_existing(
+    conn: &impl ConnectionTrait,
+    new: &NewAuthor,
+) -> Result<Option<author::Model>, DbErr> {
+    if let Some(orcid) = &new.orcid
+        && let Some(found) = author::Entity::find()
+            .filter(author::Column::Orcid.eq(orcid.as_ref()))
+            .one(conn)
+            .await?
+    {
+        return Ok(Some(found));
+    }
+    find_by_any_name(conn, new.name.as_ref()).await
 }
 
 async fn find_by_any_name(

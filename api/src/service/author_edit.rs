@@ -6,7 +6,7 @@ use entity::{author, author_name_variant, publication, publication_author};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::author::NewAuthor;
@@ -66,9 +66,7 @@ pub async fn create_author(
     if let Some(orcid) = &new.orcid {
         orcid_free(conn, orcid, None, &["input", "orcid"]).await?;
     }
-    let row = super::author::create(conn, new)
-        .await
-        .map_err(|err| EditError::from_write(err, &["input"]))?;
+    let row = super::author::create(conn, new).await?;
     let mut fields = vec!["name"];
     if row.orcid.is_some() {
         fields.push("orcid");
@@ -198,8 +196,7 @@ pub async fn update_author(
         .filter(author::Column::Id.eq(id))
         .filter(author::Column::UpdatedAt.eq(before.updated_at))
         .exec(conn)
-        .await
-        .map_err(|err| EditError::from_write(err, &["input"]))?;
+        .await?;
     if result.rows_affected == 0 {
         let now = find(conn, id).await?;
         return check_unchanged(now.updated_at, Some(before.updated_at)).map(|()| now);
@@ -308,6 +305,18 @@ pub async fn merge_authors(
     source_ids: &[i64],
     target_id: i64,
 ) -> Result<author::Model, EditError> {
+    // Every author of the merge is locked first, in id order: a merge of A into B racing one
+    // of B into A then runs after it and finds its target gone (NOT_FOUND), rather than both
+    // rewriting bylines towards an author the other deletes.
+    let mut involved: Vec<i64> = source_ids.iter().copied().chain([target_id]).collect();
+    involved.sort_unstable();
+    involved.dedup();
+    author::Entity::find()
+        .filter(author::Column::Id.is_in(involved))
+        .order_by_asc(author::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await?;
     let target = author::Entity::find_by_id(target_id)
         .one(conn)
         .await?

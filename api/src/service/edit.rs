@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    SqlErr,
 };
 
 use crate::domain::ParseError;
@@ -41,7 +40,17 @@ pub enum EditError {
     #[error("the input has {} problem(s)", .0.len())]
     Problems(Vec<Problem>),
     #[error(transparent)]
-    Db(#[from] DbErr),
+    Db(DbErr),
+}
+
+/// Every database error of a change passes through here (`?` on a `DbErr`), so that a
+/// constraint the checks before the write could not foresee (another editor saved the same
+/// slug, or deleted a referenced entry, between the check and the write) reaches the editor
+/// as a problem naming the field, never as an internal error.
+impl From<DbErr> for EditError {
+    fn from(err: DbErr) -> Self {
+        Self::from_db(err, None)
+    }
 }
 
 impl EditError {
@@ -53,21 +62,163 @@ impl EditError {
         }])
     }
 
-    /// A unique or foreign-key violation the checks before the write did not foresee (two
-    /// editors racing) becomes a problem the editor can act on, not a database error text.
+    /// [`From<DbErr>`], with the problem reported at `field` where the caller knows better
+    /// than the constraint's name which input is at fault.
     pub fn from_write(err: DbErr, field: &[&str]) -> Self {
-        match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => Self::one(
+        Self::from_db(err, Some(field))
+    }
+
+    fn from_db(err: DbErr, field: Option<&[&str]>) -> Self {
+        let Some(violation) = Violation::of(&err) else {
+            return Self::Db(err);
+        };
+        tracing::info!(error = %err, "a concurrent change got in the way of a write");
+        let (code, message) = violation.problem();
+        let field = match field {
+            Some(field) => field.iter().map(|part| (*part).to_owned()).collect(),
+            None => path(&[&violation.field()]),
+        };
+        Self::Problems(vec![Problem {
+            field,
+            message,
+            code,
+        }])
+    }
+}
+
+/// A write the database refused for a reason that another transaction caused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Violation {
+    /// A unique value another entry took. `constraint` is Postgres's constraint name or
+    /// SQLite's `table.column`.
+    Unique { constraint: String },
+    /// A reference to an entry that is gone (`deleting: false`), or a delete of an entry
+    /// that something refers to now (`deleting: true`).
+    ForeignKey { constraint: String, deleting: bool },
+    /// A deadlock or serialization failure: the transaction lost a race and may be retried.
+    Contention,
+}
+
+impl Violation {
+    fn of(err: &DbErr) -> Option<Self> {
+        use sea_orm::RuntimeErr;
+        use sea_orm::sqlx::error::ErrorKind;
+        let (DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx))) =
+            err
+        else {
+            return None;
+        };
+        let database = sqlx.as_database_error()?;
+        let message = database.message();
+        // SQLite names no constraint but its columns: "UNIQUE constraint failed: venue.slug".
+        let constraint = || {
+            database.constraint().map_or_else(
+                || {
+                    message
+                        .split_once(": ")
+                        .map(|(_, columns)| columns.split(", ").next().unwrap_or(columns))
+                        .unwrap_or_default()
+                        .to_owned()
+                },
+                str::to_owned,
+            )
+        };
+        match database.kind() {
+            ErrorKind::UniqueViolation => Some(Self::Unique {
+                constraint: constraint(),
+            }),
+            ErrorKind::ForeignKeyViolation => Some(Self::ForeignKey {
+                constraint: constraint(),
+                deleting: message.starts_with("update or delete"),
+            }),
+            _ => match database.code().as_deref() {
+                Some("40P01" | "40001") => Some(Self::Contention),
+                _ => None,
+            },
+        }
+    }
+
+    /// The input field at fault, relative to `input`.
+    fn field(&self) -> &'static str {
+        let constraint = match self {
+            Self::ForeignKey { deleting: true, .. } | Self::Contention => return "id",
+            Self::Unique { constraint } | Self::ForeignKey { constraint, .. } => {
+                constraint.as_str()
+            }
+        };
+        match constraint {
+            "publication_slug_key" | "publication.slug" => "slug",
+            "publication_doi_key" | "publication.doi" => "doi",
+            "publication_arxiv_id_key" | "publication.arxiv_id" => "arxivId",
+            "author_orcid_key" | "author.orcid" => "orcid",
+            "author_slug_key" | "author.slug" | "venue_slug_key" | "venue.slug"
+            | "topic_slug_key" | "topic.slug" | "topic_name_key" | "topic.name" => "name",
+            "author_name_variant_author_name_key" | "author_name_variant.author_id" => {
+                "nameVariants"
+            }
+            "publication_author_pkey"
+            | "publication_author_position_key"
+            | "publication_author.publication_id"
+            | "publication_author_author_fk" => "authors",
+            "publication_topic_pkey"
+            | "publication_topic.publication_id"
+            | "publication_topic_topic_fk" => "topics",
+            "publication_venue_fk" => "venue",
+            "topic_parent_fk" => "parentId",
+            _ => "id",
+        }
+    }
+
+    fn what(&self) -> &'static str {
+        match self.field() {
+            "slug" => "a publication with this slug",
+            "doi" => "a publication with this DOI",
+            "arxivId" => "a publication with this arXiv id",
+            "orcid" => "an author with this ORCID iD",
+            "name" => match self {
+                Self::Unique { constraint } | Self::ForeignKey { constraint, .. }
+                    if constraint.starts_with("venue") =>
+                {
+                    "a venue with this name"
+                }
+                Self::Unique { constraint } | Self::ForeignKey { constraint, .. }
+                    if constraint.starts_with("topic") =>
+                {
+                    "a topic with this name"
+                }
+                _ => "an author with this name",
+            },
+            "nameVariants" => "this name variant",
+            "authors" => "this author",
+            "topics" => "this topic",
+            "venue" => "this venue",
+            "parentId" => "this parent topic",
+            _ => "this entry",
+        }
+    }
+
+    fn problem(&self) -> (ProblemCode, String) {
+        let what = self.what();
+        match self {
+            Self::Unique { .. } => (
                 ProblemCode::Duplicate,
-                field,
-                "conflicts with an entry saved meanwhile; reload and try again",
+                format!("{what} was saved by another change meanwhile; reload and try again"),
             ),
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::one(
+            Self::ForeignKey {
+                deleting: false, ..
+            } => (
                 ProblemCode::NotFound,
-                field,
-                "refers to an entry that was deleted meanwhile",
+                format!("{what} was deleted by another change meanwhile"),
             ),
-            _ => Self::Db(err),
+            Self::ForeignKey { deleting: true, .. } => (
+                ProblemCode::Conflict,
+                "another change made publications refer to this entry meanwhile; reload and try again"
+                    .to_owned(),
+            ),
+            Self::Contention => (
+                ProblemCode::Conflict,
+                "another change to the same entries ran at the same time; try again".to_owned(),
+            ),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod edit;
 pub mod facets;
 pub mod listing;
+pub mod lock;
 pub mod pagination;
 pub mod publication;
 pub mod publication_edit;
@@ -36,6 +37,21 @@ pub enum Audience {
     Public,
     /// Editors: drafts and archived entries too.
     Editor,
+}
+
+/// The row an `INSERT ... ON CONFLICT DO NOTHING RETURNING ...` inserted, or `None` when it
+/// yielded to a row that holds the unique value. (On Postgres sea-orm reports the empty
+/// `RETURNING` of a yielding insert as `RecordNotFound` rather than as a conflict.)
+pub(crate) fn inserted<T>(
+    result: Result<sea_orm::TryInsertResult<T>, DbErr>,
+) -> Result<Option<T>, DbErr> {
+    use sea_orm::TryInsertResult;
+    match result {
+        Ok(TryInsertResult::Inserted(row)) => Ok(Some(row)),
+        Ok(TryInsertResult::Empty | TryInsertResult::Conflicted)
+        | Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => Ok(None),
+        Err(err) => Err(err),
+    }
 }
 
 /// The first of `base`, `base-2`, `base-3`... not among `taken`.

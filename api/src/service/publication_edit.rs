@@ -329,8 +329,7 @@ pub async fn create_publication(
             topic_ids,
         },
     )
-    .await
-    .map_err(|err| EditError::from_write(err, &["input"]))?;
+    .await?;
     edit::record(
         conn,
         actor,
@@ -582,10 +581,7 @@ pub async fn update_publication(
     for (column, value) in sets {
         update = update.col_expr(column, Expr::value(value));
     }
-    let result = update
-        .exec(conn)
-        .await
-        .map_err(|err| EditError::from_write(err, &["input"]))?;
+    let result = update.exec(conn).await?;
     if result.rows_affected == 0 {
         let now = current(conn, id, None).await?;
         return Err(stale(before.version, now.version));

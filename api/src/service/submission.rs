@@ -49,12 +49,17 @@ impl From<sea_orm::DbErr> for SubmitError {
 }
 
 /// Creates the DRAFT, if `client` has made fewer than `per_hour` submissions in the last hour.
+///
+/// The count and the insert must be one step, or concurrent submissions from one client all
+/// count the same few rows and all pass: the client's lock, held to the end of the caller's
+/// transaction, makes the next submission count after this one is committed.
 pub async fn submit(
     conn: &impl ConnectionTrait,
     client: &str,
     per_hour: u64,
     new: NewSubmission,
 ) -> Result<publication::Model, SubmitError> {
+    super::lock::exclusive(conn, super::lock::Scope::Submissions, client).await?;
     let hour_ago = Utc::now() - Duration::hours(1);
     let recent = submission::Entity::find()
         .filter(submission::Column::ClientKey.eq(client))
@@ -126,7 +131,7 @@ pub async fn submit(
         },
     )
     .await
-    .map_err(|err| EditError::from_write(err, &["input"]))?;
+    .map_err(|err| EditError::from_write(err, &["input", "title"]))?;
     submission::Entity::insert(submission::ActiveModel {
         publication_id: Set(row.id),
         submitter_name: Set(new.submitter_name.into()),

@@ -20,19 +20,44 @@ pub struct NewTopic {
 }
 
 /// The topic with this name, or a new one.
+///
+/// Two editors filing under the same new topic at once both end up with the one topic: the
+/// insert yields to a topic another transaction has just saved under the name, which is then
+/// read (a fresh statement sees what committed meanwhile).
 pub async fn find_or_create(
     conn: &impl ConnectionTrait,
     new: NewTopic,
 ) -> Result<topic::Model, DbErr> {
-    if let Some(found) = topic::Entity::find()
-        .filter(topic::Column::Name.eq(new.name.as_ref()))
-        .one(conn)
-        .await?
-    {
+    let name = new.name.clone();
+    if let Some(found) = by_name(conn, &name).await? {
         return Ok(found);
     }
+    match insert_new(conn, new).await? {
+        Some(row) => Ok(row),
+        None => by_name(conn, &name).await?.ok_or_else(|| {
+            DbErr::RecordNotFound(format!(
+                "the topic {name:?} was saved and deleted while this one was entered"
+            ))
+        }),
+    }
+}
+
+async fn by_name(conn: &impl ConnectionTrait, name: &Name) -> Result<Option<topic::Model>, DbErr> {
+    topic::Entity::find()
+        .filter(topic::Column::Name.eq(name.as_ref()))
+        .one(conn)
+        .await
+}
+
+/// Inserts the topic; `None` when a topic has this name already (possibly saved by a
+/// transaction that committed while this one waited for it). A different name with the same
+/// slug is still a unique violation.
+pub async fn insert_new(
+    conn: &impl ConnectionTrait,
+    new: NewTopic,
+) -> Result<Option<topic::Model>, DbErr> {
     let now = Utc::now();
-    topic::Entity::insert(topic::ActiveModel {
+    let inserted = topic::Entity::insert(topic::ActiveModel {
         slug: Set(Slug::from_text(new.name.as_ref(), "topic").into()),
         name: Set(new.name.into()),
         description: Set(new.description),
@@ -41,8 +66,10 @@ pub async fn find_or_create(
         updated_at: Set(now),
         ..Default::default()
     })
+    .on_conflict_do_nothing_on([topic::Column::Name])
     .exec_with_returning(conn)
-    .await
+    .await;
+    super::inserted(inserted)
 }
 
 /// Topics by id.

@@ -19,20 +19,45 @@ pub struct NewVenue {
 }
 
 /// The venue with this name's slug, or a new one.
+///
+/// Two editors entering the same new venue at once both end up with the one venue: the
+/// insert yields to a venue another transaction has just saved under the slug, which is
+/// then read (a fresh statement sees what committed meanwhile).
 pub async fn find_or_create(
     conn: &impl ConnectionTrait,
     new: NewVenue,
 ) -> Result<venue::Model, DbErr> {
     let slug = Slug::from_text(new.name.as_ref(), "venue");
-    if let Some(found) = venue::Entity::find()
-        .filter(venue::Column::Slug.eq(slug.as_ref()))
-        .one(conn)
-        .await?
-    {
+    if let Some(found) = by_slug(conn, &slug).await? {
         return Ok(found);
     }
+    match insert_new(conn, new).await? {
+        Some(row) => Ok(row),
+        None => by_slug(conn, &slug).await?.ok_or_else(|| {
+            DbErr::RecordNotFound(format!(
+                "the venue {} was saved and deleted while this one was entered",
+                slug.as_ref()
+            ))
+        }),
+    }
+}
+
+async fn by_slug(conn: &impl ConnectionTrait, slug: &Slug) -> Result<Option<venue::Model>, DbErr> {
+    venue::Entity::find()
+        .filter(venue::Column::Slug.eq(slug.as_ref()))
+        .one(conn)
+        .await
+}
+
+/// Inserts the venue under its name's slug; `None` when a venue has that slug already
+/// (possibly saved by a transaction that committed while this one waited for it).
+pub async fn insert_new(
+    conn: &impl ConnectionTrait,
+    new: NewVenue,
+) -> Result<Option<venue::Model>, DbErr> {
+    let slug = Slug::from_text(new.name.as_ref(), "venue");
     let now = Utc::now();
-    venue::Entity::insert(venue::ActiveModel {
+    let inserted = venue::Entity::insert(venue::ActiveModel {
         slug: Set(slug.into()),
         name: Set(new.name.into()),
         short_name: Set(new.short_name.map(Into::into)),
@@ -43,8 +68,10 @@ pub async fn find_or_create(
         updated_at: Set(now),
         ..Default::default()
     })
+    .on_conflict_do_nothing_on([venue::Column::Slug])
     .exec_with_returning(conn)
-    .await
+    .await;
+    super::inserted(inserted)
 }
 
 /// The venues `audience` may see: for anonymous callers, those of at least one published

@@ -54,9 +54,17 @@ pub async fn create_venue(
     new: NewVenue,
 ) -> Result<venue::Model, EditError> {
     venue_slug_free(conn, &new.name, None).await?;
-    let row = super::venue::find_or_create(conn, new)
+    let name = new.name.clone();
+    let row = super::venue::insert_new(conn, new)
         .await
-        .map_err(|err| EditError::from_write(err, &["input"]))?;
+        .map_err(|err| EditError::from_write(err, &["input", "name"]))?
+        .ok_or_else(|| {
+            EditError::one(
+                ProblemCode::Duplicate,
+                &["input", "name"],
+                format!("a venue named {name:?} was saved by another change meanwhile"),
+            )
+        })?;
     edit::record(
         conn,
         actor,
@@ -132,8 +140,7 @@ pub async fn update_venue(
         .filter(venue::Column::Id.eq(id))
         .filter(venue::Column::UpdatedAt.eq(before.updated_at))
         .exec(conn)
-        .await
-        .map_err(|err| EditError::from_write(err, &["input"]))?;
+        .await?;
     if result.rows_affected == 0 {
         let now = find_venue(conn, id).await?;
         check_unchanged(now.updated_at, Some(before.updated_at))?;
@@ -257,9 +264,17 @@ pub async fn create_topic(
     if let Some(parent) = new.parent_id {
         find_topic(conn, parent, &["input", "parentId"]).await?;
     }
-    let row = super::topic::find_or_create(conn, new)
+    let name = new.name.clone();
+    let row = super::topic::insert_new(conn, new)
         .await
-        .map_err(|err| EditError::from_write(err, &["input"]))?;
+        .map_err(|err| EditError::from_write(err, &["input", "name"]))?
+        .ok_or_else(|| {
+            EditError::one(
+                ProblemCode::Duplicate,
+                &["input", "name"],
+                format!("a topic named {name:?} was saved by another change meanwhile"),
+            )
+        })?;
     edit::record(
         conn,
         actor,
@@ -300,7 +315,10 @@ pub async fn update_topic(
     if let Some(parent_id) = patch.parent_id
         && parent_id != before.parent_id
     {
-        // Walk up from the new parent: meeting this topic would close a cycle.
+        // Walk up from the new parent: meeting this topic would close a cycle. Under the
+        // tree's lock, so that moves racing each other (X under Y, Y under X) are checked
+        // one after the other: the later walk sees the earlier move.
+        super::lock::exclusive(conn, super::lock::Scope::TopicTree, "").await?;
         let mut ancestor = parent_id;
         let mut steps = 0;
         while let Some(current) = ancestor {
@@ -328,8 +346,7 @@ pub async fn update_topic(
         .filter(topic::Column::Id.eq(id))
         .filter(topic::Column::UpdatedAt.eq(before.updated_at))
         .exec(conn)
-        .await
-        .map_err(|err| EditError::from_write(err, &["input"]))?;
+        .await?;
     if result.rows_affected == 0 {
         let now = find_topic(conn, id, &["input", "id"]).await?;
         check_unchanged(now.updated_at, Some(before.updated_at))?;
