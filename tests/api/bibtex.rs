@@ -1,12 +1,28 @@
 use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
 
 use catalogue_tests::{Backend, TestApp, on_both_databases, spawn_app};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 on_both_databases!(
     a_varied_bibtex_file_imports_with_a_report_per_entry,
     a_publications_bibtex_imports_back_as_the_same_publication,
+    exploding_and_looping_macros_reject_their_entries_quickly,
+    deeply_nested_braces_reject_their_entry_quickly,
+    an_entry_with_a_nul_character_is_rejected_and_the_others_import,
+    impossible_dates_and_empty_author_names_reject_their_entries,
+    an_entry_that_points_at_itself_imports_without_following_it,
+    an_import_with_too_many_entries_is_refused_whole,
+    an_overlong_entry_is_rejected_on_its_own,
 );
+
+/// How long a hostile import may take: a bounded reader answers in well under a second.
+const PROMPT: Duration = Duration::from_secs(5);
+
+/// A well-formed entry that imports, to show that its neighbours did not stop it.
+const GOOD: &str = "@article{good, title = {A Perfectly Ordinary Paper}, author = {Ordinary, Olga}, journal = {Journal of Examples}, year = 2021, month = may}";
 
 const IMPORT: &str = r#"
 mutation Import($input: ImportBibtexInput!) {
@@ -199,4 +215,219 @@ async fn a_publications_bibtex_imports_back_as_the_same_publication(backend: Bac
         pagnol_again["entries"][0]["publication"]["id"],
         pagnol["publication"]["id"]
     );
+}
+
+/// Imports `bibtex`, and checks that the answer came promptly and that the server still
+/// answers afterwards.
+async fn import_promptly(app: &TestApp, token: &str, bibtex: &str) -> Value {
+    let started = Instant::now();
+    let report = import(app, token, bibtex).await;
+    let took = started.elapsed();
+    assert!(took < PROMPT, "the import took {took:?}");
+    let alive = app.graphql("{ __typename }", json!({})).await;
+    assert_eq!(alive["data"]["__typename"], "Query", "{alive}");
+    report
+}
+
+/// The report of each entry, by key.
+fn by_key(report: &Value) -> HashMap<String, Value> {
+    report["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| (e["key"].as_str().expect("a key").to_owned(), e.clone()))
+        .collect()
+}
+
+fn assert_rejected(entries: &HashMap<String, Value>, key: &str, reason: &str) {
+    let entry = entries
+        .get(key)
+        .unwrap_or_else(|| panic!("no report for {key}: {entries:?}"));
+    assert_eq!(entry["outcome"], "REJECTED", "{key}: {entry}");
+    assert_eq!(entry["publication"], Value::Null, "{key}: {entry}");
+    assert!(
+        entry["reason"].as_str().is_some_and(|r| r.contains(reason)),
+        "{key} should be rejected because {reason:?}: {entry}"
+    );
+}
+
+fn assert_created(entries: &HashMap<String, Value>, key: &str) {
+    let entry = entries
+        .get(key)
+        .unwrap_or_else(|| panic!("no report for {key}: {entries:?}"));
+    assert_eq!(entry["outcome"], "CREATED", "{key}: {entry}");
+}
+
+async fn exploding_and_looping_macros_reject_their_entries_quickly(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("librarian").await;
+    let mut bibtex = String::from("@string{m0 = \"xx\"}\n");
+    for i in 1..=40 {
+        writeln!(bibtex, "@string{{m{i} = m{} # m{}}}", i - 1, i - 1).expect("a string");
+    }
+    bibtex.push_str("@string{self = self}\n@string{ping = pong}\n@string{pong = ping}\n");
+    bibtex.push_str("@string{venue = \"Journal of \" # \"Examples\"}\n");
+    bibtex.push_str("@article{exploding, title = m40, year = 2020}\n");
+    bibtex.push_str("@article{itself, title = {Self}, journal = self, year = 2020}\n");
+    bibtex.push_str("@article{mutual, title = {Mutual}, journal = pong, year = 2020}\n");
+    bibtex.push_str(
+        "@article{through-a-macro, title = {Macros Still Work}, journal = venue, year = 2020}\n",
+    );
+    bibtex.push_str(GOOD);
+    let before = count(&app, &token).await;
+
+    let report = import_promptly(&app, &token, &bibtex).await;
+
+    let entries = by_key(&report);
+    assert_eq!(report["userErrors"], json!([]), "{report}");
+    assert_rejected(&entries, "exploding", "expands to more than 4096 bytes");
+    assert_rejected(&entries, "itself", "uses itself");
+    assert_rejected(&entries, "mutual", "defined after it");
+    assert_created(&entries, "through-a-macro");
+    assert_eq!(
+        entries["through-a-macro"]["publication"]["venue"]["name"],
+        "Journal of Examples"
+    );
+    assert_created(&entries, "good");
+    assert_eq!(count(&app, &token).await, before + 2);
+}
+
+async fn deeply_nested_braces_reject_their_entry_quickly(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("librarian").await;
+    let depth = 100_000;
+    let bibtex = format!(
+        "@article{{deep, title = {{{}Deep{}}}, year = 2020}}\n@article{{shallow, title = {{A {{Title}} With {{{{Nested}}}} Braces}}, year = 2020}}\n{GOOD}",
+        "{".repeat(depth),
+        "}".repeat(depth)
+    );
+    let before = count(&app, &token).await;
+
+    let report = import_promptly(&app, &token, &bibtex).await;
+
+    let entries = by_key(&report);
+    assert_rejected(&entries, "deep", "at most 32 are allowed");
+    assert_created(&entries, "shallow");
+    assert_created(&entries, "good");
+    assert_eq!(count(&app, &token).await, before + 2);
+}
+
+async fn an_entry_with_a_nul_character_is_rejected_and_the_others_import(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("librarian").await;
+    let bibtex = format!(
+        "@article{{nul-title, title = {{Null\u{0}Title}}, year = 2020}}\n@article{{nul-author, title = {{Fine Title}}, author = {{Nul\u{0}l, Ada}}, year = 2020}}\n@string{{bad = \"a\u{0}b\"}}\n@article{{nul-macro, title = {{Another Fine Title}}, journal = bad, year = 2020}}\n{GOOD}"
+    );
+    let before = count(&app, &token).await;
+
+    let report = import_promptly(&app, &token, &bibtex).await;
+
+    let entries = by_key(&report);
+    assert_rejected(&entries, "nul-title", "NUL character");
+    assert_rejected(&entries, "nul-author", "NUL character");
+    assert_rejected(&entries, "nul-macro", "NUL character");
+    assert_created(&entries, "good");
+    assert_eq!(count(&app, &token).await, before + 1);
+}
+
+async fn impossible_dates_and_empty_author_names_reject_their_entries(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("librarian").await;
+    let bibtex = format!(
+        "@article{{year-zero, title = {{Year Zero}}, year = {{0000}}}}
+@article{{year-huge, title = {{Year Huge}}, year = {{99999}}}}
+@article{{year-negative, title = {{Year Negative}}, year = {{-5}}}}
+@article{{month-13, title = {{Month Thirteen}}, year = 2020, month = {{13}}}}
+@article{{and-and, title = {{Nobody Wrote This}}, author = {{ and and }}, year = 2020}}
+@article{{and-only, title = {{Nobody Wrote This Either}}, author = {{Smith, Jo and and}}, year = 2020}}
+{GOOD}"
+    );
+    let before = count(&app, &token).await;
+
+    let report = import_promptly(&app, &token, &bibtex).await;
+
+    let entries = by_key(&report);
+    for key in ["year-zero", "year-huge", "year-negative", "month-13"] {
+        let entry = &entries[key];
+        assert_eq!(entry["outcome"], "REJECTED", "{key}: {entry}");
+        let reason = entry["reason"].as_str().expect("a reason");
+        assert!(
+            reason.starts_with("year:") || reason.starts_with("date:"),
+            "{key}: {reason}"
+        );
+    }
+    assert_rejected(&entries, "year-zero", "between 1000 and 9999");
+    assert_rejected(&entries, "and-and", "author:");
+    assert_rejected(&entries, "and-only", "author:");
+    assert_created(&entries, "good");
+    assert_eq!(count(&app, &token).await, before + 1);
+    let and_authors = entity::author::Entity::find()
+        .filter(entity::author::Column::Name.contains("and and"))
+        .count(&app.db)
+        .await
+        .expect("the count");
+    assert_eq!(and_authors, 0);
+    let year_zero = entity::publication::Entity::find()
+        .filter(entity::publication::Column::Title.starts_with("Year "))
+        .count(&app.db)
+        .await
+        .expect("the count");
+    assert_eq!(year_zero, 0);
+}
+
+async fn an_entry_that_points_at_itself_imports_without_following_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("librarian").await;
+    let bibtex = "@article{loop, title = {A Loop Through Crossref}, crossref = {loop}, xdata = {loop}, year = 2020}";
+
+    let report = import_promptly(&app, &token, bibtex).await;
+
+    assert_created(&by_key(&report), "loop");
+}
+
+async fn an_import_with_too_many_entries_is_refused_whole(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("librarian").await;
+    let bibtex: String = (0..501)
+        .map(|i| format!("@misc{{e{i}, title = {{Entry {i}}}}}\n"))
+        .collect();
+    let before = count(&app, &token).await;
+
+    let report = import_promptly(&app, &token, &bibtex).await;
+
+    assert_eq!(
+        report["userErrors"],
+        json!([{ "field": ["input", "bibtex"], "message": "the text has 501 entries; one import may have at most 500: split the file" }]),
+        "{report}"
+    );
+    assert_eq!(report["entries"], json!([]));
+    assert_eq!(count(&app, &token).await, before);
+    let code = app
+        .graphql_as(
+            &token,
+            "mutation($input: ImportBibtexInput!) { importBibtex(input: $input) { userErrors { code } } }",
+            json!({ "input": { "bibtex": bibtex } }),
+        )
+        .await;
+    assert_eq!(
+        code["data"]["importBibtex"]["userErrors"][0]["code"], "INVALID",
+        "{code}"
+    );
+}
+
+async fn an_overlong_entry_is_rejected_on_its_own(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("librarian").await;
+    let bibtex = format!(
+        "@article{{long, title = {{Long}}, abstract = {{{}}}, year = 2020}}\n{GOOD}",
+        "word ".repeat(7000)
+    );
+    let before = count(&app, &token).await;
+
+    let report = import_promptly(&app, &token, &bibtex).await;
+
+    let entries = by_key(&report);
+    assert_rejected(&entries, "long", "at most 32768");
+    assert_created(&entries, "good");
+    assert_eq!(count(&app, &token).await, before + 1);
 }

@@ -1,3 +1,5 @@
+//! Digital Object Identifiers.
+
 use super::ParseError;
 
 /// A Digital Object Identifier, stored lower-cased without its resolver prefix
@@ -6,6 +8,12 @@ use super::ParseError;
 pub struct Doi(String);
 
 impl Doi {
+    /// The longest DOI accepted, in characters, without its resolver prefix. The DOI handbook
+    /// sets no limit, but registered DOIs are in practice well under 300 characters; a longer
+    /// value is a paste error or an attempt to bloat the catalogue and every export of the
+    /// entry.
+    pub const MAX_LEN: usize = 300;
+
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let trimmed = raw.trim();
         let lower = trimmed.to_lowercase();
@@ -27,7 +35,17 @@ impl Doi {
         let registrant_ok = prefix
             .strip_prefix("10.")
             .is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
-        if !registrant_ok || suffix.is_empty() || bare.chars().any(char::is_whitespace) {
+        let length = bare.chars().count();
+        if length > Self::MAX_LEN {
+            return Err(ParseError::new(format!(
+                "is not a DOI: it is {length} characters long, and a DOI has at most {}",
+                Self::MAX_LEN
+            )));
+        }
+        if !registrant_ok
+            || suffix.is_empty()
+            || bare.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(ParseError::new(format!(
                 "{trimmed:?} is not a DOI: expected 10.NNNN/suffix"
             )));
@@ -74,6 +92,32 @@ mod tests {
             "arXiv:2205.05789",
         ] {
             assert!(Doi::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn an_overlong_doi_is_refused_with_the_limit_named() {
+        let long = format!("10.1000/{}", "x".repeat(5000));
+        let err = Doi::parse(&long).expect_err("too long");
+        assert!(err.0.contains("at most 300"), "{}", err.0);
+        let longest = format!("10.1000/{}", "x".repeat(Doi::MAX_LEN - 8));
+        assert!(Doi::parse(&longest).is_ok());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_text_never_panics_and_what_is_accepted_is_bounded_and_round_trips(
+            raw in "(https://doi.org/|doi:)?(10\\.[0-9]{1,6}/)?\\PC{0,400}",
+        ) {
+            if let Ok(doi) = Doi::parse(&raw) {
+                proptest::prop_assert!(doi.as_ref().chars().count() <= Doi::MAX_LEN);
+                proptest::prop_assert!(doi.as_ref().starts_with("10."));
+                proptest::prop_assert!(!doi.as_ref().chars().any(|c| c.is_whitespace() || c.is_control()));
+                let again = Doi::parse(doi.as_ref()).expect("an accepted DOI parses again");
+                proptest::prop_assert_eq!(again, doi);
+            }
         }
     }
 }

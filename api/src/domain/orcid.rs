@@ -1,3 +1,5 @@
+//! ORCID iDs.
+
 use super::ParseError;
 
 /// An ORCID iD ("0000-0002-1825-0097"), checked with its ISO 7064 MOD 11-2 check digit.
@@ -17,7 +19,8 @@ impl Orcid {
             ))
         };
         let groups: Vec<&str> = bare.split('-').collect();
-        if groups.len() != 4 || groups.iter().any(|g| g.len() != 4) {
+        // ASCII first: four bytes of other text may be fewer than four characters.
+        if groups.len() != 4 || groups.iter().any(|g| g.len() != 4 || !g.is_ascii()) {
             return Err(shape_error());
         }
         let chars: Vec<char> = groups.concat().chars().collect();
@@ -86,8 +89,43 @@ mod tests {
             "0000000218250097",
             "000a-0002-1825-0097",
             "0000-0002-1825-00977",
+            "éé-éé-éé-éé",
+            "𝟘-𝟘-𝟘-𝟘",
         ] {
             assert!(Orcid::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_text_never_panics_and_what_is_accepted_has_its_check_digit(
+            raw in "(https://orcid.org/)?[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9xX]|\\PC{0,30}",
+        ) {
+            if let Ok(orcid) = Orcid::parse(&raw) {
+                let bare = orcid.as_ref();
+                proptest::prop_assert_eq!(bare.len(), 19);
+                let digits: Vec<u32> = bare.chars().filter_map(|c| c.to_digit(10)).collect();
+                let total = digits[..15].iter().fold(0, |total, digit| (total + digit) * 2);
+                let check = (12 - total % 11) % 11;
+                let last = bare.chars().last().expect("19 characters");
+                proptest::prop_assert_eq!(last, if check == 10 { 'X' } else { char::from_digit(check, 10).expect("a digit") });
+                let again = Orcid::parse(bare).expect("an accepted iD parses again");
+                proptest::prop_assert_eq!(again, orcid);
+            }
+        }
+
+        #[test]
+        fn a_valid_body_with_its_computed_check_digit_is_accepted(body in "[0-9]{15}") {
+            let digits: Vec<u32> = body.chars().filter_map(|c| c.to_digit(10)).collect();
+            let total = digits.iter().fold(0, |total, digit| (total + digit) * 2);
+            let check = match (12 - total % 11) % 11 {
+                10 => 'X',
+                digit => char::from_digit(digit, 10).expect("a digit"),
+            };
+            let raw = format!("{}-{}-{}-{}{check}", &body[..4], &body[4..8], &body[8..12], &body[12..]);
+            proptest::prop_assert!(Orcid::parse(&raw).is_ok(), "{raw}");
         }
     }
 }

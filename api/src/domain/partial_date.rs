@@ -1,3 +1,5 @@
+//! Publication dates known to the year, the month or the day.
+
 use chrono::{Datelike, NaiveDate};
 use entity::publication::DatePrecision;
 
@@ -29,6 +31,14 @@ const MONTHS: [&str; 12] = [
 ];
 
 impl PartialDate {
+    /// The earliest year a publication may carry. The specification sets no range; a research
+    /// catalogue has no use for years before 1000, and four-digit years are what BibTeX exports
+    /// and imports back (`year = {0999}` would not). Year 0000 (1 BC) and 0001, the sort
+    /// sentinel of undated entries, are refused with it.
+    pub const MIN_YEAR: i32 = 1000;
+    /// The latest year a publication may carry: the last one with four digits.
+    pub const MAX_YEAR: i32 = 9999;
+
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let raw = raw.trim();
         let invalid = || {
@@ -56,7 +66,18 @@ impl PartialDate {
             _ => return Err(invalid()),
         };
         let year = i32::try_from(year).map_err(|_| invalid())?;
-        let date = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(invalid)?;
+        if !(Self::MIN_YEAR..=Self::MAX_YEAR).contains(&year) {
+            return Err(ParseError::new(format!(
+                "{raw:?} has year {year}; a publication year must be between {} and {}",
+                Self::MIN_YEAR,
+                Self::MAX_YEAR
+            )));
+        }
+        let date = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| {
+            ParseError::new(format!(
+                "{raw:?} is not a calendar date: the month must be 01 to 12 and the day must exist in that month"
+            ))
+        })?;
         Ok(Self { date, precision })
     }
 
@@ -106,6 +127,15 @@ mod tests {
             "2022-02-30",
             "2022/04",
             "April 2022",
+            "0000",
+            "0001-01-01",
+            "0999-12",
+            "99999",
+            "-5",
+            "2022-00",
+            "2022-04-00",
+            "2022-04-31",
+            "+2022",
         ] {
             assert!(
                 PartialDate::parse(bad).is_err(),
@@ -126,5 +156,53 @@ mod tests {
             PartialDate::display(day.date, day.precision),
             "9 December 2022"
         );
+    }
+
+    #[test]
+    fn the_year_range_is_named_in_the_refusal() {
+        let err = PartialDate::parse("0000").expect_err("year zero");
+        assert!(err.0.contains("between 1000 and 9999"), "{}", err.0);
+        assert!(PartialDate::parse("1000").is_ok());
+        assert!(PartialDate::parse("9999-12-31").is_ok());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_text_never_panics_and_is_accepted_only_in_range(raw in "\\PC{0,16}") {
+            if let Ok(parsed) = PartialDate::parse(&raw) {
+                proptest::prop_assert!((PartialDate::MIN_YEAR..=PartialDate::MAX_YEAR).contains(&parsed.date.year()));
+            }
+        }
+
+        #[test]
+        fn date_shaped_text_is_accepted_exactly_when_it_names_a_real_date_in_range(
+            year in 0u32..=10_000, month in 0u32..=13, day in 0u32..=32, precision in 0u8..3,
+        ) {
+            let raw = match precision {
+                0 => format!("{year:04}"),
+                1 => format!("{year:04}-{month:02}"),
+                _ => format!("{year:04}-{month:02}-{day:02}"),
+            };
+            let (month_used, day_used) = match precision {
+                0 => (1, 1),
+                1 => (month, 1),
+                _ => (month, day),
+            };
+            let year = i32::try_from(year).expect("small");
+            let real = (PartialDate::MIN_YEAR..=PartialDate::MAX_YEAR).contains(&year)
+                && NaiveDate::from_ymd_opt(year, month_used, day_used).is_some();
+            match PartialDate::parse(&raw) {
+                Ok(parsed) => {
+                    proptest::prop_assert!(real, "{raw} was accepted");
+                    proptest::prop_assert_eq!(parsed.date.year(), year);
+                    proptest::prop_assert!((1..=12).contains(&parsed.date.month()));
+                    proptest::prop_assert_eq!(parsed.date.month(), month_used);
+                    proptest::prop_assert_eq!(parsed.date.day(), day_used);
+                }
+                Err(_) => proptest::prop_assert!(!real, "{raw} was refused"),
+            }
+        }
     }
 }

@@ -730,6 +730,63 @@ mod tests {
         assert!(text.contains("publication_fts MATCH"), "{text}");
     }
 
+    /// `Cursor::decode` checks each key value by the field names in the tag: every ordering's
+    /// own cursors, dated or not, must pass it, and then fit `beyond`.
+    #[test]
+    fn every_orderings_cursors_decode_and_fit() {
+        let at = DateTime::parse_from_rfc3339("2024-01-02T03:04:05Z")
+            .expect("a timestamp")
+            .with_timezone(&Utc);
+        let model = |published_on: Option<NaiveDate>| publication::Model {
+            id: 42,
+            slug: "x".into(),
+            title: "Déjà \"Vu\"".into(),
+            r#abstract: None,
+            kind: Kind::Other,
+            status: Status::Published,
+            published_on,
+            published_on_precision: None,
+            venue_id: None,
+            doi: None,
+            arxiv_id: None,
+            url: None,
+            pdf_url: None,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+        };
+        let search = SearchQuery::parse("model");
+        let fields = [
+            OrderField::PublishedOn,
+            OrderField::Title,
+            OrderField::CreatedAt,
+            OrderField::UpdatedAt,
+            OrderField::AuthorCount,
+            OrderField::Relevance,
+        ];
+        for field in fields {
+            for descending in [false, true] {
+                let ordering = Ordering::new(
+                    vec![OrderKey { field, descending }, NEWEST_FIRST],
+                    search.clone(),
+                );
+                let tag = ordering.tag("0123456789abcdef");
+                for published_on in [None, NaiveDate::from_ymd_opt(2022, 4, 1)] {
+                    let row = Listed {
+                        row: model(published_on),
+                        author_count: Some(3),
+                        relevance: Some(0.125),
+                    };
+                    let cursor = ordering.cursor(&tag, &row);
+                    let decoded = Cursor::decode("after", &cursor.encode(), &tag)
+                        .unwrap_or_else(|err| panic!("{tag}: {err}"));
+                    assert_eq!(decoded, cursor);
+                    assert!(ordering.beyond(&decoded, true, PG).is_ok(), "{tag}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_cursor_of_another_shape_is_refused() {
         let ordering = Ordering::default();

@@ -348,4 +348,49 @@ mod tests {
         assert_eq!(SearchQuery::parse("   "), None);
         assert_eq!(SearchQuery::parse(r#""" OR"#), None);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_text_parses_without_panicking_into_non_empty_terms(
+            text in "([a-z]{1,6}|\"|-|OR| |\\PC){0,40}",
+        ) {
+            if let Some(query) = SearchQuery::parse(&text) {
+                proptest::prop_assert!(!query.clauses.is_empty() || !query.excluded.is_empty());
+                for term in query.clauses.iter().flatten().chain(&query.excluded) {
+                    proptest::prop_assert!(!term.0.is_empty());
+                    proptest::prop_assert_eq!(term.0.trim(), term.0.as_str());
+                }
+                proptest::prop_assert!(query.clauses.iter().all(|clause| !clause.is_empty()));
+                // Every term becomes a well-quoted FTS5 phrase or nothing.
+                for term in query.clauses.iter().flatten().chain(&query.excluded) {
+                    if let Some(phrase) = fts_phrase(term) {
+                        let inner = &phrase[1..phrase.len() - 1];
+                        let unquoted = inner.replace("\"\"", "\"");
+                        proptest::prop_assert_eq!(unquoted.as_str(), term.0.as_str());
+                    }
+                }
+                let _ = query.condition(DbBackend::Sqlite);
+                let _ = query.rank(DbBackend::Sqlite);
+            }
+        }
+
+        #[test]
+        fn highlights_never_panic_and_keep_the_text(
+            text in "\\PC{0,80}",
+            search in "[a-zA-Zß İ]{1,10}",
+            context in proptest::option::of(0usize..20),
+        ) {
+            if let Some(query) = SearchQuery::parse(&search)
+                && let Some(fragments) = highlight(&text, &query, context)
+            {
+                proptest::prop_assert!(fragments.iter().any(|f| f.matched));
+                if context.is_none() {
+                    let joined: String = fragments.iter().map(|f| f.text.as_str()).collect();
+                    proptest::prop_assert_eq!(joined, text);
+                }
+            }
+        }
+    }
 }

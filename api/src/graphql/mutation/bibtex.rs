@@ -1,8 +1,8 @@
-//! `importBibtex`.
+//! `importBibtex`: the text is read off the async workers, then imported in one transaction.
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 
-use super::{EditorGuard, UserError, actor, in_transaction};
+use super::{EditorGuard, UserError, UserErrorCode, actor, in_transaction};
 use crate::graphql::publication::{Publication, PublicationStatus};
 use crate::service::bibtex::{self, Outcome};
 
@@ -11,7 +11,9 @@ use crate::service::bibtex::{self, Outcome};
 pub struct ImportBibtexInput {
     pub client_mutation_id: Option<String>,
     /// One or more entries; `@string` macros, month macros, braces and LaTeX accents are
-    /// understood.
+    /// understood. At most 500 entries and 500 macros; each entry at most 32 KiB (64 KiB
+    /// with its macros expanded), braces nested at most 32 deep, each macro at most 4 KiB
+    /// expanded and using only macros defined before it.
     pub bibtex: String,
     /// The status of the publications created. Default DRAFT.
     pub status: Option<PublicationStatus>,
@@ -71,8 +73,33 @@ impl BibtexMutation {
             .status
             .map_or(entity::publication::Status::Draft, Into::into);
         let text = input.bibtex;
+        // Reading is CPU work bounded by the service's limits: off the async workers, and
+        // before a transaction holds a connection.
+        let read = tokio::task::spawn_blocking(move || bibtex::read(&text))
+            .await
+            .map_err(|err| {
+                tracing::error!(error = %err, "reading a BibTeX text failed");
+                async_graphql::Error::new("internal error")
+            })?;
+        let entries = match read {
+            Ok(entries) => entries,
+            Err(err) => {
+                return Ok(ImportBibtexPayload {
+                    client_mutation_id: input.client_mutation_id,
+                    entries: Vec::new(),
+                    created_count: 0,
+                    matched_count: 0,
+                    rejected_count: 0,
+                    user_errors: vec![UserError {
+                        field: vec!["input".into(), "bibtex".into()],
+                        message: err.to_string(),
+                        code: UserErrorCode::Invalid,
+                    }],
+                });
+            }
+        };
         let outcome = in_transaction(ctx, move |txn| {
-            Box::pin(async move { bibtex::import(txn, &actor, &text, status).await })
+            Box::pin(async move { bibtex::import(txn, &actor, entries, status).await })
         })
         .await?;
         let reports = match outcome {
