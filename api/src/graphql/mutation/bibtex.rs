@@ -11,9 +11,9 @@ use crate::service::bibtex::{self, Outcome};
 pub struct ImportBibtexInput {
     pub client_mutation_id: Option<String>,
     /// One or more entries; `@string` macros, month macros, braces and LaTeX accents are
-    /// understood. At most 500 entries and 500 macros; each entry at most 32 KiB (64 KiB
-    /// with its macros expanded), braces nested at most 32 deep, each macro at most 4 KiB
-    /// expanded and using only macros defined before it.
+    /// understood.
+    // The limits on this text are the constants of `service::bibtex`; naming them here
+    // would change the published schema.
     pub bibtex: String,
     /// The status of the publications created. Default DRAFT.
     pub status: Option<PublicationStatus>,
