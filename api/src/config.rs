@@ -93,6 +93,10 @@ pub struct Limits {
     /// `PERSISTED_QUERIES`: how many automatic persisted queries each instance keeps
     /// (least recently used go first); 0 turns them off. Default 1,000.
     pub persisted_queries: usize,
+    /// `PERSISTED_QUERIES_MAX_BYTES`: how many bytes of documents those queries may take
+    /// together (least recently used go first), so that a few large documents cannot fill
+    /// memory; a single document over 64 KiB runs but is not kept. Default 16 MiB.
+    pub persisted_queries_max_bytes: usize,
     /// `SUBMISSIONS_PER_HOUR`: how many `submitPublication` calls one client address may make
     /// in an hour. Default 5.
     pub submissions_per_hour: u64,
@@ -112,6 +116,7 @@ impl Default for Limits {
             max_directives: 10,
             suggestions: false,
             persisted_queries: 1000,
+            persisted_queries_max_bytes: 16 * 1024 * 1024,
             submissions_per_hour: 5,
             cache_max_age_secs: 0,
         }
@@ -161,8 +166,30 @@ impl DatabaseConfig {
         redact_password(&self.url)
     }
 
+    /// `text` with every secret of the URL replaced by `***`: a driver's error may quote
+    /// the URL, or part of it, in its own words.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in secrets_of(&self.url) {
+            text = text.replace(&secret, "***");
+        }
+        text
+    }
+
     pub fn is_sqlite(&self) -> bool {
         self.url.starts_with("sqlite:")
+    }
+
+    /// The file of a SQLite URL (`sqlite://data/x.sqlite?mode=rwc` gives `data/x.sqlite`);
+    /// `None` for Postgres and for an in-memory database.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        let rest = self.url.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let in_memory = path.is_empty()
+            || path == ":memory:"
+            || query.split('&').any(|pair| pair == "mode=memory");
+        (!in_memory).then(|| PathBuf::from(path))
     }
 }
 
@@ -241,6 +268,10 @@ impl Config {
                     suggestions: env.parse_bool("GRAPHQL_SUGGESTIONS", default.suggestions)?,
                     persisted_queries: env
                         .parse("PERSISTED_QUERIES", || default.persisted_queries)?,
+                    persisted_queries_max_bytes: env
+                        .parse("PERSISTED_QUERIES_MAX_BYTES", || {
+                            default.persisted_queries_max_bytes
+                        })?,
                     submissions_per_hour: env
                         .parse("SUBMISSIONS_PER_HOUR", || default.submissions_per_hour)?,
                     cache_max_age_secs: env
@@ -308,17 +339,100 @@ fn check_database_url(url: String) -> Result<String, ConfigError> {
     }
 }
 
+/// `url` with the password of its user part and the value of any password parameter of its
+/// query string (`?password=...`, `sslpassword=...`) replaced by `***`.
 fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+    let (before_query, query) = match url.split_once('?') {
+        Some((before, query)) => (before, Some(query)),
+        None => (url, None),
     };
-    let Some((credentials, host)) = rest.split_once('@') else {
-        return url.to_owned();
+    let mut redacted = match before_query.split_once("://") {
+        Some((scheme, rest)) => {
+            // The user part ends at the last '@' of the authority (before the path).
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(authority_end);
+            match authority.rsplit_once('@') {
+                Some((credentials, host)) => match credentials.split_once(':') {
+                    Some((user, _password)) => format!("{scheme}://{user}:***@{host}{path}"),
+                    None => before_query.to_owned(),
+                },
+                None => before_query.to_owned(),
+            }
+        }
+        None => before_query.to_owned(),
     };
-    match credentials.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _value)) if is_secret_parameter(key) => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        redacted.push('?');
+        redacted.push_str(&pairs.join("&"));
     }
+    redacted
+}
+
+fn is_secret_parameter(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.contains("password") || key == "pass" || key == "pwd"
+}
+
+/// The secret values of `url` (the user part's password, password parameters), as written
+/// and percent-decoded, so that an error text quoting them can be scrubbed.
+fn secrets_of(url: &str) -> Vec<String> {
+    let mut secrets = Vec::new();
+    let (before_query, query) = url.split_once('?').unwrap_or((url, ""));
+    if let Some((_, rest)) = before_query.split_once("://") {
+        let authority = rest.split('/').next().unwrap_or(rest);
+        if let Some((credentials, _)) = authority.rsplit_once('@')
+            && let Some((_, password)) = credentials.split_once(':')
+        {
+            secrets.push(password.to_owned());
+        }
+    }
+    for pair in query.split('&') {
+        if let Some((key, value)) = pair.split_once('=')
+            && is_secret_parameter(key)
+        {
+            secrets.push(value.to_owned());
+        }
+    }
+    let decoded: Vec<String> = secrets.iter().map(|s| percent_decoded(s)).collect();
+    secrets.extend(decoded);
+    secrets.retain(|secret| !secret.is_empty());
+    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    secrets.dedup();
+    secrets
+}
+
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -407,5 +521,53 @@ mod tests {
             !printed.contains("secret") && printed.contains("me:***@db/x"),
             "{printed}"
         );
+    }
+
+    #[test]
+    fn a_password_in_the_query_string_is_redacted_too() {
+        let config = config(&[(
+            "DATABASE_URL",
+            "postgres://me@db:5432/x?sslmode=require&password=s3cr%40t&application_name=api",
+        )])
+        .expect("valid");
+
+        let redacted = config.database.redacted_url();
+        let scrubbed = config
+            .database
+            .scrub("error connecting with password s3cr@t (s3cr%40t)");
+
+        assert_eq!(
+            redacted,
+            "postgres://me@db:5432/x?sslmode=require&password=***&application_name=api"
+        );
+        assert!(!format!("{config:?}").contains("s3cr"), "{config:?}");
+        assert_eq!(scrubbed, "error connecting with password *** (***)");
+    }
+
+    #[test]
+    fn an_at_sign_in_the_query_string_is_not_taken_for_a_user_part() {
+        assert_eq!(
+            redact_password("postgres://db/x?password=a@b:c"),
+            "postgres://db/x?password=***"
+        );
+        assert_eq!(
+            redact_password("postgres://me:p%40ss@db/x"),
+            "postgres://me:***@db/x"
+        );
+    }
+
+    #[test]
+    fn the_persisted_queries_byte_budget_is_configurable() {
+        assert_eq!(
+            config(&[])
+                .expect("valid")
+                .limits
+                .persisted_queries_max_bytes,
+            16 * 1024 * 1024
+        );
+        let set = config(&[("PERSISTED_QUERIES_MAX_BYTES", "1048576")]).expect("valid");
+        assert_eq!(set.limits.persisted_queries_max_bytes, 1_048_576);
+        let err = config(&[("PERSISTED_QUERIES_MAX_BYTES", "lots")]).expect_err("not a number");
+        assert_eq!(err.variable, "PERSISTED_QUERIES_MAX_BYTES");
     }
 }

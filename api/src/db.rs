@@ -1,5 +1,7 @@
 //! Opening the catalogue database and bringing its schema up to date.
 
+use std::path::Path;
+
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
@@ -7,14 +9,31 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use crate::config::DatabaseConfig;
 
 /// Opens a pool on the configured database, creating the embedded SQLite file if needed.
+///
+/// The error names the database by its redacted URL, and any secret of the URL that a
+/// driver quotes in its own message is scrubbed from it, since the error reaches the log.
 pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
+    open(config)
+        .await
+        .map_err(|err| anyhow::anyhow!(config.scrub(&crate::error::one_line(&err))))
+}
+
+async fn open(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
     if config.embedded {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        create_private_dir(&config.data_dir).with_context(|| {
             format!(
                 "failed to create the data directory {} (set DATA_DIR or DATABASE_URL)",
                 config.data_dir.display()
             )
         })?;
+    }
+    // Only where sqlx would create the file (`mode=rwc`); otherwise a missing file stays
+    // an error.
+    if let Some(file) = config.sqlite_file()
+        && config.url.contains("mode=rwc")
+    {
+        create_private_file(&file)
+            .with_context(|| format!("failed to create the SQLite file {}", file.display()))?;
     }
     if !config.is_sqlite() {
         check_postgres_reachable(config).await?;
@@ -41,6 +60,38 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
             .context("failed to switch the SQLite file to WAL mode")?;
     }
     Ok(db)
+}
+
+/// Creates `dir` (and its parents) readable by the service's user only (0700 on Unix); an
+/// existing directory is left as the operator made it.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the SQLite file, when it does not exist yet, readable and writable by the
+/// service's user only (0600 on Unix): the catalogue holds drafts and submitters' contacts.
+/// SQLite gives its `-wal` and `-shm` files the permissions of the database file.
+fn create_private_file(file: &Path) -> std::io::Result<()> {
+    if file.exists() {
+        return Ok(());
+    }
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_private_dir(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(file) {
+        Ok(_) => Ok(()),
+        // Another process created it in between: SQLite opens it as it is.
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
+    }
 }
 
 /// Opens one plain connection first: the pool retries a refused connection until its
@@ -80,5 +131,59 @@ pub async fn readiness(db: &DatabaseConnection) -> Result<(), String> {
             "{} migration(s) not applied; run `api migrate`",
             pending.len()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_embedded_database_is_private_to_the_services_user() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let temp = tempfile::tempdir().expect("a temporary directory");
+        let data_dir = temp.path().join("data");
+        let data_dir_text = data_dir.display().to_string();
+        let config = Config::from_lookup(|name| match name {
+            "DATA_DIR" => Some(data_dir_text.clone()),
+            _ => None,
+        })
+        .expect("a valid configuration");
+
+        let db = connect(&config.database).await.expect("the file opens");
+        db.execute_unprepared("CREATE TABLE t (x INTEGER)")
+            .await
+            .expect("a write");
+
+        let mode = |path: &Path| {
+            std::fs::metadata(path)
+                .expect("the path exists")
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode(&data_dir), 0o700);
+        assert_eq!(mode(&data_dir.join("catalogue.sqlite")), 0o600);
+        assert_eq!(mode(&data_dir.join("catalogue.sqlite-wal")), 0o600);
+    }
+
+    #[tokio::test]
+    async fn a_connection_error_does_not_quote_a_query_string_password() {
+        let config = Config::from_lookup(|name| match name {
+            "DATABASE_URL" => Some("postgres://me@127.0.0.1:1/x?password=hunter2secret".to_owned()),
+            "DATABASE_CONNECT_TIMEOUT_SECS" => Some("1".to_owned()),
+            _ => None,
+        })
+        .expect("a valid configuration");
+
+        let err = connect(&config.database)
+            .await
+            .expect_err("nothing listens on port 1");
+
+        let line = crate::error::one_line(&err);
+        assert!(line.contains("failed to connect to"), "{line}");
+        assert!(!line.contains("hunter2secret"), "{line}");
     }
 }

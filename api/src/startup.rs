@@ -50,8 +50,9 @@ impl Application {
             metrics: std::sync::Arc::new(crate::metrics::Metrics::new()),
             counts: std::sync::Arc::new(crate::service::revision::CountCache::new(1000)),
             facets: std::sync::Arc::new(crate::service::revision::FacetCache::new(1000)),
-            persisted_queries: std::sync::Arc::new(http::PersistedQueries::new(
+            persisted_queries: std::sync::Arc::new(http::PersistedQueries::with_limits(
                 config.limits.persisted_queries,
+                config.limits.persisted_queries_max_bytes,
             )),
             graphiql: config.graphiql,
             limits: config.limits.clone(),
