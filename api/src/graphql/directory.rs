@@ -296,7 +296,8 @@ impl DirectoryQuery {
         order_by: Option<Vec<TopicOrder>>,
     ) -> async_graphql::Result<Connection<String, Topic, ListFields>> {
         let filter = filter.unwrap_or_default();
-        let mut condition = Condition::all();
+        let audience = *ctx.data::<Audience>()?;
+        let mut condition = Condition::all().add(crate::service::topic::visible(audience));
         if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
             condition = condition.add(contains(topic::Column::Name, search));
         }
@@ -310,7 +311,12 @@ impl DirectoryQuery {
             None => {}
         }
         let descending = TopicOrder::descending(&order_by);
-        let key = (filter.search, filter.parent.map(|p| p.0), filter.top_level);
+        let key = (
+            audience,
+            filter.search,
+            filter.parent.map(|p| p.0),
+            filter.top_level,
+        );
         let list_tag = tag("topics", descending, &digest(&key));
         list::<topic::Entity, _>(
             ctx,

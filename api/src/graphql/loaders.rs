@@ -153,7 +153,7 @@ impl Loader<TopicById> for CatalogueLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[TopicById]) -> LoadResult<TopicById, Self::Value> {
-        let found = service::topic::by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        let found = service::topic::by_ids(&self.db, self.audience, &ids(keys, |k| k.0)).await?;
         Ok(rekey(found, TopicById))
     }
 }
@@ -192,7 +192,7 @@ impl Loader<ChildrenOf> for CatalogueLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[ChildrenOf]) -> LoadResult<ChildrenOf, Self::Value> {
-        let found = service::topic::children(&self.db, &ids(keys, |k| k.0)).await?;
+        let found = service::topic::children(&self.db, self.audience, &ids(keys, |k| k.0)).await?;
         Ok(rekey(found, ChildrenOf))
     }
 }

@@ -1,6 +1,10 @@
 //! GraphiQL for editors, served with its assets from the binary: no CDN is needed, so it
 //! works on closed networks and in CI. The headers pane takes an editor's
 //! `{"Authorization": "Bearer ..."}`.
+//!
+//! The page has no inline script or style of its own (they are the assets `init.js` and
+//! `page.css`), so that the Content-Security-Policy sent with it (see `startup`) can allow
+//! scripts from this origin only: a script injected into the page would not run.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -11,7 +15,36 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 4] = [
+/// The page's own script: GraphiQL mounted on `#graphiql`, talking to the endpoint the page
+/// names in `data-endpoint`.
+const INIT_JS: &str = r#"'use strict';
+const container = document.getElementById('graphiql');
+const fetcher = GraphiQL.createFetcher({ url: container.dataset.endpoint || '/graphql' });
+const root = ReactDOM.createRoot(container);
+root.render(
+  React.createElement(GraphiQL, {
+    fetcher,
+    defaultEditorToolsVisibility: true,
+    isHeadersEditorEnabled: true,
+    defaultQuery: '# The publications page: newest first.\n# Editors: put {"Authorization": "Bearer <token>"} in the Headers pane below.\n{\n  publications(first: 10) {\n    totalCount\n    nodes { title publishedOnDisplay authorCount venue { name } }\n  }\n}\n',
+  }),
+);
+"#;
+
+/// The page's own style: GraphiQL fills the window.
+const PAGE_CSS: &str = "body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }\n";
+
+const ASSETS: [Asset; 6] = [
+    Asset {
+        name: "init.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: INIT_JS.as_bytes(),
+    },
+    Asset {
+        name: "page.css",
+        content_type: "text/css; charset=utf-8",
+        body: PAGE_CSS.as_bytes(),
+    },
     Asset {
         name: "graphiql.min.js",
         content_type: "text/javascript; charset=utf-8",
@@ -43,25 +76,14 @@ pub fn page() -> &'static str {
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>Publications catalogue · GraphiQL</title>
     <link rel="stylesheet" href="/graphiql/graphiql.min.css" />
-    <style>body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }</style>
+    <link rel="stylesheet" href="/graphiql/page.css" />
   </head>
   <body>
-    <div id="graphiql">Loading GraphiQL…</div>
+    <div id="graphiql" data-endpoint="/graphql">Loading GraphiQL…</div>
     <script src="/graphiql/react.production.min.js"></script>
     <script src="/graphiql/react-dom.production.min.js"></script>
     <script src="/graphiql/graphiql.min.js"></script>
-    <script>
-      const fetcher = GraphiQL.createFetcher({ url: '/graphql' });
-      const root = ReactDOM.createRoot(document.getElementById('graphiql'));
-      root.render(
-        React.createElement(GraphiQL, {
-          fetcher,
-          defaultEditorToolsVisibility: true,
-          isHeadersEditorEnabled: true,
-          defaultQuery: '# The publications page: newest first.\n# Editors: put {"Authorization": "Bearer <token>"} in the Headers pane below.\n{\n  publications(first: 10) {\n    totalCount\n    nodes { title publishedOnDisplay authorCount venue { name } }\n  }\n}\n',
-        }),
-      );
-    </script>
+    <script src="/graphiql/init.js"></script>
   </body>
 </html>
 "#
@@ -75,5 +97,38 @@ pub async fn asset(name: web::Path<String>) -> HttpResponse {
             .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
             .body(asset.body),
         None => HttpResponse::NotFound().finish(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_has_no_inline_script_or_style() {
+        let page = page();
+        assert_eq!(page.matches("<script").count(), 4, "{page}");
+        assert_eq!(
+            page.matches("<script src=\"/graphiql/").count(),
+            4,
+            "{page}"
+        );
+        assert!(!page.contains("<style"), "{page}");
+        assert!(!page.contains(" style=") && !page.contains(" on"), "{page}");
+    }
+
+    #[test]
+    fn every_asset_the_page_names_is_served() {
+        let page = page();
+        for name in page
+            .split("/graphiql/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+        {
+            assert!(
+                ASSETS.iter().any(|asset| asset.name == name),
+                "{name} is not served"
+            );
+        }
     }
 }

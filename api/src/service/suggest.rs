@@ -254,6 +254,7 @@ pub async fn suggest(
                 return Ok(Vec::new());
             }
             topic::Entity::find()
+                .filter(super::topic::visible(audience))
                 .filter(matches(topic::Column::Name, prefix))
                 .order_by(starts_with(topic::Column::Name, prefix), Order::Desc)
                 .order_by_asc(topic::Column::Name)

@@ -72,24 +72,49 @@ pub async fn insert_new(
     super::inserted(inserted)
 }
 
-/// Topics by id.
+/// The topics `audience` may see: for anonymous callers, those of at least one published
+/// publication and every topic above one of those, so that the tree a visitor walks stays
+/// connected (a broad topic whose publications all sit in its subtopics is shown). A topic
+/// used only by drafts (a public submission, an editor's work in progress) or archived
+/// entries stays hidden, as its authors and venue do.
+pub fn visible(audience: super::Audience) -> sea_orm::Condition {
+    use sea_orm::sea_query::Expr;
+    match audience {
+        super::Audience::Editor => sea_orm::Condition::all(),
+        super::Audience::Public => sea_orm::Condition::all().add(Expr::cust(PUBLIC_TOPICS)),
+    }
+}
+
+/// The published publications' topics and, walking up, their ancestors (UNION, not UNION
+/// ALL, so that even a corrupt tree with a cycle ends).
+const PUBLIC_TOPICS: &str = "\"topic\".\"id\" IN (WITH RECURSIVE shown(id) AS (\
+     SELECT pt.topic_id FROM publication_topic pt \
+     JOIN publication p ON p.id = pt.publication_id WHERE p.status = 'published' \
+     UNION SELECT t.parent_id FROM topic t JOIN shown ON t.id = shown.id \
+     WHERE t.parent_id IS NOT NULL) SELECT id FROM shown)";
+
+/// Topics by id, among those `audience` may see.
 pub async fn by_ids(
     conn: &impl ConnectionTrait,
+    audience: super::Audience,
     ids: &[i64],
 ) -> Result<HashMap<i64, topic::Model>, DbErr> {
     let rows = topic::Entity::find()
+        .filter(visible(audience))
         .filter(topic::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?;
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
 }
 
-/// The direct subtopics of each topic, by name.
+/// The direct subtopics of each topic that `audience` may see, by name.
 pub async fn children(
     conn: &impl ConnectionTrait,
+    audience: super::Audience,
     parent_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<topic::Model>>, DbErr> {
     let rows = topic::Entity::find()
+        .filter(visible(audience))
         .filter(topic::Column::ParentId.is_in(parent_ids.iter().copied()))
         .order_by_asc(topic::Column::Name)
         .all(conn)
