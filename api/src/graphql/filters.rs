@@ -17,6 +17,24 @@ use crate::service::listing::{
 /// How deeply `and`, `or` and `not` may nest.
 const MAX_FILTER_DEPTH: usize = 8;
 
+/// How many ids one `anyOf` or `noneOf` may list.
+pub const MAX_IDS_PER_SET: usize = 100;
+
+/// How many ids one `allOf` may list: each is a join of its own.
+pub const MAX_ALL_OF: usize = 20;
+
+/// How many ids a whole filter may list, its nested filters included.
+pub const MAX_IDS_PER_FILTER: usize = 200;
+
+/// How many filters `and` or `or` may combine at one level.
+pub const MAX_FILTERS_PER_LIST: usize = 20;
+
+/// What a filter adds to the cost of the list it narrows (see [`PublicationFilterInput::cost`]):
+/// each id is a subquery or a list entry, a search ranks every match.
+const ID_COST: usize = 50;
+const SEARCH_COST: usize = 200;
+const NESTED_FILTER_COST: usize = 10;
+
 /// Ids to match: any of them, all of them, or none of them.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct IdSetInput {
@@ -128,15 +146,116 @@ fn id_set(path: &str, set: Option<IdSetInput>, kind: NodeKind) -> Result<Option<
 }
 
 impl PublicationFilterInput {
+    /// Every filter of the tree with its depth (1 at the top) and path, read with one stack
+    /// so that no nesting a client writes can recurse. Stops at the first `Err` of `visit`.
+    fn each<'f>(
+        &'f self,
+        path: &str,
+        mut visit: impl FnMut(&'f Self, usize, &str) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        let mut stack = vec![(self, 1usize, path.to_owned())];
+        while let Some((filter, depth, path)) = stack.pop() {
+            visit(filter, depth, &path)?;
+            for (name, list) in [("and", &filter.and), ("or", &filter.or)] {
+                for (i, nested) in list.iter().flatten().enumerate() {
+                    stack.push((nested, depth + 1, format!("{path}.{name}[{i}]")));
+                }
+            }
+            if let Some(not) = &filter.not {
+                stack.push((not, depth + 1, format!("{path}.not")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a filter nested too deeply or listing too many ids, before anything recurses
+    /// over it.
+    fn check_bounds(&self, path: &str) -> Result<(), ApiError> {
+        let mut ids = 0usize;
+        self.each(path, |filter, depth, path| {
+            if depth > MAX_FILTER_DEPTH {
+                return Err(ApiError::bad_input(
+                    path,
+                    format!("and/or/not may nest at most {MAX_FILTER_DEPTH} levels deep"),
+                ));
+            }
+            for (name, list) in [("and", &filter.and), ("or", &filter.or)] {
+                if list.as_ref().is_some_and(|l| l.len() > MAX_FILTERS_PER_LIST) {
+                    return Err(ApiError::bad_input(
+                        format!("{path}.{name}"),
+                        format!("may combine at most {MAX_FILTERS_PER_LIST} filters"),
+                    ));
+                }
+            }
+            for (name, set) in [
+                ("authors", &filter.authors),
+                ("topics", &filter.topics),
+                ("venues", &filter.venues),
+            ] {
+                let Some(set) = set else { continue };
+                for (part, list, max) in [
+                    ("anyOf", &set.any_of, MAX_IDS_PER_SET),
+                    ("allOf", &set.all_of, MAX_ALL_OF),
+                    ("noneOf", &set.none_of, MAX_IDS_PER_SET),
+                ] {
+                    let len = list.as_ref().map_or(0, Vec::len);
+                    if len > max {
+                        return Err(ApiError::bad_input(
+                            format!("{path}.{name}.{part}"),
+                            format!("may list at most {max} ids"),
+                        ));
+                    }
+                    ids += len;
+                }
+            }
+            if ids > MAX_IDS_PER_FILTER {
+                return Err(ApiError::bad_input(
+                    path,
+                    format!("a filter may list at most {MAX_IDS_PER_FILTER} ids in all"),
+                ));
+            }
+            Ok(())
+        })
+    }
+
+    /// What a filter adds to the query cost of the list it narrows, so that aliases over
+    /// expensive filters are refused by the complexity limit like nested connections are.
+    pub fn cost(filter: Option<&Self>) -> usize {
+        let mut cost = 0usize;
+        if let Some(filter) = filter {
+            let _ = filter.each("filter", |filter, _, _| {
+                let ids = [&filter.authors, &filter.topics, &filter.venues]
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|set| [&set.any_of, &set.all_of, &set.none_of])
+                    .map(|list| list.as_ref().map_or(0, Vec::len))
+                    .fold(0usize, usize::saturating_add);
+                cost = cost
+                    .saturating_add(NESTED_FILTER_COST)
+                    .saturating_add(ids.saturating_mul(ID_COST))
+                    .saturating_add(if filter.search.is_some() { SEARCH_COST } else { 0 });
+                Ok(())
+            });
+        }
+        cost
+    }
+
     /// The service filter; `path` names this input in error messages.
     pub fn parse(self, path: &str) -> Result<PublicationFilter, ApiError> {
+        self.check_bounds(path)?;
+        self.convert(path)
+    }
+
+    /// [`Self::parse`] once the bounds hold: the recursion is at most [`MAX_FILTER_DEPTH`]
+    /// deep.
+    fn convert(self, path: &str) -> Result<PublicationFilter, ApiError> {
         let nested = |list: Option<Vec<PublicationFilterInput>>,
                       name: &str|
          -> Result<Vec<PublicationFilter>, ApiError> {
             list.unwrap_or_default()
                 .into_iter()
                 .enumerate()
-                .map(|(i, filter)| filter.parse(&format!("{path}.{name}[{i}]")))
+                .map(|(i, filter)| filter.convert(&format!("{path}.{name}[{i}]")))
                 .collect()
         };
         if self
@@ -195,16 +314,10 @@ impl PublicationFilterInput {
             or: nested(self.or, "or")?,
             not: self
                 .not
-                .map(|not| not.parse(&format!("{path}.not")))
+                .map(|not| not.convert(&format!("{path}.not")))
                 .transpose()?
                 .map(Box::new),
         };
-        if filter.depth() > MAX_FILTER_DEPTH {
-            return Err(ApiError::bad_input(
-                path,
-                format!("and/or/not may nest at most {MAX_FILTER_DEPTH} levels deep"),
-            ));
-        }
         Ok(filter)
     }
 }

@@ -26,6 +26,7 @@ use sha2::{Digest as _, Sha256};
 use super::AppState;
 use super::apq::ApqError;
 use super::media::{self, ResponseMedia};
+use super::preflight;
 use super::request_id::RequestId;
 use crate::graphql;
 use crate::graphql::viewer::{Caller, ClientKey};
@@ -437,17 +438,33 @@ async fn execute(
             return response;
         }
     };
+    // Bounded before anything recursive reads it (see `preflight`).
+    if let Err(problem) = preflight::nesting(&query, preflight::MAX_NESTING) {
+        let code = problem.code();
+        let (response, codes) = respond(
+            media,
+            Response::from_errors(vec![problem.into_error()]),
+            &request_id,
+            code,
+        );
+        record(state, operation.as_deref(), started, 0, &codes);
+        return response;
+    }
     let mut request = Request::new(query);
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name);
     }
-    if let Some(variables) = params.variables {
-        request = request.variables(Variables::from_json(Value::Object(variables)));
-    }
     // Parsed once here (the schema reuses it) to see what the document asks before it runs.
     let early = match request.parsed_query() {
         Err(err) => Some(Early::Errors(vec![err], "GRAPHQL_PARSE_FAILED")),
-        Ok(doc) => {
+        Ok(doc) => match preflight::check_document(doc, state.limits.max_directives)
+            .and_then(|()| preflight::check_values(doc, params.variables.as_ref()))
+        {
+            Err(problem) => {
+                let code = problem.code();
+                Some(Early::Errors(vec![problem.into_error()], code))
+            }
+            Ok(()) => {
             if operation.is_none() {
                 // Clients rarely send operationName with a single named operation.
                 let mut operations = doc.operations.iter();
@@ -484,8 +501,12 @@ async fn execute(
             } else {
                 None
             }
-        }
+            }
+        },
     };
+    if let Some(variables) = params.variables {
+        request = request.variables(Variables::from_json(Value::Object(variables)));
+    }
     match early {
         Some(Early::Refused(refusal)) => {
             let mut response = refused(state, started, refusal, media);
@@ -524,6 +545,8 @@ async fn execute(
     let client = http
         .peer_addr()
         .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string());
+    // Editors see drafts: their answers must never sit in a shared cache.
+    let shared_cache = caller == Caller::Anonymous;
     let request = graphql::request_data(request, db, caller)
         .data(ClientKey(client))
         .data(Arc::clone(&state.counts))
@@ -541,6 +564,7 @@ async fn execute(
                     response,
                     codes.is_empty(),
                     state.limits.cache_max_age_secs,
+                    shared_cache,
                 )
                 .await
             } else {
@@ -598,12 +622,14 @@ fn no_store(mut response: HttpResponse) -> HttpResponse {
 }
 
 /// A successful GET query may be cached and revalidated: it gets `Cache-Control` and an
-/// `ETag` of its body, and a matching `If-None-Match` gets 304 without the body.
+/// `ETag` of its body, and a matching `If-None-Match` gets 304 without the body. Only
+/// anonymous answers are `public`; an editor's (drafts included) is `private`.
 async fn cacheable(
     http: &HttpRequest,
     response: HttpResponse,
     ok: bool,
     max_age: u64,
+    shared_cache: bool,
 ) -> HttpResponse {
     if !ok {
         return no_store(response);
@@ -629,7 +655,14 @@ async fn cacheable(
         HttpResponse::build(status)
     };
     builder
-        .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
+        .insert_header((
+            header::CACHE_CONTROL,
+            if shared_cache {
+                format!("public, max-age={max_age}")
+            } else {
+                format!("private, max-age={max_age}")
+            },
+        ))
         .insert_header((header::ETAG, etag))
         .insert_header((header::VARY, "Accept, Authorization"));
     if let Some(content_type) = content_type {
@@ -640,6 +673,28 @@ async fn cacheable(
     } else {
         builder.body(body)
     }
+}
+
+/// How many errors one response carries at most; a document can be written to make one
+/// error per character, and the answer must not be larger than the question.
+const MAX_ERRORS: usize = 20;
+
+/// Drops repeated errors (same message, same path) and keeps the first [`MAX_ERRORS`];
+/// returns how many were left out.
+fn cap_errors(body: &mut Value) -> usize {
+    let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) else {
+        return 0;
+    };
+    let before = errors.len();
+    let mut seen = std::collections::HashSet::new();
+    errors.retain(|error| {
+        seen.len() < MAX_ERRORS
+            && seen.insert((
+                error.get("message").map(Value::to_string),
+                error.get("path").map(Value::to_string),
+            ))
+    });
+    before - errors.len()
 }
 
 /// Serialises a GraphQL response with the status code its outcome calls for.
@@ -655,6 +710,7 @@ fn respond(
         && !response.errors.is_empty()
         && response.errors.iter().all(|error| error.path.is_empty());
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    let omitted = cap_errors(&mut body);
     let mut unavailable = false;
     let mut rate_limited = false;
     let mut codes = Vec::new();
@@ -683,8 +739,16 @@ fn respond(
             codes.push(code);
         }
     }
-    if request_error && let Some(object) = body.as_object_mut() {
-        object.remove("data");
+    if let Some(object) = body.as_object_mut() {
+        if request_error {
+            object.remove("data");
+        }
+        if omitted > 0 {
+            object.insert(
+                "extensions".to_owned(),
+                json!({ "omittedErrors": omitted }),
+            );
+        }
     }
     let status = if unavailable {
         StatusCode::SERVICE_UNAVAILABLE

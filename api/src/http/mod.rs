@@ -7,6 +7,7 @@ mod apq;
 mod graphiql;
 mod graphql;
 mod media;
+mod preflight;
 pub mod request_id;
 
 use std::sync::Arc;
