@@ -1,5 +1,5 @@
 //! What must not leak: unpublished topics to anonymous callers, and GraphiQL into a frame or
-//! to an injected script.
+//! to an injected script, editors' answers into shared caches, refused documents into memory.
 
 use catalogue_tests::{Backend, TestApp, on_both_databases, spawn_app};
 use serde_json::{Value, json};
@@ -97,6 +97,13 @@ async fn topics_used_only_by_unpublished_entries_are_hidden_from_anonymous_calle
     let anonymous_parent = app.graphql(tree_query, json!({ "id": parent })).await;
     let anonymous_suggestions = app.graphql(suggest_query, json!({})).await;
     let editor_suggestions = app.graphql_as(&token, suggest_query, json!({})).await;
+    let by_slug = "query($slug: String!) { topic(slug: $slug) { name } }";
+    let anonymous_drafted = app
+        .graphql(by_slug, json!({ "slug": "leak-drafted" }))
+        .await;
+    let editor_drafted = app
+        .graphql_as(&token, by_slug, json!({ "slug": "leak-drafted" }))
+        .await;
 
     // Assert
     assert_eq!(anonymous_list, ["Leak Child", "Leak Parent"]);
@@ -146,6 +153,15 @@ async fn topics_used_only_by_unpublished_entries_are_hidden_from_anonymous_calle
         ["Leak Child", "Leak Parent"]
     );
     assert_eq!(labels(&editor_suggestions).len(), 5, "{editor_suggestions}");
+    assert_eq!(
+        anonymous_drafted["data"]["topic"],
+        Value::Null,
+        "{anonymous_drafted}"
+    );
+    assert_eq!(
+        editor_drafted["data"]["topic"]["name"], "Leak Drafted",
+        "{editor_drafted}"
+    );
 }
 
 #[tokio::test]
@@ -193,5 +209,75 @@ async fn graphiql_may_not_be_framed_and_runs_only_scripts_from_its_own_origin() 
             .await
             .expect("the script")
             .contains("GraphiQL.createFetcher")
+    );
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+#[tokio::test]
+async fn an_editors_get_answer_is_private_and_an_anonymous_one_public() {
+    let app =
+        catalogue_tests::spawn_app_with(Backend::Sqlite, &[("HTTP_CACHE_MAX_AGE_SECS", "60")])
+            .await;
+    let token = app.editor_token("carol").await;
+    let url = format!(
+        "{}/graphql?query=%7B%20publications%20%7B%20totalCount%20%7D%20%7D",
+        app.address
+    );
+    let get = |token: Option<&str>| {
+        let mut request = reqwest::Client::new()
+            .get(&url)
+            .header("accept", "application/json");
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+
+    let anonymous = get(None).await.expect("an answer");
+    let editor = get(Some(&token)).await.expect("an answer");
+
+    let cache_control = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(cache_control(&anonymous), "public, max-age=60");
+    assert_eq!(cache_control(&editor), "private, max-age=60");
+}
+
+#[tokio::test]
+async fn a_persisted_query_refused_before_it_runs_is_not_kept() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let mutation = r#"mutation { deletePublication(input: { id: "x", expectedVersion: 1 }) { userErrors { code } } }"#;
+    let extensions =
+        json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(mutation) } });
+    let send = |body: Value| {
+        reqwest::Client::new()
+            .post(format!("{}/graphql", app.address))
+            .json(&body)
+            .send()
+    };
+
+    let refused = send(json!({ "query": mutation, "extensions": extensions }))
+        .await
+        .expect("an answer");
+    let by_hash: Value = send(json!({ "extensions": extensions }))
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+
+    assert_eq!(refused.status().as_u16(), 401);
+    assert_eq!(
+        by_hash["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND",
+        "{by_hash}"
     );
 }

@@ -99,6 +99,8 @@ impl CatalogueQuery {
             (_, Some(slug)) => topic::Entity::find().filter(topic::Column::Slug.eq(slug.trim())),
             _ => return Ok(None),
         };
+        let audience = *ctx.data::<crate::service::Audience>()?;
+        let select = select.filter(crate::service::topic::visible(audience));
         Ok(select.one(db).await.gql()?.map(Topic))
     }
 }

@@ -29,12 +29,6 @@ pub const MAX_IDS_PER_FILTER: usize = 200;
 /// How many filters `and` or `or` may combine at one level.
 pub const MAX_FILTERS_PER_LIST: usize = 20;
 
-/// What a filter adds to the cost of the list it narrows (see [`PublicationFilterInput::cost`]):
-/// each id is a subquery or a list entry, a search ranks every match.
-const ID_COST: usize = 50;
-const SEARCH_COST: usize = 200;
-const NESTED_FILTER_COST: usize = 10;
-
 /// Ids to match: any of them, all of them, or none of them.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct IdSetInput {
@@ -180,7 +174,10 @@ impl PublicationFilterInput {
                 ));
             }
             for (name, list) in [("and", &filter.and), ("or", &filter.or)] {
-                if list.as_ref().is_some_and(|l| l.len() > MAX_FILTERS_PER_LIST) {
+                if list
+                    .as_ref()
+                    .is_some_and(|l| l.len() > MAX_FILTERS_PER_LIST)
+                {
                     return Err(ApiError::bad_input(
                         format!("{path}.{name}"),
                         format!("may combine at most {MAX_FILTERS_PER_LIST} filters"),
@@ -216,28 +213,6 @@ impl PublicationFilterInput {
             }
             Ok(())
         })
-    }
-
-    /// What a filter adds to the query cost of the list it narrows, so that aliases over
-    /// expensive filters are refused by the complexity limit like nested connections are.
-    pub fn cost(filter: Option<&Self>) -> usize {
-        let mut cost = 0usize;
-        if let Some(filter) = filter {
-            let _ = filter.each("filter", |filter, _, _| {
-                let ids = [&filter.authors, &filter.topics, &filter.venues]
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|set| [&set.any_of, &set.all_of, &set.none_of])
-                    .map(|list| list.as_ref().map_or(0, Vec::len))
-                    .fold(0usize, usize::saturating_add);
-                cost = cost
-                    .saturating_add(NESTED_FILTER_COST)
-                    .saturating_add(ids.saturating_mul(ID_COST))
-                    .saturating_add(if filter.search.is_some() { SEARCH_COST } else { 0 });
-                Ok(())
-            });
-        }
-        cost
     }
 
     /// The service filter; `path` names this input in error messages.

@@ -39,18 +39,6 @@ pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity:
         .saturating_add(1)
 }
 
-/// The cost of a publication list: its page's cost plus what its filter adds (each id and a
-/// search are costed), so aliases over expensive filters meet the complexity limit.
-pub(crate) fn listing_cost(
-    first: Option<i32>,
-    last: Option<i32>,
-    filter: Option<&filters::PublicationFilterInput>,
-    child_complexity: usize,
-) -> usize {
-    page_cost(first, last, child_complexity)
-        .saturating_add(filters::PublicationFilterInput::cost(filter))
-}
-
 use crate::config::Limits;
 
 /// The schema type the server executes.

@@ -634,7 +634,7 @@ impl PublicationQuery {
     /// The publications of the catalogue, newest first by default (undated entries last),
     /// narrowed by `filter` and sorted by `orderBy`. Anonymous callers see published entries
     /// only. Cursors are bound to the filter and the order that made them.
-    #[graphql(complexity = "super::listing_cost(first, last, filter.as_ref(), child_complexity)")]
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "a Relay connection field takes its pagination, filter and order arguments"

@@ -72,7 +72,7 @@ impl Topic {
     }
 
     /// The publications of this topic, filterable and sortable like `Query.publications`. Includes the publications of its subtopics.
-    #[graphql(complexity = "super::listing_cost(first, last, filter.as_ref(), child_complexity)")]
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "a Relay connection field takes its pagination, filter and order arguments"

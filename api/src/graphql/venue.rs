@@ -75,7 +75,7 @@ impl Venue {
     }
 
     /// The publications of this venue, filterable and sortable like `Query.publications`.
-    #[graphql(complexity = "super::listing_cost(first, last, filter.as_ref(), child_complexity)")]
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "a Relay connection field takes its pagination, filter and order arguments"

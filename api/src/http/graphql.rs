@@ -412,7 +412,7 @@ async fn execute(
     let mut operation = params.operation_name.clone();
     let query = match state
         .persisted_queries
-        .resolve(params.query, params.extensions.as_ref())
+        .lookup(params.query, params.extensions.as_ref())
     {
         Ok(Some(query)) => query,
         Ok(None) => {
@@ -465,42 +465,42 @@ async fn execute(
                 Some(Early::Errors(vec![problem.into_error()], code))
             }
             Ok(()) => {
-            if operation.is_none() {
-                // Clients rarely send operationName with a single named operation.
-                let mut operations = doc.operations.iter();
-                if let (Some((Some(name), _)), None) = (operations.next(), operations.next()) {
-                    operation = Some(name.to_string());
+                if operation.is_none() {
+                    // Clients rarely send operationName with a single named operation.
+                    let mut operations = doc.operations.iter();
+                    if let (Some((Some(name), _)), None) = (operations.next(), operations.next()) {
+                        operation = Some(name.to_string());
+                    }
                 }
-            }
-            let aliases = count_aliases(doc);
-            let selected = selected_operation(doc, params.operation_name.as_deref());
-            if over_get && selected.is_some_and(|ty| ty != OperationType::Query) {
-                Some(Early::Refused(Refusal::new(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "METHOD_NOT_ALLOWED",
-                    "only queries run over GET; send mutations with POST",
-                )))
-            } else if caller == Caller::Anonymous
-                && selected == Some(OperationType::Mutation)
-                && !only_public_mutations(doc, params.operation_name.as_deref())
-            {
-                Some(Early::Refused(Refusal::new(
-                    StatusCode::UNAUTHORIZED,
-                    "UNAUTHENTICATED",
-                    "mutations other than submitPublication need an editor token: send Authorization: Bearer <token>",
-                )))
-            } else if aliases > state.limits.max_aliases {
-                let message = format!(
-                    "the document uses {aliases} aliases; the limit is {}",
-                    state.limits.max_aliases
-                );
-                Some(Early::Errors(
-                    vec![ServerError::new(message, None)],
-                    "TOO_MANY_ALIASES",
-                ))
-            } else {
-                None
-            }
+                let aliases = count_aliases(doc);
+                let selected = selected_operation(doc, params.operation_name.as_deref());
+                if over_get && selected.is_some_and(|ty| ty != OperationType::Query) {
+                    Some(Early::Refused(Refusal::new(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "METHOD_NOT_ALLOWED",
+                        "only queries run over GET; send mutations with POST",
+                    )))
+                } else if caller == Caller::Anonymous
+                    && selected == Some(OperationType::Mutation)
+                    && !only_public_mutations(doc, params.operation_name.as_deref())
+                {
+                    Some(Early::Refused(Refusal::new(
+                        StatusCode::UNAUTHORIZED,
+                        "UNAUTHENTICATED",
+                        "mutations other than submitPublication need an editor token: send Authorization: Bearer <token>",
+                    )))
+                } else if aliases > state.limits.max_aliases {
+                    let message = format!(
+                        "the document uses {aliases} aliases; the limit is {}",
+                        state.limits.max_aliases
+                    );
+                    Some(Early::Errors(
+                        vec![ServerError::new(message, None)],
+                        "TOO_MANY_ALIASES",
+                    ))
+                } else {
+                    None
+                }
             }
         },
     };
@@ -525,6 +525,10 @@ async fn execute(
         }
         None => {}
     }
+    // Only a request that was admitted is kept: a refused one must not cost memory.
+    state
+        .persisted_queries
+        .remember(&request.query, params.extensions.as_ref());
 
     // A handle of our own on the shared pool, so that the statements of this request alone
     // are counted, including those its loaders run on other tasks.
@@ -744,10 +748,7 @@ fn respond(
             object.remove("data");
         }
         if omitted > 0 {
-            object.insert(
-                "extensions".to_owned(),
-                json!({ "omittedErrors": omitted }),
-            );
+            object.insert("extensions".to_owned(), json!({ "omittedErrors": omitted }));
         }
     }
     let status = if unavailable {

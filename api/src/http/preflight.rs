@@ -17,10 +17,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use async_graphql::Positioned;
 use async_graphql::parser::types::{
     Directive, ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
-use async_graphql::Positioned;
 use async_graphql_value::{ConstValue, Value};
 use serde_json::{Map, Value as Json};
 
@@ -35,6 +35,12 @@ pub const MAX_SPREAD_DEPTH: usize = 16;
 /// How many field selections a document may hold, counted as written and again with every
 /// fragment spread expanded in place. GraphiQL's introspection query expands to about 300.
 pub const MAX_SELECTIONS: u64 = 5_000;
+
+/// How many ids the `anyOf` / `allOf` / `noneOf` lists of all `filter` arguments of one
+/// document may hold together, and how many of them `allOf` (each a join of its own). One
+/// filter has its own, smaller caps; these stop aliases from multiplying them.
+pub const MAX_FILTER_IDS_PER_DOCUMENT: usize = 400;
+pub const MAX_ALL_OF_IDS_PER_DOCUMENT: usize = 60;
 
 /// The argument whose text is judged entry by entry by the service (a BibTeX file may carry
 /// a bad entry among good ones), so the transport leaves its strings alone.
@@ -329,6 +335,19 @@ pub fn check_values(
             }
         }
     }
+    let (mut ids, mut all_of) = (0usize, 0usize);
+    for (name, value) in &arguments {
+        if *name == "filter" {
+            let (i, a) = filter_ids(value, variables);
+            ids = ids.saturating_add(i);
+            all_of = all_of.saturating_add(a);
+        }
+    }
+    if ids > MAX_FILTER_IDS_PER_DOCUMENT || all_of > MAX_ALL_OF_IDS_PER_DOCUMENT {
+        return Err(Problem::Value(format!(
+            "the document's filters list {ids} ids ({all_of} in allOf); together they may list at most {MAX_FILTER_IDS_PER_DOCUMENT} ({MAX_ALL_OF_IDS_PER_DOCUMENT} in allOf)"
+        )));
+    }
     for (name, value) in arguments {
         if let Some(path) = nul_in_value(value) {
             return Err(nul_problem(&format!("argument `{name}`{path}")));
@@ -344,6 +363,61 @@ pub fn check_values(
         }
     }
     Ok(())
+}
+
+/// The ids a `filter` argument lists in its id sets, all of them and those in `allOf`,
+/// following variables into the request's variables. One stack, no recursion.
+fn filter_ids(value: &Value, variables: Option<&Map<String, Json>>) -> (usize, usize) {
+    enum Node<'v> {
+        Ast(&'v Value),
+        Json(&'v Json),
+    }
+    let set_key = |key: &str| matches!(key, "anyOf" | "allOf" | "noneOf");
+    let (mut ids, mut all_of) = (0usize, 0usize);
+    let mut count = |key: &str, len: usize| {
+        ids = ids.saturating_add(len);
+        if key == "allOf" {
+            all_of = all_of.saturating_add(len);
+        }
+    };
+    let mut stack = vec![Node::Ast(value)];
+    while let Some(node) = stack.pop() {
+        match node {
+            Node::Ast(Value::Variable(name)) => {
+                if let Some(json) = variables.and_then(|v| v.get(name.as_str())) {
+                    stack.push(Node::Json(json));
+                }
+            }
+            Node::Ast(Value::List(items)) => stack.extend(items.iter().map(Node::Ast)),
+            Node::Ast(Value::Object(fields)) => {
+                for (key, item) in fields {
+                    match item {
+                        Value::List(list) if set_key(key.as_str()) => count(key, list.len()),
+                        Value::Variable(name) if set_key(key.as_str()) => {
+                            if let Some(Json::Array(list)) =
+                                variables.and_then(|v| v.get(name.as_str()))
+                            {
+                                count(key, list.len());
+                            }
+                        }
+                        _ => stack.push(Node::Ast(item)),
+                    }
+                }
+            }
+            Node::Ast(_) => {}
+            Node::Json(Json::Array(items)) => stack.extend(items.iter().map(Node::Json)),
+            Node::Json(Json::Object(fields)) => {
+                for (key, item) in fields {
+                    match item {
+                        Json::Array(list) if set_key(key) => count(key, list.len()),
+                        _ => stack.push(Node::Json(item)),
+                    }
+                }
+            }
+            Node::Json(_) => {}
+        }
+    }
+    (ids, all_of)
 }
 
 fn directive_arguments<'d>(
@@ -461,9 +535,8 @@ mod tests {
     #[test]
     fn brackets_in_strings_and_comments_do_not_count() {
         let deep = "{".repeat(100);
-        let query = format!(
-            "{{ a(x: \"{deep}\", y: \"\"\"{deep} \\\"\"\" {deep}\"\"\") # {deep}\n }}"
-        );
+        let query =
+            format!("{{ a(x: \"{deep}\", y: \"\"\"{deep} \\\"\"\" {deep}\"\"\") # {deep}\n }}");
         assert_eq!(nesting(&query, 3), Ok(()));
     }
 
@@ -516,7 +589,9 @@ mod tests {
 
     #[test]
     fn fragment_cycles_and_long_chains_are_refused() {
-        assert!(shape("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }").is_err());
+        assert!(
+            shape("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }").is_err()
+        );
         assert!(shape("{ ...A } fragment A on Query { ...A }").is_err());
         let mut chain = String::from("{ ...F0 }\n");
         for i in 0..=MAX_SPREAD_DEPTH {
@@ -555,7 +630,8 @@ mod tests {
         };
         assert!(message.contains("argument `filter`.search"), "{message}");
 
-        let doc = parse_query("query($s: String) { suggest(prefix: $s) { name } }").expect("parses");
+        let doc =
+            parse_query("query($s: String) { suggest(prefix: $s) { name } }").expect("parses");
         let variables = json!({ "s": "x\u{0}" });
         assert!(check_values(&doc, variables.as_object()).is_err());
 
@@ -568,9 +644,43 @@ mod tests {
     }
 
     #[test]
+    fn ids_in_filters_are_counted_across_aliases_and_variables() {
+        let ids = |n: usize| {
+            let list: Vec<String> = (0..n).map(|i| format!("\"a{i}\"")).collect();
+            format!("[{}]", list.join(","))
+        };
+        let aliases = |n: usize, set: &str| {
+            (0..n)
+                .map(|i| format!("a{i}: publications(filter: {{ authors: {{ {set}: {} }} }}) {{ totalCount }}", ids(20)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let within = parse_query(format!("{{ {} }}", aliases(3, "allOf"))).expect("parses");
+        assert_eq!(check_values(&within, None), Ok(()));
+        let over = parse_query(format!("{{ {} }}", aliases(4, "allOf"))).expect("parses");
+        assert!(matches!(check_values(&over, None), Err(Problem::Value(_))));
+        let any = parse_query(format!("{{ {} }}", aliases(20, "anyOf"))).expect("parses");
+        assert_eq!(check_values(&any, None), Ok(()));
+        let any = parse_query(format!("{{ {} }}", aliases(21, "anyOf"))).expect("parses");
+        assert!(check_values(&any, None).is_err());
+
+        let doc = parse_query(
+            "query($f: PublicationFilterInput, $ids: [ID!]) { a: publications(filter: $f) { totalCount } b: publications(filter: { or: [{ topics: { allOf: $ids } }] }) { totalCount } }",
+        )
+        .expect("parses");
+        let many: Vec<String> = (0..40).map(|i| format!("t{i}")).collect();
+        let variables = json!({ "f": { "and": [{ "authors": { "allOf": many } }] }, "ids": many });
+        assert!(check_values(&doc, variables.as_object()).is_err());
+        let variables = json!({ "f": { "authors": { "allOf": many } } });
+        assert_eq!(check_values(&doc, variables.as_object()), Ok(()));
+    }
+
+    #[test]
     fn deeply_nested_variables_are_refused() {
-        let doc = parse_query("query($f: PublicationFilterInput) { publications(filter: $f) { totalCount } }")
-            .expect("parses");
+        let doc = parse_query(
+            "query($f: PublicationFilterInput) { publications(filter: $f) { totalCount } }",
+        )
+        .expect("parses");
         let mut filter = json!({});
         for _ in 0..100 {
             filter = json!({ "not": filter });
