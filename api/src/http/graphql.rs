@@ -438,33 +438,38 @@ async fn execute(
             return response;
         }
     };
-    // Bounded before anything recursive reads it (see `preflight`).
-    if let Err(problem) = preflight::nesting(&query, preflight::MAX_NESTING) {
-        let code = problem.code();
-        let (response, codes) = respond(
-            media,
-            Response::from_errors(vec![problem.into_error()]),
-            &request_id,
-            code,
-        );
-        record(state, operation.as_deref(), started, 0, &codes);
-        return response;
-    }
+    // Reading the document costs time in proportion to its size (up to the body limit), so
+    // it happens on the blocking pool: a large document never holds a request worker, and
+    // `/healthz` and other requests go on meanwhile.
+    let max_directives = state.limits.max_directives;
+    let variables = params.variables;
+    let read = tokio::task::spawn_blocking(move || {
+        let parsed = read_document(&query, variables.as_ref(), max_directives);
+        (query, variables, parsed)
+    })
+    .await;
+    let (query, variables, parsed) = match read {
+        Ok(read) => read,
+        Err(err) => {
+            tracing::error!(error = %err, "reading a GraphQL document failed");
+            let refusal = Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                format!("internal error; quote request id {request_id} when reporting it"),
+            );
+            return refused(state, started, refusal, media);
+        }
+    };
     let mut request = Request::new(query);
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name);
     }
-    // Parsed once here (the schema reuses it) to see what the document asks before it runs.
-    let early = match request.parsed_query() {
-        Err(err) => Some(Early::Errors(vec![err], "GRAPHQL_PARSE_FAILED")),
-        Ok(doc) => match preflight::check_document(doc, state.limits.max_directives)
-            .and_then(|()| preflight::check_values(doc, params.variables.as_ref()))
-        {
-            Err(problem) => {
-                let code = problem.code();
-                Some(Early::Errors(vec![problem.into_error()], code))
-            }
-            Ok(()) => {
+    // Parsed once (the schema reuses it) to see what the document asks before it runs.
+    let early = match parsed {
+        Err(early) => Some(early),
+        Ok(document) => {
+            let doc = &document;
+            let early = {
                 if operation.is_none() {
                     // Clients rarely send operationName with a single named operation.
                     let mut operations = doc.operations.iter();
@@ -501,10 +506,12 @@ async fn execute(
                 } else {
                     None
                 }
-            }
-        },
+            };
+            request.set_parsed_query(document);
+            early
+        }
     };
-    if let Some(variables) = params.variables {
+    if let Some(variables) = variables {
         request = request.variables(Variables::from_json(Value::Object(variables)));
     }
     match early {
@@ -590,6 +597,26 @@ async fn execute(
             refused(state, started, refusal, media)
         }
     }
+}
+
+/// Parses `query` within the bounds of [`preflight`]: its nesting is checked on the text
+/// first, then its size, fragments, directives and values on the syntax tree.
+fn read_document(
+    query: &str,
+    variables: Option<&Map<String, Value>>,
+    max_directives: usize,
+) -> Result<ExecutableDocument, Early> {
+    let refused = |problem: preflight::Problem| {
+        let code = problem.code();
+        Early::Errors(vec![problem.into_error()], code)
+    };
+    preflight::nesting(query, preflight::MAX_NESTING).map_err(refused)?;
+    let doc = async_graphql::parser::parse_query(query)
+        .map_err(|err| Early::Errors(vec![err.into()], "GRAPHQL_PARSE_FAILED"))?;
+    preflight::check_document(&doc, max_directives)
+        .and_then(|()| preflight::check_values(&doc, variables))
+        .map_err(refused)?;
+    Ok(doc)
 }
 
 /// What the transport decides before running a document.

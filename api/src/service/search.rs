@@ -249,9 +249,10 @@ pub fn highlight(text: &str, query: &SearchQuery, context: Option<usize>) -> Opt
     }
     let first = marked.iter().position(|m| *m)?;
     let (from, to) = match context {
+        // The window always holds the first match, however small the context asked.
         Some(context) => (
             first.saturating_sub(context),
-            (first + 2 * context).min(chars.len()),
+            (first + 2 * context).max(first + 1).min(chars.len()),
         ),
         None => (0, chars.len()),
     };

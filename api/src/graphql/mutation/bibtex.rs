@@ -53,6 +53,20 @@ pub struct ImportBibtexPayload {
     pub user_errors: Vec<UserError>,
 }
 
+impl ImportBibtexPayload {
+    /// An import refused as a whole: nothing read, nothing written.
+    fn refused(client_mutation_id: Option<String>, user_errors: Vec<UserError>) -> Self {
+        Self {
+            client_mutation_id,
+            entries: Vec::new(),
+            created_count: 0,
+            matched_count: 0,
+            rejected_count: 0,
+            user_errors,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct BibtexMutation;
 
@@ -84,18 +98,14 @@ impl BibtexMutation {
         let entries = match read {
             Ok(entries) => entries,
             Err(err) => {
-                return Ok(ImportBibtexPayload {
-                    client_mutation_id: input.client_mutation_id,
-                    entries: Vec::new(),
-                    created_count: 0,
-                    matched_count: 0,
-                    rejected_count: 0,
-                    user_errors: vec![UserError {
+                return Ok(ImportBibtexPayload::refused(
+                    input.client_mutation_id,
+                    vec![UserError {
                         field: vec!["input".into(), "bibtex".into()],
                         message: err.to_string(),
                         code: UserErrorCode::Invalid,
                     }],
-                });
+                ));
             }
         };
         let outcome = in_transaction(ctx, move |txn| {
@@ -105,14 +115,10 @@ impl BibtexMutation {
         let reports = match outcome {
             Ok(reports) => reports,
             Err(user_errors) => {
-                return Ok(ImportBibtexPayload {
-                    client_mutation_id: input.client_mutation_id,
-                    entries: Vec::new(),
-                    created_count: 0,
-                    matched_count: 0,
-                    rejected_count: 0,
+                return Ok(ImportBibtexPayload::refused(
+                    input.client_mutation_id,
                     user_errors,
-                });
+                ));
             }
         };
         let mut payload = ImportBibtexPayload {
