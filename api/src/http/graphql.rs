@@ -443,6 +443,19 @@ async fn execute(
     // `/healthz` and other requests go on meanwhile.
     let max_directives = state.limits.max_directives;
     let variables = params.variables;
+    // Closed only at shutdown, when nothing is read any more.
+    let Ok(_permit) = state.document_readers.acquire().await else {
+        return refused(
+            state,
+            started,
+            Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+                "the service is shutting down; try again shortly",
+            ),
+            media,
+        );
+    };
     let read = tokio::task::spawn_blocking(move || {
         let parsed = read_document(&query, variables.as_ref(), max_directives);
         (query, variables, parsed)

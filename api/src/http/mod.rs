@@ -34,6 +34,16 @@ pub struct AppState {
     pub facets: Arc<crate::service::revision::FacetCache>,
     pub graphiql: bool,
     pub limits: Limits,
+    /// Documents read at once on the blocking pool (see `graphql::read_document`): as many
+    /// as there are cores, so a flood of large documents queues instead of multiplying the
+    /// threads and the memory that parse them.
+    pub document_readers: Arc<tokio::sync::Semaphore>,
+}
+
+/// The permits of [`AppState::document_readers`]: one per core.
+pub fn document_readers() -> Arc<tokio::sync::Semaphore> {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    Arc::new(tokio::sync::Semaphore::new(cores))
 }
 
 /// CORS for the configured frontend origins. Credentials are not allowed: the API reads its

@@ -28,6 +28,10 @@ use serde_json::{Map, Value as Json};
 /// query at the selection-depth limit with a filter at its nesting limit needs about 40.
 pub const MAX_NESTING: usize = 64;
 
+/// How many directives (`@`) a document may carry in all, counted on the text before it is
+/// parsed: a flood of them is refused without the cost of parsing it.
+pub const MAX_DIRECTIVES_PER_DOCUMENT: usize = 200;
+
 /// How long a chain of fragment spreads (a fragment spreading one that spreads another ...)
 /// may be.
 pub const MAX_SPREAD_DEPTH: usize = 16;
@@ -71,11 +75,13 @@ impl Problem {
     }
 }
 
-/// The deepest bracket nesting of a GraphQL document, read without parsing it: strings,
-/// block strings and comments are skipped. Stops as soon as `max` is passed.
+/// The deepest bracket nesting of a GraphQL document, and its number of directives, read
+/// without parsing it: strings, block strings and comments are skipped. Stops as soon as
+/// `max` (or [`MAX_DIRECTIVES_PER_DOCUMENT`]) is passed.
 pub fn nesting(text: &str, max: usize) -> Result<(), Problem> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
+    let mut directives = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -111,6 +117,14 @@ pub fn nesting(text: &str, max: usize) -> Result<(), Problem> {
                 }
             }
             b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            b'@' => {
+                directives += 1;
+                if directives > MAX_DIRECTIVES_PER_DOCUMENT {
+                    return Err(Problem::Shape(format!(
+                        "the document carries more than {MAX_DIRECTIVES_PER_DOCUMENT} directives"
+                    )));
+                }
+            }
             _ => {}
         }
         i += 1;
@@ -538,6 +552,17 @@ mod tests {
         let query =
             format!("{{ a(x: \"{deep}\", y: \"\"\"{deep} \\\"\"\" {deep}\"\"\") # {deep}\n }}");
         assert_eq!(nesting(&query, 3), Ok(()));
+    }
+
+    #[test]
+    fn a_directive_flood_is_refused_before_parsing() {
+        let flood = format!("{{ __typename {} }}", "@include(if: true) ".repeat(201));
+        assert!(matches!(
+            nesting(&flood, MAX_NESTING),
+            Err(Problem::Shape(_))
+        ));
+        let quoted = format!("{{ a(x: \"{}\") }}", "@".repeat(1_000));
+        assert_eq!(nesting(&quoted, MAX_NESTING), Ok(()));
     }
 
     #[test]
