@@ -18,3 +18,4 @@ mod publications;
 mod races;
 mod schema;
 mod seed;
+mod semantics;

@@ -12,6 +12,8 @@ mod ids;
 pub mod loaders;
 mod mutation;
 mod node;
+mod nulls;
+mod order;
 mod publication;
 mod scalars;
 mod suggest;
@@ -65,6 +67,8 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .limit_directives(limits.max_directives)
+    .extension(nulls::NullPropagation)
+    .extension(order::SelectionOrder)
     .data(mutation::SubmissionLimit(limits.submissions_per_hour))
     .register_output_type::<node::Node>();
     if !limits.suggestions {

@@ -338,8 +338,12 @@ impl Publication {
         ))
     }
 
-    /// Who changed what and when, oldest first. Editors only.
-    async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Change>> {
+    /// Who changed what and when, oldest first. Editors only: null for anonymous callers,
+    /// with an UNAUTHENTICATED error at this path.
+    // Nullable so that a page which asks for it without a token loses this field and not
+    // the publication (nor, by null propagation, the whole list); an empty list would say
+    // "never changed", which is not what the caller was told.
+    async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<Change>>> {
         if *ctx.data::<Audience>()? != Audience::Editor {
             return Err(async_graphql::Error::new(
                 "the history is for editors: send Authorization: Bearer <token>",
@@ -351,7 +355,9 @@ impl Publication {
             .load_one(PublicationHistoryOf(self.0.id))
             .await
             .gql()?;
-        Ok(rows.unwrap_or_default().into_iter().map(Change).collect())
+        Ok(Some(
+            rows.unwrap_or_default().into_iter().map(Change).collect(),
+        ))
     }
 }
 

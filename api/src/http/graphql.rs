@@ -741,6 +741,30 @@ fn cap_errors(body: &mut Value) -> usize {
     before - errors.len()
 }
 
+/// An error's keys in the order the GraphQL specification lists them (`message`,
+/// `locations`, `path`, `extensions`), with `code` first among the extensions.
+fn in_spec_order(error: Value) -> Value {
+    let Value::Object(mut fields) = error else {
+        return error;
+    };
+    let mut ordered = Map::new();
+    for key in ["message", "locations", "path"] {
+        if let Some(value) = fields.shift_remove(key) {
+            ordered.insert(key.to_owned(), value);
+        }
+    }
+    if let Some(Value::Object(mut extensions)) = fields.shift_remove("extensions") {
+        let mut sorted = Map::new();
+        if let Some(code) = extensions.shift_remove("code") {
+            sorted.insert("code".to_owned(), code);
+        }
+        sorted.append(&mut extensions);
+        ordered.insert("extensions".to_owned(), Value::Object(sorted));
+    }
+    ordered.append(&mut fields);
+    Value::Object(ordered)
+}
+
 /// Serialises a GraphQL response with the status code its outcome calls for.
 /// `request_error_code` is the code for errors raised before execution that carry none.
 fn respond(
@@ -780,6 +804,7 @@ fn respond(
                 error["extensions"]["requestId"] = json!(request_id);
             }
             error["extensions"]["code"] = json!(code);
+            *error = in_spec_order(std::mem::take(error));
             codes.push(code);
         }
     }
