@@ -109,7 +109,7 @@ fn body(query: &str, variables: Value) -> String {
 /// how many there are.
 pub fn listing_query(operation: &str) -> String {
     format!(
-        "query {operation}($first: Int!, $after: String, $filter: PublicationFilterInput) {{ \
+        "query {operation}($first: Int!, $after: String, $filter: PublicationFilter) {{ \
          publications(first: $first, after: $after, filter: $filter) {{ totalCount \
          pageInfo {{ endCursor hasNextPage }} \
          nodes {{ id title year authorCount \
@@ -175,7 +175,7 @@ pub async fn prepare(scenario: Scenario, cx: &Context<'_>) -> anyhow::Result<Pre
             let (topic, name) = parent_topic(cx.db).await?;
             let filter = json!({
                 "topics": { "anyOf": [global_id("Topic", topic)] },
-                "year": { "gte": 2015, "lte": 2019 },
+                "year": { "from": 2015, "to": 2019 },
             });
             fixed(
                 body(
@@ -219,7 +219,7 @@ pub async fn prepare(scenario: Scenario, cx: &Context<'_>) -> anyhow::Result<Pre
             )
         }
         Scenario::Facets => {
-            let query = "query Facets($filter: PublicationFilterInput) { \
+            let query = "query Facets($filter: PublicationFilter) { \
                          publications(first: 20, filter: $filter) { totalCount \
                          nodes { id title year } \
                          facets { years { year count } kinds { kind count } \

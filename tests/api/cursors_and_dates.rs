@@ -106,7 +106,8 @@ async fn tampered_cursors_are_invalid_cursor_errors_naming_the_argument(backend:
 
 async fn impossible_dates_in_filters_are_bad_user_input(backend: Backend) {
     let app = spawn_app(backend).await;
-    let with_variable = r#"query($filter: PublicationFilterInput) { publications(filter: $filter) { totalCount } }"#;
+    let with_variable =
+        r#"query($filter: PublicationFilter) { publications(filter: $filter) { totalCount } }"#;
 
     for bad in [
         "2022-13-01",

@@ -142,7 +142,7 @@ fn query_corpus(real_cursor: &str) -> Vec<Attack> {
     let listing =
         |filter: &str| format!("{{ publications(first: 1, filter: {filter}) {{ totalCount }} }}");
     let filter_var =
-        "query($f: PublicationFilterInput) { publications(first: 1, filter: $f) { totalCount } }";
+        "query($f: PublicationFilter) { publications(first: 1, filter: $f) { totalCount } }";
 
     // 1. Nesting, inline and through variables, at and far past the depth that aborted.
     for levels in [20, 600, 5_000, 100_000] {

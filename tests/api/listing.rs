@@ -9,7 +9,7 @@ on_both_databases!(
 );
 
 const LIST: &str = r#"
-query List($first: Int, $after: String, $last: Int, $before: String, $filter: PublicationFilterInput, $orderBy: [PublicationOrder!]) {
+query List($first: Int, $after: String, $last: Int, $before: String, $filter: PublicationFilter, $orderBy: [PublicationOrder!]) {
   publications(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
@@ -228,10 +228,10 @@ async fn each_filter_narrows_the_list_as_documented(backend: Backend) {
 
     let cases = [
         ("kinds", json!({ "kinds": ["WORKSHOP_PAPER"] }), 3),
-        ("year", json!({ "year": { "gte": 2022 } }), 3),
+        ("year", json!({ "year": { "from": 2022 } }), 3),
         (
             "year range",
-            json!({ "year": { "gte": 2021, "lte": 2021 } }),
+            json!({ "year": { "from": 2021, "to": 2021 } }),
             1,
         ),
         (
@@ -276,13 +276,13 @@ async fn each_filter_narrows_the_list_as_documented(backend: Backend) {
         ("no pdf", json!({ "hasPdf": false }), 6),
         (
             "or",
-            json!({ "or": [{ "kinds": ["PREPRINT"] }, { "year": { "lte": 2021 } }] }),
+            json!({ "or": [{ "kinds": ["PREPRINT"] }, { "year": { "to": 2021 } }] }),
             3,
         ),
         ("not", json!({ "not": { "kinds": ["WORKSHOP_PAPER"] } }), 3),
         (
             "and",
-            json!({ "and": [{ "year": { "gte": 2022 } }, { "authors": { "anyOf": [launay] } }] }),
+            json!({ "and": [{ "year": { "from": 2022 } }, { "authors": { "anyOf": [launay] } }] }),
             3,
         ),
         ("nothing", json!({ "kinds": ["THESIS"] }), 0),
@@ -308,7 +308,7 @@ async fn each_filter_narrows_the_list_as_documented(backend: Backend) {
 
 async fn a_cursor_is_refused_by_another_filter_or_ordering(backend: Backend) {
     let app = spawn_app(backend).await;
-    let filter = json!({ "year": { "gte": 2021 } });
+    let filter = json!({ "year": { "from": 2021 } });
     let page = list(&app, json!({ "first": 1, "filter": filter })).await;
     let cursor = page["pageInfo"]["endCursor"].clone();
 
@@ -321,7 +321,7 @@ async fn a_cursor_is_refused_by_another_filter_or_ordering(backend: Backend) {
     let other_filter = app
         .graphql(
             LIST,
-            json!({ "first": 1, "after": cursor, "filter": { "year": { "gte": 2022 } } }),
+            json!({ "first": 1, "after": cursor, "filter": { "year": { "from": 2022 } } }),
         )
         .await;
     let other_order = app.graphql(LIST, json!({ "first": 1, "after": cursor, "filter": filter, "orderBy": [{ "field": "TITLE", "direction": "ASC" }] })).await;
@@ -334,7 +334,7 @@ async fn a_cursor_is_refused_by_another_filter_or_ordering(backend: Backend) {
 on_both_databases!(facets_count_each_dimension_without_its_own_filter);
 
 const FACETS: &str = r#"
-query Facets($filter: PublicationFilterInput) {
+query Facets($filter: PublicationFilter) {
   publications(filter: $filter) {
     totalCount
     facets {
@@ -354,7 +354,7 @@ async fn facets_count_each_dimension_without_its_own_filter(backend: Backend) {
     let in_2022 = app
         .query(
             FACETS,
-            json!({ "filter": { "year": { "gte": 2022, "lte": 2022 } } }),
+            json!({ "filter": { "year": { "from": 2022, "to": 2022 } } }),
         )
         .await["publications"]
         .clone();

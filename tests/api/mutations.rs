@@ -521,7 +521,7 @@ async fn upsert_updates_the_publication_with_the_same_doi(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = app.editor_token("editor").await;
     let id = created_id(&app, &token).await;
-    let upsert = r#"mutation($input: CreatePublicationInput!) {
+    let upsert = r#"mutation($input: UpsertPublicationInput!) {
         upsertPublication(input: $input) { created publication { id title version authorCount } userErrors { code } } }"#;
     let mut input = rita_v2("10.1101/2023.05.01.1");
     input["title"] = json!("RITA 2 (revised)");

@@ -81,7 +81,7 @@ pub struct TopicFilter {
     /// Part of the name, case-insensitive.
     pub search: Option<String>,
     /// The direct subtopics of this topic.
-    pub parent: Option<ID>,
+    pub parent_id: Option<ID>,
     /// Only topics without a parent (true), or only subtopics (false).
     pub top_level: Option<bool>,
 }
@@ -252,10 +252,10 @@ impl DirectoryQuery {
             );
         }
         if let Some(year) = filter.year {
-            if let Some(gte) = year.gte {
+            if let Some(gte) = year.from {
                 condition = condition.add(venue::Column::Year.gte(gte));
             }
-            if let Some(lte) = year.lte {
+            if let Some(lte) = year.to {
                 condition = condition.add(venue::Column::Year.lte(lte));
             }
         }
@@ -264,7 +264,7 @@ impl DirectoryQuery {
             audience,
             filter.search,
             filter.kinds,
-            filter.year.map(|y| (y.gte, y.lte)),
+            filter.year.map(|y| (y.from, y.to)),
         );
         let list_tag = tag("venues", descending, &digest(&key));
         list::<venue::Entity, _>(
@@ -301,8 +301,8 @@ impl DirectoryQuery {
         if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
             condition = condition.add(contains(topic::Column::Name, search));
         }
-        if let Some(parent) = &filter.parent {
-            let parent = GlobalId::decode_as("filter.parent", parent, NodeKind::Topic).gql()?;
+        if let Some(parent) = &filter.parent_id {
+            let parent = GlobalId::decode_as("filter.parentId", parent, NodeKind::Topic).gql()?;
             condition = condition.add(topic::Column::ParentId.eq(parent));
         }
         match filter.top_level {
@@ -314,7 +314,7 @@ impl DirectoryQuery {
         let key = (
             audience,
             filter.search,
-            filter.parent.map(|p| p.0),
+            filter.parent_id.map(|p| p.0),
             filter.top_level,
         );
         let list_tag = tag("topics", descending, &digest(&key));

@@ -43,8 +43,10 @@ pub struct IdSetInput {
 /// A range of years, both ends included.
 #[derive(InputObject, Clone, Copy, Debug, Default)]
 pub struct YearRangeInput {
-    pub gte: Option<i32>,
-    pub lte: Option<i32>,
+    /// The first year in the range.
+    pub from: Option<i32>,
+    /// The last year in the range.
+    pub to: Option<i32>,
 }
 
 /// A range of dates, both ends included.
@@ -57,6 +59,7 @@ pub struct DateRangeInput {
 /// Which publications to list. Every part given must hold; combine filters with `and`,
 /// `or` and `not`.
 #[derive(InputObject, Clone, Debug, Default)]
+#[graphql(name = "PublicationFilter")]
 pub struct PublicationFilterInput {
     /// Words to find in the title, abstract, authors' names (and their variants) and venue:
     /// every word must appear; "quoted phrases" appear whole; `-word` excludes; `OR` joins
@@ -255,8 +258,8 @@ impl PublicationFilterInput {
                 .statuses
                 .map(|statuses| statuses.into_iter().map(Into::into).collect()),
             year: self.year.map(|y| YearRange {
-                gte: y.gte,
-                lte: y.lte,
+                gte: y.from,
+                lte: y.to,
             }),
             published_on: self.published_on.map(|d| DateRange {
                 from: d.from.map(|date: Date| -> NaiveDate { date.0 }),

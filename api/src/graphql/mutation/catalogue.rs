@@ -1,6 +1,6 @@
 //! Mutations of authors, venues and topics.
 
-use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 
 use super::{EditorGuard, UserError, actor, id_of, in_transaction, parse_problems, run_parsed};
@@ -18,6 +18,7 @@ use crate::service::venue_edit::{self, TopicPatch, VenuePatch};
 
 /// What to do with the publications that use an entry being deleted.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+#[graphql(name = "OnReferenced")]
 pub enum OnReferencedInput {
     /// Refuse with REFERENCED while publications use the entry.
     #[default]
@@ -35,47 +36,42 @@ impl From<OnReferencedInput> for OnReferenced {
     }
 }
 
-macro_rules! payload {
-    ($(#[$doc:meta])* $name:ident, $field:ident: $ty:ty) => {
-        $(#[$doc])*
-        #[derive(SimpleObject)]
-        pub struct $name {
-            pub client_mutation_id: Option<String>,
-            /// Null when there are user errors.
-            pub $field: Option<$ty>,
-            pub user_errors: Vec<UserError>,
-        }
-
-        impl $name {
-            fn from_outcome(client_mutation_id: Option<String>, outcome: Result<$ty, Vec<UserError>>) -> Self {
-                match outcome {
-                    Ok(value) => Self { client_mutation_id, $field: Some(value), user_errors: Vec::new() },
-                    Err(user_errors) => Self { client_mutation_id, $field: None, user_errors },
-                }
-            }
-        }
-    };
-}
-
 payload!(
-    /// The author after the change.
-    AuthorPayload, author: Author
+    /// The result of `createAuthor`: the new author.
+    CreateAuthorPayload, author: Author
+);
+payload!(
+    /// The result of `updateAuthor`: the author after the change.
+    UpdateAuthorPayload, author: Author
+);
+payload!(
+    /// The result of `mergeAuthors`: the author who stays, with the others' names as
+    /// variants and their publications.
+    MergeAuthorsPayload, author: Author
 );
 payload!(
     /// The id of the deleted author.
     DeleteAuthorPayload, deleted_author_id: ID
 );
 payload!(
-    /// The venue after the change.
-    VenuePayload, venue: Venue
+    /// The result of `createVenue`: the new venue.
+    CreateVenuePayload, venue: Venue
+);
+payload!(
+    /// The result of `updateVenue`: the venue after the change.
+    UpdateVenuePayload, venue: Venue
 );
 payload!(
     /// The id of the deleted venue.
     DeleteVenuePayload, deleted_venue_id: ID
 );
 payload!(
-    /// The topic after the change.
-    TopicPayload, topic: Topic
+    /// The result of `createTopic`: the new topic.
+    CreateTopicPayload, topic: Topic
+);
+payload!(
+    /// The result of `updateTopic`: the topic after the change.
+    UpdateTopicPayload, topic: Topic
 );
 payload!(
     /// The id of the deleted topic.
@@ -261,7 +257,7 @@ impl CatalogueMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateAuthorInput,
-    ) -> async_graphql::Result<AuthorPayload> {
+    ) -> async_graphql::Result<CreateAuthorPayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
         let name = text(&mut problems, "name", Some(&input.name), Name::parse);
@@ -287,7 +283,7 @@ impl CatalogueMutation {
             })
         })
         .await?;
-        Ok(AuthorPayload::from_outcome(
+        Ok(CreateAuthorPayload::from_outcome(
             input.client_mutation_id,
             outcome.map(Author),
         ))
@@ -299,7 +295,7 @@ impl CatalogueMutation {
         &self,
         ctx: &Context<'_>,
         input: UpdateAuthorInput,
-    ) -> async_graphql::Result<AuthorPayload> {
+    ) -> async_graphql::Result<UpdateAuthorPayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
         let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Author);
@@ -317,7 +313,7 @@ impl CatalogueMutation {
             })
         })
         .await?;
-        Ok(AuthorPayload::from_outcome(
+        Ok(UpdateAuthorPayload::from_outcome(
             input.client_mutation_id,
             outcome.map(Author),
         ))
@@ -354,7 +350,7 @@ impl CatalogueMutation {
         &self,
         ctx: &Context<'_>,
         input: MergeAuthorsInput,
-    ) -> async_graphql::Result<AuthorPayload> {
+    ) -> async_graphql::Result<MergeAuthorsPayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
         let target = id_of(
@@ -380,7 +376,7 @@ impl CatalogueMutation {
             Box::pin(async move { author_edit::merge_authors(txn, &actor, &sources, target).await })
         })
         .await?;
-        Ok(AuthorPayload::from_outcome(
+        Ok(MergeAuthorsPayload::from_outcome(
             input.client_mutation_id,
             outcome.map(Author),
         ))
@@ -392,7 +388,7 @@ impl CatalogueMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateVenueInput,
-    ) -> async_graphql::Result<VenuePayload> {
+    ) -> async_graphql::Result<CreateVenuePayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
         let name = text(&mut problems, "name", Some(&input.name), Name::parse);
@@ -421,7 +417,7 @@ impl CatalogueMutation {
                 .await?
             }
         };
-        Ok(VenuePayload::from_outcome(
+        Ok(CreateVenuePayload::from_outcome(
             input.client_mutation_id,
             outcome.map(Venue),
         ))
@@ -433,7 +429,7 @@ impl CatalogueMutation {
         &self,
         ctx: &Context<'_>,
         input: UpdateVenueInput,
-    ) -> async_graphql::Result<VenuePayload> {
+    ) -> async_graphql::Result<UpdateVenuePayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
         let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Venue);
@@ -455,7 +451,7 @@ impl CatalogueMutation {
             })
         })
         .await?;
-        Ok(VenuePayload::from_outcome(
+        Ok(UpdateVenuePayload::from_outcome(
             input.client_mutation_id,
             outcome.map(Venue),
         ))
@@ -489,7 +485,7 @@ impl CatalogueMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateTopicInput,
-    ) -> async_graphql::Result<TopicPayload> {
+    ) -> async_graphql::Result<CreateTopicPayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
         let name = text(&mut problems, "name", Some(&input.name), Name::parse);
@@ -515,7 +511,7 @@ impl CatalogueMutation {
                 .await?
             }
         };
-        Ok(TopicPayload::from_outcome(
+        Ok(CreateTopicPayload::from_outcome(
             input.client_mutation_id,
             outcome.map(Topic),
         ))
@@ -527,7 +523,7 @@ impl CatalogueMutation {
         &self,
         ctx: &Context<'_>,
         input: UpdateTopicInput,
-    ) -> async_graphql::Result<TopicPayload> {
+    ) -> async_graphql::Result<UpdateTopicPayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
         let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Topic);
@@ -553,7 +549,7 @@ impl CatalogueMutation {
             })
         })
         .await?;
-        Ok(TopicPayload::from_outcome(
+        Ok(UpdateTopicPayload::from_outcome(
             input.client_mutation_id,
             outcome.map(Topic),
         ))

@@ -2,6 +2,32 @@
 //! `clientMutationId` echoed, and `userErrors` for anything the editor can fix. Each runs in
 //! one transaction: all of it happens, or none of it.
 
+/// One payload type per mutation (as GitHub's and Shopify's schemas have): the echoed
+/// `clientMutationId`, the result (null when there are user errors) and the user errors.
+macro_rules! payload {
+    ($(#[$doc:meta])* $name:ident, $field:ident: $ty:ty) => {
+        $(#[$doc])*
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            /// The `clientMutationId` of the input, unchanged.
+            pub client_mutation_id: Option<String>,
+            /// Null when there are user errors.
+            pub $field: Option<$ty>,
+            /// What the editor can fix; empty when the mutation took effect.
+            pub user_errors: Vec<UserError>,
+        }
+
+        impl $name {
+            fn from_outcome(client_mutation_id: Option<String>, outcome: Result<$ty, Vec<UserError>>) -> Self {
+                match outcome {
+                    Ok(value) => Self { client_mutation_id, $field: Some(value), user_errors: Vec::new() },
+                    Err(user_errors) => Self { client_mutation_id, $field: None, user_errors },
+                }
+            }
+        }
+    };
+}
+
 mod bibtex;
 mod catalogue;
 mod publication;

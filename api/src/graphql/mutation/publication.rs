@@ -57,6 +57,14 @@ pub enum TopicRefInput {
     Name(String),
 }
 
+/// What `upsertPublication` takes: a publication as `createPublication` takes it, matched
+/// on its DOI, then its arXiv id.
+#[derive(InputObject, Clone, Debug)]
+pub struct UpsertPublicationInput {
+    #[graphql(flatten)]
+    pub publication: CreatePublicationInput,
+}
+
 /// A publication to enter in one call, with its authors, topics and venue.
 #[derive(InputObject, Clone, Debug)]
 pub struct CreatePublicationInput {
@@ -123,21 +131,19 @@ pub struct SetPublicationAuthorsInput {
     pub authors: Vec<AuthorRefInput>,
 }
 
-#[derive(SimpleObject)]
-pub struct CreatePublicationPayload {
-    pub client_mutation_id: Option<String>,
-    /// The new publication; null when there are user errors.
-    pub publication: Option<Publication>,
-    pub user_errors: Vec<UserError>,
-}
+payload!(
+    /// The result of `createPublication`: the new publication.
+    CreatePublicationPayload, publication: Publication
+);
 
-#[derive(SimpleObject)]
-pub struct UpdatePublicationPayload {
-    pub client_mutation_id: Option<String>,
-    /// The publication after the change; null when there are user errors.
-    pub publication: Option<Publication>,
-    pub user_errors: Vec<UserError>,
-}
+payload!(
+    /// The result of `updatePublication`: the publication after the change.
+    UpdatePublicationPayload, publication: Publication
+);
+payload!(
+    /// The result of `setPublicationAuthors`: the publication with its new author list.
+    SetPublicationAuthorsPayload, publication: Publication
+);
 
 #[derive(SimpleObject)]
 pub struct UpsertPublicationPayload {
@@ -148,13 +154,10 @@ pub struct UpsertPublicationPayload {
     pub user_errors: Vec<UserError>,
 }
 
-#[derive(SimpleObject)]
-pub struct DeletePublicationPayload {
-    pub client_mutation_id: Option<String>,
-    /// The id of the deleted publication; null when there are user errors.
-    pub deleted_publication_id: Option<ID>,
-    pub user_errors: Vec<UserError>,
-}
+payload!(
+    /// The result of `deletePublication`: the id it had.
+    DeletePublicationPayload, deleted_publication_id: ID
+);
 
 /// Notes a problem for each malformed optional text.
 fn optional<T>(
@@ -417,18 +420,10 @@ impl PublicationMutation {
             Box::pin(async move { publication_edit::create_publication(txn, &actor, draft).await })
         })
         .await?;
-        Ok(match outcome {
-            Ok(row) => CreatePublicationPayload {
-                client_mutation_id,
-                publication: Some(Publication(row)),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => CreatePublicationPayload {
-                client_mutation_id,
-                publication: None,
-                user_errors,
-            },
-        })
+        Ok(CreatePublicationPayload::from_outcome(
+            client_mutation_id,
+            outcome.map(Publication),
+        ))
     }
 
     /// Changes the fields given, if the publication is still at `expectedVersion`;
@@ -449,7 +444,10 @@ impl PublicationMutation {
             })
         })
         .await?;
-        Ok(updated(client_mutation_id, outcome))
+        Ok(UpdatePublicationPayload::from_outcome(
+            client_mutation_id,
+            outcome.map(Publication),
+        ))
     }
 
     /// Replaces or reorders the author list, if the publication is still at
@@ -459,7 +457,7 @@ impl PublicationMutation {
         &self,
         ctx: &Context<'_>,
         input: SetPublicationAuthorsInput,
-    ) -> async_graphql::Result<UpdatePublicationPayload> {
+    ) -> async_graphql::Result<SetPublicationAuthorsPayload> {
         let client_mutation_id = input.client_mutation_id.clone();
         let expected_version = input.expected_version;
         let actor = actor(ctx)?;
@@ -494,7 +492,10 @@ impl PublicationMutation {
                 .await?
             }
         };
-        Ok(updated(client_mutation_id, outcome))
+        Ok(SetPublicationAuthorsPayload::from_outcome(
+            client_mutation_id,
+            outcome.map(Publication),
+        ))
     }
 
     /// Updates the publication with the input's DOI, else the one with its arXiv id, setting
@@ -503,8 +504,9 @@ impl PublicationMutation {
     async fn upsert_publication(
         &self,
         ctx: &Context<'_>,
-        input: CreatePublicationInput,
+        input: UpsertPublicationInput,
     ) -> async_graphql::Result<UpsertPublicationPayload> {
+        let input = input.publication;
         let client_mutation_id = input.client_mutation_id.clone();
         let actor = actor(ctx)?;
         let outcome = run_parsed(ctx, parse_draft(input), move |txn, draft| {
@@ -579,35 +581,9 @@ impl PublicationMutation {
                 .await?
             }
         };
-        Ok(match outcome {
-            Ok(row) => DeletePublicationPayload {
-                client_mutation_id,
-                deleted_publication_id: Some(GlobalId::new(NodeKind::Publication, row.id).encode()),
-                user_errors: Vec::new(),
-            },
-            Err(user_errors) => DeletePublicationPayload {
-                client_mutation_id,
-                deleted_publication_id: None,
-                user_errors,
-            },
-        })
-    }
-}
-
-fn updated(
-    client_mutation_id: Option<String>,
-    outcome: Result<entity::publication::Model, Vec<UserError>>,
-) -> UpdatePublicationPayload {
-    match outcome {
-        Ok(row) => UpdatePublicationPayload {
+        Ok(DeletePublicationPayload::from_outcome(
             client_mutation_id,
-            publication: Some(Publication(row)),
-            user_errors: Vec::new(),
-        },
-        Err(user_errors) => UpdatePublicationPayload {
-            client_mutation_id,
-            publication: None,
-            user_errors,
-        },
+            outcome.map(|row| GlobalId::new(NodeKind::Publication, row.id).encode()),
+        ))
     }
 }
