@@ -428,7 +428,7 @@ fn query_corpus(real_cursor: &str) -> Vec<Attack> {
     ] {
         corpus.push(attack(
             format!("an impossible date {date}"),
-            "query($d: Date) { publications(first: 1, filter: { publishedOn: { from: $d } }) { totalCount } }",
+            "query($d: PartialDate) { publications(first: 1, filter: { publishedOn: { from: $d } }) { totalCount } }",
             json!({ "d": date }),
         ));
         corpus.push(attack(

@@ -81,6 +81,25 @@ impl PartialDate {
         Ok(Self { date, precision })
     }
 
+    /// The text form it was given in: "2022", "2022-04" or "2022-04-12".
+    pub fn text(&self) -> String {
+        match self.precision {
+            DatePrecision::Year => self.date.format("%Y").to_string(),
+            DatePrecision::Month => self.date.format("%Y-%m").to_string(),
+            DatePrecision::Day => self.date.format("%Y-%m-%d").to_string(),
+        }
+    }
+
+    /// The last day of the period it names: 2022-12-31 for "2022", 2022-04-30 for "2022-04".
+    pub fn last_day(&self) -> NaiveDate {
+        let next = match self.precision {
+            DatePrecision::Year => NaiveDate::from_ymd_opt(self.date.year() + 1, 1, 1),
+            DatePrecision::Month => self.date.checked_add_months(chrono::Months::new(1)),
+            DatePrecision::Day => return self.date,
+        };
+        next.and_then(|next| next.pred_opt()).unwrap_or(NaiveDate::MAX)
+    }
+
     /// The form the publications page shows: "2022", "April 2022" or "12 April 2022".
     pub fn display(date: NaiveDate, precision: DatePrecision) -> String {
         let month = MONTHS
@@ -115,6 +134,20 @@ mod tests {
             PartialDate::parse("2022-12-09").expect("valid").precision,
             DatePrecision::Day
         );
+    }
+
+    #[test]
+    fn a_date_gives_back_its_text_and_the_last_day_of_its_period() {
+        for (text, last) in [
+            ("2022", "2022-12-31"),
+            ("2024-02", "2024-02-29"),
+            ("2022-04-12", "2022-04-12"),
+            ("9999", "9999-12-31"),
+        ] {
+            let date = PartialDate::parse(text).expect("valid");
+            assert_eq!(date.text(), text);
+            assert_eq!(date.last_day().to_string(), last);
+        }
     }
 
     #[test]

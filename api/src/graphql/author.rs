@@ -67,8 +67,8 @@ impl Author {
     }
 
     /// When the entry last changed; updates may pass it back as `expectedUpdatedAt`.
-    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> super::scalars::Timestamp {
+        super::scalars::Timestamp(self.0.updated_at)
     }
 
     /// The publications of this author, filterable and sortable like `Query.publications`.

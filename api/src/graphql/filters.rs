@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::ids::{GlobalId, NodeKind};
 use super::publication::{PublicationKind, PublicationStatus};
-use super::scalars::Date;
+use super::scalars::PartialDate;
 use super::venue::VenueKind;
 use crate::domain::{ArxivId, Doi};
 use crate::error::ApiError;
@@ -52,8 +52,10 @@ pub struct YearRangeInput {
 /// A range of dates, both ends included.
 #[derive(InputObject, Clone, Copy, Debug, Default)]
 pub struct DateRangeInput {
-    pub from: Option<Date>,
-    pub to: Option<Date>,
+    /// From the first day of this period.
+    pub from: Option<PartialDate>,
+    /// To the last day of this period.
+    pub to: Option<PartialDate>,
 }
 
 /// Which publications to list. Every part given must hold; combine filters with `and`,
@@ -262,8 +264,8 @@ impl PublicationFilterInput {
                 lte: y.to,
             }),
             published_on: self.published_on.map(|d| DateRange {
-                from: d.from.map(|date: Date| -> NaiveDate { date.0 }),
-                to: d.to.map(|date| date.0),
+                from: d.from.map(|date: PartialDate| -> NaiveDate { date.0.date }),
+                to: d.to.map(|date| date.0.last_day()),
             }),
             authors: id_set(&format!("{path}.authors"), self.authors, NodeKind::Author)?,
             topics: id_set(&format!("{path}.topics"), self.topics, NodeKind::Topic)?,

@@ -79,7 +79,12 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
 
 /// The SDL that `schema.graphql` must equal.
 pub fn sdl() -> String {
-    build_schema(&Limits::default()).sdl()
+    sdl_of(&build_schema(&Limits::default()))
+}
+
+/// The SDL of `schema`, with what introspection serves (`@specifiedBy` included).
+pub fn sdl_of(schema: &AppSchema) -> String {
+    schema.sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// The catalogue's revision as this request first read it: counts and facets of one

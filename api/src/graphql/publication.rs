@@ -2,7 +2,7 @@
 
 use async_graphql::connection::{Connection, ConnectionNameType, Edge, EdgeNameType, EmptyFields};
 use async_graphql::{Context, Enum, ErrorExtensions as _, ID, Object, OutputType, SimpleObject};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::Datelike;
 use entity::publication;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -14,7 +14,7 @@ use super::loaders::{
     AuthorCountOf, FirstPageOf, FirstPageSpec, Loaders, PublicationById, PublicationHistoryOf,
     TopicsOf, VenueById,
 };
-use super::scalars::Date;
+use super::scalars::{Json, PartialDate, Timestamp};
 use super::topic::Topic;
 use super::venue::Venue;
 use crate::error::{ApiError, ApiResultExt as _};
@@ -161,8 +161,10 @@ impl Publication {
 
     /// When the work was published: the first day of the year or month when only that much
     /// is known (see `publishedOnPrecision`). Null when unknown.
-    async fn published_on(&self) -> Option<Date> {
-        self.0.published_on.map(Date)
+    async fn published_on(&self) -> Option<PartialDate> {
+        self.0
+            .published_on
+            .map(|date| PartialDate::stored(date, self.0.published_on_precision))
     }
 
     /// How much of `publishedOn` is known.
@@ -301,12 +303,12 @@ impl Publication {
         self.0.pdf_url.as_deref()
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        Timestamp(self.0.created_at)
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        Timestamp(self.0.updated_at)
     }
 
     /// Increases with every change; updates and deletes pass it back as `expectedVersion`.
@@ -318,9 +320,9 @@ impl Publication {
     async fn csl_json(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<async_graphql::Json<serde_json::Value>> {
+    ) -> async_graphql::Result<Json> {
         let (names, venue) = self.citation_parts(ctx).await?;
-        Ok(async_graphql::Json(crate::service::csl::item_of(
+        Ok(Json(crate::service::csl::item_of(
             &self.0,
             &names,
             venue.as_ref(),
@@ -392,8 +394,8 @@ impl Change {
         serde_json::from_str(&self.0.fields).unwrap_or_default()
     }
 
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
+    async fn at(&self) -> Timestamp {
+        Timestamp(self.0.occurred_at)
     }
 }
 

@@ -1,120 +1,105 @@
-//! Scalars of our own.
+//! Scalars of our own, each described with its exact text form in the schema.
+//!
+//! `DateTime` and `JSON` replace async-graphql's built-in ones, whose descriptions speak of
+//! Rust ("Implement the DateTime<Utc> scalar").
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::{Datelike as _, NaiveDate};
+use chrono::{DateTime, SecondsFormat, Utc};
+use entity::publication::DatePrecision;
 
-/// A calendar date in ISO 8601 form, such as `2022-04-01`.
+use crate::domain;
+
+/// A publication date, known to the year, the month or the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Date(pub NaiveDate);
+pub struct PartialDate(pub domain::PartialDate);
 
+impl PartialDate {
+    /// The date a row stores (the first day of its period) with its precision.
+    pub fn stored(date: chrono::NaiveDate, precision: Option<DatePrecision>) -> Self {
+        Self(domain::PartialDate {
+            date,
+            precision: precision.unwrap_or(DatePrecision::Day),
+        })
+    }
+}
+
+/// A date known to the year, the month or the day, as ISO 8601 writes each: `"2022"`,
+/// `"2022-04"` or `"2022-04-12"`, with a year from 1000 to 9999. A publication's date
+/// comes back in the form it was entered in; as a range bound in a filter, `from` is the
+/// first day of the period and `to` the last (`to: "2022"` includes 31 December 2022).
+/// Any other text is refused with BAD_USER_INPUT.
 #[Scalar(
-    name = "Date",
-    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
+    name = "PartialDate",
+    specified_by_url = "https://www.iso.org/iso-8601-date-and-time-format.html"
 )]
-impl ScalarType for Date {
-    /// Accepts exactly `YYYY-MM-DD` naming a real day of years 0001 to 9999. A refusal carries
-    /// `extensions.code` `BAD_USER_INPUT`: without a code, an error raised while the arguments
-    /// of a field are read would reach the client as an internal error.
+impl ScalarType for PartialDate {
     fn parse(value: Value) -> InputValueResult<Self> {
         let parsed = match &value {
-            Value::String(text) => parse_date(text).map(Date).map_err(InputValueError::custom),
+            // No form is longer than `YYYY-MM-DD`; a long text is not echoed back.
+            Value::String(text) if text.len() > 40 => Err(InputValueError::custom(
+                "not a date of the form YYYY, YYYY-MM or YYYY-MM-DD",
+            )),
+            Value::String(text) => domain::PartialDate::parse(text)
+                .map(PartialDate)
+                .map_err(|err| InputValueError::custom(err.to_string())),
+            _ => Err(InputValueError::expected_type(value)),
+        };
+        // Without a code, an error raised while arguments are read reaches the client as
+        // an internal error.
+        parsed.map_err(|err| err.with_extension("code", "BAD_USER_INPUT"))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.text())
+    }
+}
+
+/// An instant, as RFC 3339 text in UTC with microseconds:
+/// `"2024-05-01T09:30:00.123456+00:00"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+/// An instant, as RFC 3339 text in UTC with microseconds, such as
+/// `"2024-05-01T09:30:00.123456+00:00"`. JavaScript's `new Date(text)` reads it.
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
+)]
+impl ScalarType for Timestamp {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let parsed = match &value {
+            Value::String(text) => DateTime::parse_from_rfc3339(text)
+                .map(|at| Timestamp(at.with_timezone(&Utc)))
+                .map_err(|err| InputValueError::custom(format!("not an RFC 3339 date-time: {err}"))),
             _ => Err(InputValueError::expected_type(value)),
         };
         parsed.map_err(|err| err.with_extension("code", "BAD_USER_INPUT"))
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_string())
+        Value::String(self.0.to_rfc3339_opts(SecondsFormat::Micros, false))
     }
 }
 
-/// The date `text` names, or why it names none. Only the four-digit-year form: chrono alone
-/// would also take `+12345-01-01`, which no database column of the catalogue holds.
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    let shaped = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    if !shaped {
-        return Err(format!(
-            "{text:?} is not a date of the form YYYY-MM-DD",
-            text = truncated(text)
-        ));
-    }
-    text.parse::<NaiveDate>()
-        .ok()
-        .filter(|date| date.year() >= 1)
-        .ok_or_else(|| {
-            format!("{text:?} is not a calendar date: the month must be 01 to 12 and the day must exist in that month")
-        })
-}
+/// Any JSON value, given as is (not as a string holding JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Json(pub serde_json::Value);
 
-/// At most 40 characters of `text`, so that a refusal does not echo a whole request body.
-fn truncated(text: &str) -> String {
-    match text.char_indices().nth(40) {
-        Some((end, _)) => format!("{}...", &text[..end]),
-        None => text.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn real_dates_parse_and_impossible_ones_say_why() {
-        assert_eq!(
-            parse_date("2022-04-01").expect("valid"),
-            NaiveDate::from_ymd_opt(2022, 4, 1).expect("date")
-        );
-        for (bad, reason) in [
-            ("2022-13-01", "not a calendar date"),
-            ("2022-02-30", "not a calendar date"),
-            ("0000-01-01", "not a calendar date"),
-            ("garbage", "not a date of the form YYYY-MM-DD"),
-            ("+12345-01-01", "not a date of the form YYYY-MM-DD"),
-            ("2022-4-1", "not a date of the form YYYY-MM-DD"),
-        ] {
-            let err = parse_date(bad).expect_err(bad);
-            assert!(err.contains(reason), "{bad}: {err}");
-        }
+/// Any JSON value, written as is in the response (an object, not a string holding one).
+/// `Publication.cslJson` is a CSL-JSON item, as citeproc-js, Zotero and Pandoc read it.
+#[Scalar(
+    name = "JSON",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc8259"
+)]
+impl ScalarType for Json {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        value
+            .into_json()
+            .map(Json)
+            .map_err(|err| InputValueError::custom(err).with_extension("code", "BAD_USER_INPUT"))
     }
 
-    #[test]
-    fn a_refusal_carries_the_bad_user_input_code() {
-        let err =
-            <Date as ScalarType>::parse(Value::String("2022-13-01".into())).expect_err("month 13");
-        let server = err.into_server_error(async_graphql::Pos::default());
-        let code = server
-            .extensions
-            .as_ref()
-            .and_then(|extensions| extensions.get("code"))
-            .cloned();
-        assert_eq!(code, Some(Value::String("BAD_USER_INPUT".into())));
-        assert!(server.message.contains("2022-13-01"), "{}", server.message);
-
-        let wrong_type =
-            <Date as ScalarType>::parse(Value::Number(5.into())).expect_err("a number");
-        assert!(
-            wrong_type
-                .into_server_error(async_graphql::Pos::default())
-                .extensions
-                .is_some_and(|extensions| extensions.get("code").is_some())
-        );
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
-
-        #[test]
-        fn arbitrary_text_never_panics_and_what_is_accepted_is_a_real_date(
-            raw in "[0-9]{4}-[0-9]{2}-[0-9]{2}|\\PC{0,60}",
-        ) {
-            if let Ok(date) = parse_date(&raw) {
-                proptest::prop_assert!((1..=9999).contains(&date.year()));
-                proptest::prop_assert_eq!(date.to_string(), raw);
-            }
-        }
+    fn to_value(&self) -> Value {
+        Value::from_json(self.0.clone()).unwrap_or(Value::Null)
     }
 }

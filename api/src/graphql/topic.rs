@@ -67,8 +67,8 @@ impl Topic {
     }
 
     /// When the entry last changed; updates may pass it back as `expectedUpdatedAt`.
-    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> super::scalars::Timestamp {
+        super::scalars::Timestamp(self.0.updated_at)
     }
 
     /// The publications of this topic, filterable and sortable like `Query.publications`. Includes the publications of its subtopics.

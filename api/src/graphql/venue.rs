@@ -70,8 +70,8 @@ impl Venue {
     }
 
     /// When the entry last changed; updates may pass it back as `expectedUpdatedAt`.
-    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> super::scalars::Timestamp {
+        super::scalars::Timestamp(self.0.updated_at)
     }
 
     /// The publications of this venue, filterable and sortable like `Query.publications`.

@@ -86,7 +86,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
 async fn schema_sdl(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
-        .body(state.schema.sdl())
+        .body(crate::graphql::sdl_of(&state.schema))
 }
 
 /// The process is up. It says nothing of the database: that is `/readyz`.

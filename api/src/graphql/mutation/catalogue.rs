@@ -1,7 +1,6 @@
 //! Mutations of authors, venues and topics.
 
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
-use chrono::{DateTime, Utc};
 
 use super::{EditorGuard, UserError, actor, id_of, in_transaction, parse_problems, run_parsed};
 use crate::domain::{Name, Orcid, ParseError, WebUrl};
@@ -94,7 +93,7 @@ pub struct UpdateAuthorInput {
     pub client_mutation_id: Option<String>,
     pub id: ID,
     /// The `updatedAt` the change was made against; a stale one is a CONFLICT.
-    pub expected_updated_at: Option<DateTime<Utc>>,
+    pub expected_updated_at: Option<crate::graphql::scalars::Timestamp>,
     pub name: Option<String>,
     pub orcid: MaybeUndefined<String>,
     pub affiliation: MaybeUndefined<String>,
@@ -135,7 +134,7 @@ pub struct CreateVenueInput {
 pub struct UpdateVenueInput {
     pub client_mutation_id: Option<String>,
     pub id: ID,
-    pub expected_updated_at: Option<DateTime<Utc>>,
+    pub expected_updated_at: Option<crate::graphql::scalars::Timestamp>,
     pub name: Option<String>,
     pub short_name: MaybeUndefined<String>,
     pub kind: Option<VenueKind>,
@@ -164,7 +163,7 @@ pub struct CreateTopicInput {
 pub struct UpdateTopicInput {
     pub client_mutation_id: Option<String>,
     pub id: ID,
-    pub expected_updated_at: Option<DateTime<Utc>>,
+    pub expected_updated_at: Option<crate::graphql::scalars::Timestamp>,
     pub name: Option<String>,
     pub description: MaybeUndefined<String>,
     pub parent_id: MaybeUndefined<ID>,
@@ -306,7 +305,7 @@ impl CatalogueMutation {
             url: patch(&mut problems, "url", input.url, WebUrl::parse).map(|u| u.map(String::from)),
             name_variants: variants(&mut problems, input.name_variants),
         };
-        let expected = input.expected_updated_at;
+        let expected = input.expected_updated_at.map(|at| at.0);
         let outcome = run_parsed(ctx, parsed(problems, id), move |txn, id| {
             Box::pin(async move {
                 author_edit::update_author(txn, &actor, id, expected, author_patch).await
@@ -444,7 +443,7 @@ impl CatalogueMutation {
             },
             url: patch(&mut problems, "url", input.url, WebUrl::parse).map(|u| u.map(String::from)),
         };
-        let expected = input.expected_updated_at;
+        let expected = input.expected_updated_at.map(|at| at.0);
         let outcome = run_parsed(ctx, parsed(problems, id), move |txn, id| {
             Box::pin(async move {
                 venue_edit::update_venue(txn, &actor, id, expected, venue_patch).await
@@ -542,7 +541,7 @@ impl CatalogueMutation {
                 .map(Some),
             },
         };
-        let expected = input.expected_updated_at;
+        let expected = input.expected_updated_at.map(|at| at.0);
         let outcome = run_parsed(ctx, parsed(problems, id), move |txn, id| {
             Box::pin(async move {
                 venue_edit::update_topic(txn, &actor, id, expected, topic_patch).await
