@@ -10,6 +10,7 @@ mod m20261126_000002_create_editing;
 mod m20261126_000003_create_catalogue_revision;
 mod m20261126_000004_create_search_and_sort_keys;
 mod m20261126_000005_create_name_word_indexes;
+mod m20261126_000006_add_version_to_author_venue_topic;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_create_catalogue_revision::Migration),
             Box::new(m20261126_000004_create_search_and_sort_keys::Migration),
             Box::new(m20261126_000005_create_name_word_indexes::Migration),
+            Box::new(m20261126_000006_add_version_to_author_venue_topic::Migration),
         ]
     }
 }

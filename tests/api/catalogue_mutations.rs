@@ -188,7 +188,7 @@ async fn authors_venues_and_topics_are_created_and_patched(backend: Backend) {
     let token = app.editor_token("editor").await;
 
     let venue = app
-        .graphql_as(&token, r#"mutation { createVenue(input: { name: "ICML 2023", kind: CONFERENCE, year: 2023 }) { venue { id name year updatedAt } userErrors { code } } }"#, json!({}))
+        .graphql_as(&token, r#"mutation { createVenue(input: { name: "ICML 2023", kind: CONFERENCE, year: 2023 }) { venue { id name year version } userErrors { code } } }"#, json!({}))
         .await;
     let duplicate_venue = app
         .graphql_as(&token, r#"mutation { createVenue(input: { name: "LREC 2022", kind: CONFERENCE }) { venue { id } userErrors { field code } } }"#, json!({}))
@@ -198,14 +198,14 @@ async fn authors_venues_and_topics_are_created_and_patched(backend: Backend) {
         .graphql_as(
             &token,
             "mutation($input: UpdateVenueInput!) { updateVenue(input: $input) { venue { name shortName year } userErrors { code } } }",
-            json!({ "input": { "id": venue["id"], "expectedUpdatedAt": venue["updatedAt"], "shortName": "ICML", "year": null } }),
+            json!({ "input": { "id": venue["id"], "expectedVersion": venue["version"], "shortName": "ICML", "year": null } }),
         )
         .await;
     let stale = app
         .graphql_as(
             &token,
             "mutation($input: UpdateVenueInput!) { updateVenue(input: $input) { userErrors { code } } }",
-            json!({ "input": { "id": venue["id"], "expectedUpdatedAt": venue["updatedAt"], "name": "ICML '23" } }),
+            json!({ "input": { "id": venue["id"], "expectedVersion": venue["version"], "name": "ICML '23" } }),
         )
         .await;
     let author = app
@@ -244,31 +244,32 @@ async fn a_topic_cannot_move_under_its_own_subtopic(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = app.editor_token("editor").await;
     let topics = app
-        .query(r#"{ publication(slug: "rita-a-study-on-scaling-up-generative-protein-sequence-models") { topics { id name parent { id } } } }"#, json!({}))
+        .query(r#"{ publication(slug: "rita-a-study-on-scaling-up-generative-protein-sequence-models") { topics { id name version parent { id version } } } }"#, json!({}))
         .await;
     let child = &topics["publication"]["topics"][0];
     let parent = child["parent"]["id"].clone();
+    let parent_version = child["parent"]["version"].clone();
     let update = "mutation($input: UpdateTopicInput!) { updateTopic(input: $input) { topic { parent { name } } userErrors { field code } } }";
 
     let cycle = app
         .graphql_as(
             &token,
             update,
-            json!({ "input": { "id": parent, "parentId": child["id"] } }),
+            json!({ "input": { "id": parent, "expectedVersion": parent_version, "parentId": child["id"] } }),
         )
         .await;
     let itself = app
         .graphql_as(
             &token,
             update,
-            json!({ "input": { "id": parent, "parentId": parent } }),
+            json!({ "input": { "id": parent, "expectedVersion": parent_version, "parentId": parent } }),
         )
         .await;
     let to_top = app
         .graphql_as(
             &token,
             update,
-            json!({ "input": { "id": child["id"], "parentId": null } }),
+            json!({ "input": { "id": child["id"], "expectedVersion": child["version"], "parentId": null } }),
         )
         .await;
 

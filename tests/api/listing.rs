@@ -543,14 +543,14 @@ async fn search_follows_every_edit(backend: Backend) {
     // An author renamed: found under the new name, no longer under the old one.
     let author = app
         .query(
-            r#"{ authors(filter: { search: "Launay" }) { nodes { id } } }"#,
+            r#"{ authors(filter: { search: "Launay" }) { nodes { id version } } }"#,
             json!({}),
         )
-        .await["authors"]["nodes"][0]["id"]
+        .await["authors"]["nodes"][0]
         .clone();
     run(
-        "mutation($id: ID!) { updateAuthor(input: { id: $id, name: \"Ada Lovelace\" }) { userErrors { code } } }",
-        json!({ "id": author }),
+        "mutation($id: ID!, $v: Int!) { updateAuthor(input: { id: $id, expectedVersion: $v, name: \"Ada Lovelace\" }) { userErrors { code } } }",
+        json!({ "id": author["id"], "v": author["version"] }),
     )
     .await;
     assert_eq!(found("Lovelace").await, 4);
@@ -559,14 +559,14 @@ async fn search_follows_every_edit(backend: Backend) {
     // A venue renamed.
     let venue = app
         .query(
-            r#"{ venues(filter: { search: "LREC" }) { nodes { id } } }"#,
+            r#"{ venues(filter: { search: "LREC" }) { nodes { id version } } }"#,
             json!({}),
         )
-        .await["venues"]["nodes"][0]["id"]
+        .await["venues"]["nodes"][0]
         .clone();
     run(
-        "mutation($id: ID!) { updateVenue(input: { id: $id, name: \"Symposium on Quokkas\" }) { userErrors { code } } }",
-        json!({ "id": venue }),
+        "mutation($id: ID!, $v: Int!) { updateVenue(input: { id: $id, expectedVersion: $v, name: \"Symposium on Quokkas\" }) { userErrors { code } } }",
+        json!({ "id": venue["id"], "v": venue["version"] }),
     )
     .await;
     assert_eq!(found("quokka").await, 1);

@@ -4,6 +4,7 @@ mod bibtex;
 mod browser;
 mod catalogue_mutations;
 mod cursors_and_dates;
+mod edits;
 mod entity_pages;
 mod fault;
 mod graphql_over_http;

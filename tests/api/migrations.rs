@@ -130,6 +130,9 @@ async fn the_database_refuses_rows_that_break_the_model(backend: Backend) {
         ("unknown author", "INSERT INTO publication_author (publication_id, author_id, position) VALUES (1, 99, 2)".to_owned()),
         ("topic its own parent", format!("INSERT INTO topic (id, slug, name, parent_id, created_at, updated_at) VALUES (5, 't', 'T', 5, {NOW}, {NOW})")),
         ("unknown venue kind", format!("INSERT INTO venue (slug, name, kind, created_at, updated_at) VALUES ('v', 'V', 'blog', {NOW}, {NOW})")),
+        ("author version zero", format!("INSERT INTO author (slug, name, version, created_at, updated_at) VALUES ('c', 'C', 0, {NOW}, {NOW})")),
+        ("venue version zero", format!("INSERT INTO venue (slug, name, kind, version, created_at, updated_at) VALUES ('w', 'W', 'conference', 0, {NOW}, {NOW})")),
+        ("topic version zero", format!("INSERT INTO topic (slug, name, version, created_at, updated_at) VALUES ('u', 'U', 0, {NOW}, {NOW})")),
         ("malformed ORCID", format!("INSERT INTO author (slug, name, orcid, created_at, updated_at) VALUES ('b', 'B', '123', {NOW}, {NOW})")),
         ("deleting an author with publications", "DELETE FROM author WHERE id = 1".to_owned()),
     ];

@@ -149,11 +149,12 @@ async fn concurrent_topic_moves_never_close_a_cycle(backend: Backend) {
     for round in 0..8 {
         // Arrange: three roots.
         for id in &ids {
+            let version = topic_version(&app, &token, id).await;
             let reset = app
                 .graphql_as(
                     &token,
                     MOVE_TOPIC,
-                    json!({ "input": { "id": id, "parentId": null } }),
+                    json!({ "input": { "id": id, "expectedVersion": version, "parentId": null } }),
                 )
                 .await;
             assert_eq!(
@@ -162,11 +163,15 @@ async fn concurrent_topic_moves_never_close_a_cycle(backend: Backend) {
                 "{reset}"
             );
         }
+        let mut versions = Vec::new();
+        for id in &ids {
+            versions.push(topic_version(&app, &token, id).await);
+        }
         let moves = (0..3)
             .map(|i| {
                 (
                     MOVE_TOPIC,
-                    json!({ "input": { "id": ids[i], "parentId": ids[(i + 1) % 3] } }),
+                    json!({ "input": { "id": ids[i], "expectedVersion": versions[i], "parentId": ids[(i + 1) % 3] } }),
                 )
             })
             .collect();
@@ -203,6 +208,20 @@ async fn concurrent_topic_moves_never_close_a_cycle(backend: Backend) {
 }
 
 /// Every topic's parent id, as editors see the tree.
+/// The version of the topic `id`, for an update's `expectedVersion`.
+async fn topic_version(app: &TestApp, token: &str, id: &Value) -> Value {
+    let answer = app
+        .graphql_as(
+            token,
+            "query($id: ID!) { node(id: $id) { ... on Topic { version } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let version = answer["data"]["node"]["version"].clone();
+    assert!(version.is_i64(), "a topic version: {answer}");
+    version
+}
+
 async fn topic_parents(app: &TestApp, token: &str) -> HashMap<String, Option<String>> {
     let listed = app
         .graphql_as(

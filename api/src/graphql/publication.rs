@@ -317,10 +317,7 @@ impl Publication {
     }
 
     /// The publication as a CSL-JSON item (Zotero, Pandoc, citeproc-js), for a "Cite" button.
-    async fn csl_json(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Json> {
+    async fn csl_json(&self, ctx: &Context<'_>) -> async_graphql::Result<Json> {
         let (names, venue) = self.citation_parts(ctx).await?;
         Ok(Json(crate::service::csl::item_of(
             &self.0,

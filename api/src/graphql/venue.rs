@@ -69,9 +69,14 @@ impl Venue {
         self.0.url.as_deref()
     }
 
-    /// When the entry last changed; updates may pass it back as `expectedUpdatedAt`.
+    /// When the entry last changed.
     async fn updated_at(&self) -> super::scalars::Timestamp {
         super::scalars::Timestamp(self.0.updated_at)
+    }
+
+    /// Increases by one with every change; updates pass it back as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
 
     /// The publications of this venue, filterable and sortable like `Query.publications`.

@@ -1,6 +1,6 @@
 //! Changing authors: create, patch, delete, and merge duplicates into one.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::history::{Action, EntityType};
 use entity::{author, author_name_variant, publication, publication_author};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
@@ -106,38 +106,22 @@ pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<author::Model,
         })
 }
 
-/// CONFLICT when the entry changed after the editor read it.
-pub fn check_unchanged(
-    updated_at: DateTime<Utc>,
-    expected: Option<DateTime<Utc>>,
-) -> Result<(), EditError> {
-    match expected {
-        Some(expected) if expected != updated_at => Err(EditError::one(
-            ProblemCode::Conflict,
-            &["input", "expectedUpdatedAt"],
-            format!(
-                "the entry changed at {} after you read it; reload it and apply your change again",
-                updated_at.to_rfc3339()
-            ),
-        )),
-        _ => Ok(()),
-    }
-}
-
+/// Applies `patch` to author `id` if it is still at `expected_version`. A patch that changes
+/// nothing writes nothing: no new version, no history.
 pub async fn update_author(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
-    expected_updated_at: Option<DateTime<Utc>>,
+    expected_version: i32,
     patch: AuthorPatch,
 ) -> Result<author::Model, EditError> {
     let before = find(conn, id).await?;
-    check_unchanged(before.updated_at, expected_updated_at)?;
+    edit::check_version("author", Some(expected_version), before.version)?;
     if let Some(Some(orcid)) = &patch.orcid {
         orcid_free(conn, orcid, Some(id), &["input", "orcid"]).await?;
     }
     let mut fields = Vec::new();
-    let mut row = before.clone().into_active_model();
+    let mut row = <author::ActiveModel as Default>::default();
     if let Some(name) = patch.name
         && name.as_ref() != before.name
     {
@@ -163,20 +147,51 @@ pub async fn update_author(
         row.url = Set(url);
         fields.push("url");
     }
+    let mut new_variants = None;
     if let Some(variants) = patch.name_variants {
+        let mut wanted: Vec<String> = variants.into_iter().map(String::from).collect();
+        wanted.sort();
+        wanted.dedup();
+        let mut old: Vec<String> = author_name_variant::Entity::find()
+            .filter(author_name_variant::Column::AuthorId.eq(id))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|variant| variant.name)
+            .collect();
+        old.sort();
+        if wanted != old {
+            new_variants = Some(wanted);
+            fields.push("nameVariants");
+        }
+    }
+    if fields.is_empty() {
+        return Ok(before);
+    }
+    // The guard on the version makes the check and the write one step: of two editors who
+    // read the same version, exactly one gets here first and the other updates no row.
+    let result = author::Entity::update_many()
+        .set(row)
+        .col_expr(
+            author::Column::Version,
+            Expr::col(author::Column::Version).add(1),
+        )
+        .col_expr(author::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(author::Column::Id.eq(id))
+        .filter(author::Column::Version.eq(before.version))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 0 {
+        let now = find(conn, id).await?;
+        return Err(edit::stale("author", before.version, now.version));
+    }
+    if let Some(variants) = new_variants {
         author_name_variant::Entity::delete_many()
             .filter(author_name_variant::Column::AuthorId.eq(id))
             .exec(conn)
             .await?;
-        let mut seen: Vec<String> = Vec::new();
-        for variant in variants {
-            let variant = String::from(variant);
-            if !seen.contains(&variant) {
-                seen.push(variant);
-            }
-        }
-        if !seen.is_empty() {
-            author_name_variant::Entity::insert_many(seen.into_iter().map(|name| {
+        if !variants.is_empty() {
+            author_name_variant::Entity::insert_many(variants.into_iter().map(|name| {
                 author_name_variant::ActiveModel {
                     author_id: Set(id),
                     name: Set(name),
@@ -184,22 +199,9 @@ pub async fn update_author(
                 }
             }))
             .exec(conn)
-            .await?;
+            .await
+            .map_err(|err| EditError::from_write(err, &["input", "nameVariants"]))?;
         }
-        fields.push("nameVariants");
-    }
-    // The guard on updated_at makes the check and the write one step.
-    let now = Utc::now();
-    row.updated_at = Set(now);
-    let result = author::Entity::update_many()
-        .set(row)
-        .filter(author::Column::Id.eq(id))
-        .filter(author::Column::UpdatedAt.eq(before.updated_at))
-        .exec(conn)
-        .await?;
-    if result.rows_affected == 0 {
-        let now = find(conn, id).await?;
-        return check_unchanged(now.updated_at, Some(before.updated_at)).map(|()| now);
     }
     super::search_index::refresh_author(conn, id).await?;
     edit::record(conn, actor, EntityType::Author, id, Action::Update, &fields).await?;
@@ -412,15 +414,21 @@ pub async fn merge_authors(
         .exec(conn)
         .await?;
     let mut fields = vec!["nameVariants"];
+    let mut row = <author::ActiveModel as Default>::default();
     if target.orcid.is_none()
         && let Some(orcid) = orcid
     {
-        let mut row = target.clone().into_active_model();
         row.orcid = Set(Some(orcid));
-        row.update(conn).await?;
         fields.push("orcid");
     }
+    // A merge always changes the target (its variants and publications), so it always
+    // takes a new version: an editor holding the old one must reload first.
     author::Entity::update_many()
+        .set(row)
+        .col_expr(
+            author::Column::Version,
+            Expr::col(author::Column::Version).add(1),
+        )
         .col_expr(author::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(author::Column::Id.eq(target_id))
         .exec(conn)

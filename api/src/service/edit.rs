@@ -86,6 +86,26 @@ impl EditError {
     }
 }
 
+/// CONFLICT: the entry (`what`: "publication", "author", ...) is no longer at the version
+/// the editor made their change against.
+pub fn stale(what: &str, expected: i32, now: i32) -> EditError {
+    EditError::one(
+        ProblemCode::Conflict,
+        &["input", "expectedVersion"],
+        format!(
+            "the {what} changed since version {expected} (it is at version {now}); reload it and apply your change again"
+        ),
+    )
+}
+
+/// [`stale`] unless the entry is at `expected` (`None`: whatever version it is at).
+pub fn check_version(what: &str, expected: Option<i32>, now: i32) -> Result<(), EditError> {
+    match expected {
+        Some(expected) if expected != now => Err(stale(what, expected, now)),
+        _ => Ok(()),
+    }
+}
+
 /// A write the database refused for a reason that another transaction caused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Violation {

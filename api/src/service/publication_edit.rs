@@ -358,22 +358,12 @@ async fn current(
                 "no publication has this id",
             )
         })?;
-    if let Some(expected) = expected_version
-        && row.version != expected
-    {
-        return Err(stale(expected, row.version));
-    }
+    edit::check_version("publication", expected_version, row.version)?;
     Ok(row)
 }
 
 fn stale(expected: i32, now: i32) -> EditError {
-    EditError::one(
-        ProblemCode::Conflict,
-        &["input", "expectedVersion"],
-        format!(
-            "the publication changed since version {expected} (it is at version {now}); reload it and apply your change again"
-        ),
-    )
+    edit::stale("publication", expected, now)
 }
 
 pub(crate) async fn replace_authors(
@@ -569,6 +559,11 @@ pub async fn update_publication(
         && topic_ids.iter().copied().collect::<HashSet<_>>() != old_topics
     {
         changed.push("topics");
+    }
+    // Nothing to change: no write, no new version, no history, and the caller's version
+    // (checked above) stays good for their next change.
+    if changed.is_empty() {
+        return Ok(before);
     }
 
     // The version guard makes the check and the write one step: of two editors who read

@@ -1,15 +1,14 @@
 //! Changing venues and topics: create, patch, and delete with a choice for what uses them.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::history::{Action, EntityType};
 use entity::{publication, publication_topic, topic, venue};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
-use super::author_edit::{OnReferenced, check_unchanged};
+use super::author_edit::OnReferenced;
 use super::edit::{self, Actor, EditError, ProblemCode};
 use super::topic::NewTopic;
 use super::venue::NewVenue;
@@ -90,16 +89,18 @@ async fn find_venue(conn: &impl ConnectionTrait, id: i64) -> Result<venue::Model
         })
 }
 
+/// Applies `patch` to venue `id` if it is still at `expected_version`. A patch that changes
+/// nothing writes nothing: no new version, no history.
 pub async fn update_venue(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
-    expected_updated_at: Option<DateTime<Utc>>,
+    expected_version: i32,
     patch: VenuePatch,
 ) -> Result<venue::Model, EditError> {
     let before = find_venue(conn, id).await?;
-    check_unchanged(before.updated_at, expected_updated_at)?;
-    let mut row = before.clone().into_active_model();
+    edit::check_version("venue", Some(expected_version), before.version)?;
+    let mut row = <venue::ActiveModel as Default>::default();
     let mut fields = Vec::new();
     if let Some(name) = patch.name
         && name.as_ref() != before.name
@@ -134,16 +135,24 @@ pub async fn update_venue(
         row.url = Set(url);
         fields.push("url");
     }
-    row.updated_at = Set(Utc::now());
+    if fields.is_empty() {
+        return Ok(before);
+    }
+    // The guard on the version makes the check and the write one step.
     let result = venue::Entity::update_many()
         .set(row)
+        .col_expr(
+            venue::Column::Version,
+            Expr::col(venue::Column::Version).add(1),
+        )
+        .col_expr(venue::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(venue::Column::Id.eq(id))
-        .filter(venue::Column::UpdatedAt.eq(before.updated_at))
+        .filter(venue::Column::Version.eq(before.version))
         .exec(conn)
         .await?;
     if result.rows_affected == 0 {
         let now = find_venue(conn, id).await?;
-        check_unchanged(now.updated_at, Some(before.updated_at))?;
+        return Err(edit::stale("venue", before.version, now.version));
     }
     super::search_index::refresh_venue(conn, id).await?;
     edit::record(conn, actor, EntityType::Venue, id, Action::Update, &fields).await?;
@@ -287,16 +296,18 @@ pub async fn create_topic(
     Ok(row)
 }
 
+/// Applies `patch` to topic `id` if it is still at `expected_version`. A patch that changes
+/// nothing writes nothing: no new version, no history.
 pub async fn update_topic(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
-    expected_updated_at: Option<DateTime<Utc>>,
+    expected_version: i32,
     patch: TopicPatch,
 ) -> Result<topic::Model, EditError> {
     let before = find_topic(conn, id, &["input", "id"]).await?;
-    check_unchanged(before.updated_at, expected_updated_at)?;
-    let mut row = before.clone().into_active_model();
+    edit::check_version("topic", Some(expected_version), before.version)?;
+    let mut row = <topic::ActiveModel as Default>::default();
     let mut fields = Vec::new();
     if let Some(name) = patch.name
         && name.as_ref() != before.name
@@ -340,16 +351,24 @@ pub async fn update_topic(
         row.parent_id = Set(parent_id);
         fields.push("parent");
     }
-    row.updated_at = Set(Utc::now());
+    if fields.is_empty() {
+        return Ok(before);
+    }
+    // The guard on the version makes the check and the write one step.
     let result = topic::Entity::update_many()
         .set(row)
+        .col_expr(
+            topic::Column::Version,
+            Expr::col(topic::Column::Version).add(1),
+        )
+        .col_expr(topic::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(topic::Column::Id.eq(id))
-        .filter(topic::Column::UpdatedAt.eq(before.updated_at))
+        .filter(topic::Column::Version.eq(before.version))
         .exec(conn)
         .await?;
     if result.rows_affected == 0 {
         let now = find_topic(conn, id, &["input", "id"]).await?;
-        check_unchanged(now.updated_at, Some(before.updated_at))?;
+        return Err(edit::stale("topic", before.version, now.version));
     }
     edit::record(conn, actor, EntityType::Topic, id, Action::Update, &fields).await?;
     find_topic(conn, id, &["input", "id"]).await
@@ -403,11 +422,37 @@ pub async fn delete_topic(
             .await?;
         }
     }
-    topic::Entity::update_many()
-        .col_expr(topic::Column::ParentId, Expr::value(row.parent_id))
+    // The subtopics move up: a change to each of them, with a new version and its history.
+    let subtopics: Vec<i64> = topic::Entity::find()
         .filter(topic::Column::ParentId.eq(id))
-        .exec(conn)
-        .await?;
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|subtopic| subtopic.id)
+        .collect();
+    if !subtopics.is_empty() {
+        topic::Entity::update_many()
+            .col_expr(topic::Column::ParentId, Expr::value(row.parent_id))
+            .col_expr(
+                topic::Column::Version,
+                Expr::col(topic::Column::Version).add(1),
+            )
+            .col_expr(topic::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(topic::Column::ParentId.eq(id))
+            .exec(conn)
+            .await?;
+        for subtopic in subtopics {
+            edit::record(
+                conn,
+                actor,
+                EntityType::Topic,
+                subtopic,
+                Action::Update,
+                &["parent"],
+            )
+            .await?;
+        }
+    }
     topic::Entity::delete_by_id(id).exec(conn).await?;
     edit::record(conn, actor, EntityType::Topic, id, Action::Delete, &[]).await?;
     Ok(row)

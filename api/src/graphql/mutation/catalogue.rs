@@ -2,7 +2,9 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
 
-use super::{EditorGuard, UserError, actor, id_of, in_transaction, parse_problems, run_parsed};
+use super::{
+    EditorGuard, UserError, actor, id_of, in_transaction, parse_problems, required, run_parsed,
+};
 use crate::domain::{Name, Orcid, ParseError, WebUrl};
 use crate::graphql::author::Author;
 use crate::graphql::ids::{GlobalId, NodeKind};
@@ -87,14 +89,16 @@ pub struct CreateAuthorInput {
     pub name_variants: Option<Vec<String>>,
 }
 
-/// A change to an author: a field left out stays, a field set to null is cleared.
+/// A change to an author: a field left out stays, a field set to null is cleared (but for
+/// `name`). A change that changes nothing writes nothing: the version stays.
 #[derive(InputObject, Clone, Debug)]
 pub struct UpdateAuthorInput {
     pub client_mutation_id: Option<String>,
     pub id: ID,
-    /// The `updatedAt` the change was made against; a stale one is a CONFLICT.
-    pub expected_updated_at: Option<crate::graphql::scalars::Timestamp>,
-    pub name: Option<String>,
+    /// The `version` the change was made against; a stale one is a CONFLICT.
+    pub expected_version: i32,
+    /// Left out, it stays; it cannot be null.
+    pub name: MaybeUndefined<String>,
     pub orcid: MaybeUndefined<String>,
     pub affiliation: MaybeUndefined<String>,
     pub url: MaybeUndefined<String>,
@@ -130,14 +134,19 @@ pub struct CreateVenueInput {
     pub url: Option<String>,
 }
 
+/// A change to a venue: a field left out stays, a field set to null is cleared (but for
+/// `name` and `kind`). A change that changes nothing writes nothing: the version stays.
 #[derive(InputObject, Clone, Debug)]
 pub struct UpdateVenueInput {
     pub client_mutation_id: Option<String>,
     pub id: ID,
-    pub expected_updated_at: Option<crate::graphql::scalars::Timestamp>,
-    pub name: Option<String>,
+    /// The `version` the change was made against; a stale one is a CONFLICT.
+    pub expected_version: i32,
+    /// Left out, it stays; it cannot be null.
+    pub name: MaybeUndefined<String>,
     pub short_name: MaybeUndefined<String>,
-    pub kind: Option<VenueKind>,
+    /// Left out, it stays; it cannot be null.
+    pub kind: MaybeUndefined<VenueKind>,
     pub year: MaybeUndefined<i32>,
     pub url: MaybeUndefined<String>,
 }
@@ -159,12 +168,16 @@ pub struct CreateTopicInput {
     pub parent_id: Option<ID>,
 }
 
+/// A change to a topic: a field left out stays, a field set to null is cleared (but for
+/// `name`). A change that changes nothing writes nothing: the version stays.
 #[derive(InputObject, Clone, Debug)]
 pub struct UpdateTopicInput {
     pub client_mutation_id: Option<String>,
     pub id: ID,
-    pub expected_updated_at: Option<crate::graphql::scalars::Timestamp>,
-    pub name: Option<String>,
+    /// The `version` the change was made against; a stale one is a CONFLICT.
+    pub expected_version: i32,
+    /// Left out, it stays; it cannot be null.
+    pub name: MaybeUndefined<String>,
     pub description: MaybeUndefined<String>,
     pub parent_id: MaybeUndefined<ID>,
 }
@@ -288,7 +301,8 @@ impl CatalogueMutation {
         ))
     }
 
-    /// Changes the fields given, if the author has not changed since `expectedUpdatedAt`.
+    /// Changes the fields given, if the author is still at `expectedVersion`; otherwise a
+    /// CONFLICT, and nothing changes.
     #[graphql(guard = "EditorGuard")]
     async fn update_author(
         &self,
@@ -299,13 +313,14 @@ impl CatalogueMutation {
         let mut problems = Problems::default();
         let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Author);
         let author_patch = AuthorPatch {
-            name: text(&mut problems, "name", input.name.as_deref(), Name::parse),
+            name: required(&mut problems, "name", input.name)
+                .and_then(|name| problems.parse(path(&[&"name"]), &name, Name::parse)),
             orcid: patch(&mut problems, "orcid", input.orcid, Orcid::parse),
             affiliation: free_text(input.affiliation),
             url: patch(&mut problems, "url", input.url, WebUrl::parse).map(|u| u.map(String::from)),
             name_variants: variants(&mut problems, input.name_variants),
         };
-        let expected = input.expected_updated_at.map(|at| at.0);
+        let expected = input.expected_version;
         let outcome = run_parsed(ctx, parsed(problems, id), move |txn, id| {
             Box::pin(async move {
                 author_edit::update_author(txn, &actor, id, expected, author_patch).await
@@ -422,7 +437,8 @@ impl CatalogueMutation {
         ))
     }
 
-    /// Changes the fields given, if the venue has not changed since `expectedUpdatedAt`.
+    /// Changes the fields given, if the venue is still at `expectedVersion`; otherwise a
+    /// CONFLICT, and nothing changes.
     #[graphql(guard = "EditorGuard")]
     async fn update_venue(
         &self,
@@ -433,9 +449,10 @@ impl CatalogueMutation {
         let mut problems = Problems::default();
         let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Venue);
         let venue_patch = VenuePatch {
-            name: text(&mut problems, "name", input.name.as_deref(), Name::parse),
+            name: required(&mut problems, "name", input.name)
+                .and_then(|name| problems.parse(path(&[&"name"]), &name, Name::parse)),
             short_name: patch(&mut problems, "shortName", input.short_name, Name::parse),
-            kind: input.kind.map(Into::into),
+            kind: required(&mut problems, "kind", input.kind).map(Into::into),
             year: match input.year {
                 MaybeUndefined::Undefined => None,
                 MaybeUndefined::Null => Some(None),
@@ -443,7 +460,7 @@ impl CatalogueMutation {
             },
             url: patch(&mut problems, "url", input.url, WebUrl::parse).map(|u| u.map(String::from)),
         };
-        let expected = input.expected_updated_at.map(|at| at.0);
+        let expected = input.expected_version;
         let outcome = run_parsed(ctx, parsed(problems, id), move |txn, id| {
             Box::pin(async move {
                 venue_edit::update_venue(txn, &actor, id, expected, venue_patch).await
@@ -516,7 +533,8 @@ impl CatalogueMutation {
         ))
     }
 
-    /// Changes the fields given; a topic cannot move under itself or its subtopics.
+    /// Changes the fields given, if the topic is still at `expectedVersion` (otherwise a
+    /// CONFLICT, and nothing changes); a topic cannot move under itself or its subtopics.
     #[graphql(guard = "EditorGuard")]
     async fn update_topic(
         &self,
@@ -527,7 +545,8 @@ impl CatalogueMutation {
         let mut problems = Problems::default();
         let id = id_of(&mut problems, path(&[&"id"]), &input.id, NodeKind::Topic);
         let topic_patch = TopicPatch {
-            name: text(&mut problems, "name", input.name.as_deref(), Name::parse),
+            name: required(&mut problems, "name", input.name)
+                .and_then(|name| problems.parse(path(&[&"name"]), &name, Name::parse)),
             description: free_text(input.description),
             parent_id: match input.parent_id {
                 MaybeUndefined::Undefined => None,
@@ -541,7 +560,7 @@ impl CatalogueMutation {
                 .map(Some),
             },
         };
-        let expected = input.expected_updated_at.map(|at| at.0);
+        let expected = input.expected_version;
         let outcome = run_parsed(ctx, parsed(problems, id), move |txn, id| {
             Box::pin(async move {
                 venue_edit::update_topic(txn, &actor, id, expected, topic_patch).await

@@ -249,3 +249,24 @@ pub fn id_of(
         }
     }
 }
+
+/// A field an update may leave out but not clear: `None` when left out, the value when given,
+/// and an INVALID problem at `field` when it is null.
+pub fn required<T>(
+    problems: &mut crate::service::edit::Problems,
+    field: &str,
+    value: async_graphql::MaybeUndefined<T>,
+) -> Option<T> {
+    match value {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => {
+            problems.add(
+                ProblemCode::Invalid,
+                crate::service::edit::path(&[&field]),
+                format!("{field} cannot be cleared; leave it out to keep it as it is"),
+            );
+            None
+        }
+        async_graphql::MaybeUndefined::Value(value) => Some(value),
+    }
+}

@@ -2,7 +2,9 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, OneofObject, SimpleObject};
 
-use super::{EditorGuard, UserError, actor, id_of, in_transaction, parse_problems, run_parsed};
+use super::{
+    EditorGuard, UserError, actor, id_of, in_transaction, parse_problems, required, run_parsed,
+};
 use crate::domain::{ArxivId, Doi, Name, Orcid, PartialDate, Slug, Title, WebUrl};
 use crate::graphql::ids::{GlobalId, NodeKind};
 use crate::graphql::publication::{Publication, PublicationKind, PublicationStatus};
@@ -91,19 +93,23 @@ pub struct CreatePublicationInput {
 }
 
 /// A change to a publication. A field left out stays as it is; a field set to null is
-/// cleared.
+/// cleared, but for the fields a publication cannot be without (`title`, `kind`, `status`),
+/// where null is INVALID. A change that changes nothing writes nothing: the version stays.
 #[derive(InputObject, Clone, Debug)]
 pub struct UpdatePublicationInput {
     pub client_mutation_id: Option<String>,
     pub id: ID,
     /// The `version` the change was made against; a stale one is a CONFLICT.
     pub expected_version: i32,
-    pub title: Option<String>,
+    /// Left out, it stays; it cannot be null.
+    pub title: MaybeUndefined<String>,
     pub slug: Option<String>,
     #[graphql(name = "abstract")]
     pub r#abstract: MaybeUndefined<String>,
-    pub kind: Option<PublicationKind>,
-    pub status: Option<PublicationStatus>,
+    /// Left out, it stays; it cannot be null.
+    pub kind: MaybeUndefined<PublicationKind>,
+    /// Left out, it stays; it cannot be null.
+    pub status: MaybeUndefined<PublicationStatus>,
     pub published_on: MaybeUndefined<String>,
     pub venue: MaybeUndefined<VenueRefInput>,
     pub doi: MaybeUndefined<String>,
@@ -359,8 +365,7 @@ fn parse_patch(input: UpdatePublicationInput) -> Result<(i64, PublicationPatch),
         NodeKind::Publication,
     );
     let patch = PublicationPatch {
-        title: input
-            .title
+        title: required(&mut problems, "title", input.title)
             .and_then(|t| problems.parse(path(&[&"title"]), &t, Title::parse)),
         slug: input
             .slug
@@ -372,8 +377,8 @@ fn parse_patch(input: UpdatePublicationInput) -> Result<(i64, PublicationPatch),
                 Some(Some(text.trim().to_owned()).filter(|t| !t.is_empty()))
             }
         },
-        kind: input.kind.map(Into::into),
-        status: input.status.map(Into::into),
+        kind: required(&mut problems, "kind", input.kind).map(Into::into),
+        status: required(&mut problems, "status", input.status).map(Into::into),
         published: patch_field(
             &mut problems,
             "publishedOn",
@@ -427,7 +432,8 @@ impl PublicationMutation {
     }
 
     /// Changes the fields given, if the publication is still at `expectedVersion`;
-    /// otherwise a CONFLICT, and nothing changes.
+    /// otherwise a CONFLICT, and nothing changes. When no field differs from what the
+    /// publication has, nothing is written: the version, `updatedAt` and history stay.
     #[graphql(guard = "EditorGuard")]
     async fn update_publication(
         &self,
@@ -451,7 +457,7 @@ impl PublicationMutation {
     }
 
     /// Replaces or reorders the author list, if the publication is still at
-    /// `expectedVersion`.
+    /// `expectedVersion`. The same list in the same order writes nothing.
     #[graphql(guard = "EditorGuard")]
     async fn set_publication_authors(
         &self,

@@ -1,0 +1,588 @@
+//! Edits that mean what they say: an update that changes nothing writes nothing, null is no
+//! way to clear a field an entry cannot be without, and all four kinds of entry guard
+//! concurrent edits with a `version`.
+
+use catalogue_tests::{Backend, TestApp, on_both_databases, spawn_app};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Map, Value, json};
+
+on_both_databases!(
+    a_publication_update_that_changes_nothing_writes_nothing,
+    an_author_update_that_changes_nothing_writes_nothing,
+    a_venue_update_that_changes_nothing_writes_nothing,
+    a_topic_update_that_changes_nothing_writes_nothing,
+    null_for_a_field_an_entry_cannot_be_without_is_invalid_and_writes_nothing,
+    a_stale_expected_version_of_an_author_venue_or_topic_is_a_conflict_that_changes_nothing,
+    an_update_of_an_author_venue_or_topic_bumps_its_version_by_one,
+    merges_and_moves_give_the_authors_and_topics_they_change_a_new_version,
+);
+
+const RITA: &str = "rita-a-study-on-scaling-up-generative-protein-sequence-models";
+
+/// One kind of entry, as an update mutation and a node selection see it.
+struct Kind {
+    /// `updateAuthor`
+    mutation: &'static str,
+    /// `UpdateAuthorInput`
+    input_type: &'static str,
+    /// `author`: the payload's field.
+    payload: &'static str,
+    /// `Author`
+    type_name: &'static str,
+    /// Everything an update may change, with `id version updatedAt`.
+    selection: &'static str,
+}
+
+const PUBLICATION: Kind = Kind {
+    mutation: "updatePublication",
+    input_type: "UpdatePublicationInput",
+    payload: "publication",
+    type_name: "Publication",
+    selection: "id version updatedAt title slug abstract kind status publishedOn publishedOnPrecision venue { id } doi arxivId url pdfUrl topics { id } authors(first: 100) { nodes { id } }",
+};
+const AUTHOR: Kind = Kind {
+    mutation: "updateAuthor",
+    input_type: "UpdateAuthorInput",
+    payload: "author",
+    type_name: "Author",
+    selection: "id version updatedAt name orcid affiliation url nameVariants",
+};
+const VENUE: Kind = Kind {
+    mutation: "updateVenue",
+    input_type: "UpdateVenueInput",
+    payload: "venue",
+    type_name: "Venue",
+    selection: "id version updatedAt name shortName kind year url",
+};
+const TOPIC: Kind = Kind {
+    mutation: "updateTopic",
+    input_type: "UpdateTopicInput",
+    payload: "topic",
+    type_name: "Topic",
+    selection: "id version updatedAt name description parent { id }",
+};
+
+impl Kind {
+    /// Runs the update with `input` (to which `id` and `expectedVersion` are added) and
+    /// returns the payload.
+    async fn update(
+        &self,
+        app: &TestApp,
+        token: &str,
+        id: &Value,
+        expected_version: i64,
+        input: Value,
+    ) -> Value {
+        let mut input = input.as_object().cloned().unwrap_or_else(Map::new);
+        input.insert("id".to_owned(), id.clone());
+        input.insert("expectedVersion".to_owned(), json!(expected_version));
+        let query = format!(
+            "mutation($input: {}!) {{ {}(input: $input) {{ {} {{ {} }} userErrors {{ field message code }} }} }}",
+            self.input_type, self.mutation, self.payload, self.selection
+        );
+        let answer = app
+            .graphql_as(token, &query, json!({ "input": input }))
+            .await;
+        assert!(answer["errors"].is_null(), "{answer}");
+        answer["data"][self.mutation].clone()
+    }
+
+    /// The entry as the node query shows it now.
+    async fn read(&self, app: &TestApp, token: &str, id: &Value) -> Value {
+        let query = format!(
+            "query($id: ID!) {{ node(id: $id) {{ ... on {} {{ {} }} }} }}",
+            self.type_name, self.selection
+        );
+        let answer = app.graphql_as(token, &query, json!({ "id": id })).await;
+        assert!(answer["errors"].is_null(), "{answer}");
+        let node = answer["data"]["node"].clone();
+        assert!(node["version"].is_i64(), "{answer}");
+        node
+    }
+}
+
+fn version_of(entry: &Value) -> i64 {
+    entry["version"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("a version: {entry}"))
+}
+
+/// How many changes the history holds, of every entry.
+async fn history_length(app: &TestApp) -> i64 {
+    app.db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT count(*) AS n FROM history",
+        ))
+        .await
+        .expect("count")
+        .expect("a row")
+        .try_get::<i64>("", "n")
+        .expect("n")
+}
+
+/// The id of the first entry that `query` lists at `path`.
+async fn first_id(app: &TestApp, query: &str, path: &[&str]) -> Value {
+    let mut found = app.query(query, json!({})).await;
+    for key in path {
+        found = match key.parse::<usize>() {
+            Ok(index) => found[index].clone(),
+            Err(_) => found[*key].clone(),
+        };
+    }
+    assert!(found.is_string(), "an id at {path:?}");
+    found
+}
+
+async fn rita_id(app: &TestApp) -> Value {
+    first_id(
+        app,
+        &format!(r#"{{ publication(slug: "{RITA}") {{ id }} }}"#),
+        &["publication", "id"],
+    )
+    .await
+}
+
+/// The no-op updates of `kind` (`same` sets fields to their current values), then a stale
+/// no-op, then a real change (`change`) at the version the no-ops left alone.
+async fn no_ops_then_a_change(
+    app: &TestApp,
+    token: &str,
+    kind: &Kind,
+    id: &Value,
+    same: impl Fn(&Value) -> Value,
+    change: Value,
+) {
+    let before = kind.read(app, token, id).await;
+    let version = version_of(&before);
+    let history = history_length(app).await;
+
+    let empty = kind.update(app, token, id, version, json!({})).await;
+    let unchanged = kind.update(app, token, id, version, same(&before)).await;
+
+    for payload in [&empty, &unchanged] {
+        assert_eq!(payload["userErrors"], json!([]), "{payload}");
+        assert_eq!(payload[kind.payload], before, "{payload}");
+    }
+    assert_eq!(kind.read(app, token, id).await, before);
+    assert_eq!(history_length(app).await, history, "a no-op wrote history");
+
+    // A no-op at a stale version is still a CONFLICT: the caller's view is out of date.
+    let stale = kind.update(app, token, id, version - 1, json!({})).await;
+    assert_eq!(stale["userErrors"][0]["code"], "CONFLICT", "{stale}");
+    assert_eq!(
+        stale["userErrors"][0]["field"],
+        json!(["input", "expectedVersion"])
+    );
+    assert_eq!(stale[kind.payload], Value::Null);
+
+    // The version the no-ops left is good for a real change.
+    let changed = kind.update(app, token, id, version, change).await;
+    assert_eq!(changed["userErrors"], json!([]), "{changed}");
+    assert_eq!(version_of(&changed[kind.payload]), version + 1);
+    assert_ne!(changed[kind.payload]["updatedAt"], before["updatedAt"]);
+    assert_eq!(history_length(app).await, history + 1);
+}
+
+/// `publishedOn` as an editor would type it: as precise as it is known.
+fn typed_date(publication: &Value) -> Value {
+    let (Some(date), Some(precision)) = (
+        publication["publishedOn"].as_str(),
+        publication["publishedOnPrecision"].as_str(),
+    ) else {
+        return Value::Null;
+    };
+    let length = match precision {
+        "YEAR" => 4,
+        "MONTH" => 7,
+        _ => date.len(),
+    };
+    json!(date.get(..length).unwrap_or(date))
+}
+
+fn ids_of(list: &Value) -> Vec<Value> {
+    list.as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|item| json!({ "id": item["id"] }))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn a_publication_update_that_changes_nothing_writes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("editor").await;
+    let id = rita_id(&app).await;
+
+    // The same author list in the same order is no change either.
+    let before = PUBLICATION.read(&app, &token, &id).await;
+    let history = history_length(&app).await;
+    let authors = ids_of(&before["authors"]["nodes"]);
+    assert!(authors.len() > 1, "{before}");
+    let same_authors = app
+        .graphql_as(
+            &token,
+            &format!(
+                "mutation($input: SetPublicationAuthorsInput!) {{ setPublicationAuthors(input: $input) {{ publication {{ {} }} userErrors {{ code }} }} }}",
+                PUBLICATION.selection
+            ),
+            json!({ "input": { "id": id, "expectedVersion": before["version"], "authors": authors } }),
+        )
+        .await;
+    assert_eq!(
+        same_authors["data"]["setPublicationAuthors"]["userErrors"],
+        json!([]),
+        "{same_authors}"
+    );
+    assert_eq!(
+        same_authors["data"]["setPublicationAuthors"]["publication"],
+        before
+    );
+    assert_eq!(history_length(&app).await, history);
+
+    no_ops_then_a_change(
+        &app,
+        &token,
+        &PUBLICATION,
+        &id,
+        |p| {
+            json!({
+                "title": p["title"],
+                "slug": p["slug"],
+                "abstract": p["abstract"],
+                "kind": p["kind"],
+                "status": p["status"],
+                "publishedOn": typed_date(p),
+                "venue": if p["venue"].is_null() { Value::Null } else { json!({ "id": p["venue"]["id"] }) },
+                "doi": p["doi"],
+                "arxivId": p["arxivId"],
+                "url": p["url"],
+                "pdfUrl": p["pdfUrl"],
+                "topics": ids_of(&p["topics"]),
+            })
+        },
+        json!({ "title": "RITA, retitled" }),
+    )
+    .await;
+}
+
+async fn an_author_update_that_changes_nothing_writes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("editor").await;
+    let id = first_id(
+        &app,
+        r#"{ authors(filter: { search: "Launay" }) { nodes { id } } }"#,
+        &["authors", "nodes", "0", "id"],
+    )
+    .await;
+    // Name variants to repeat, given in another order (they are a set).
+    let variants = app
+        .graphql_as(
+            &token,
+            "mutation($id: ID!, $v: Int!) { updateAuthor(input: { id: $id, expectedVersion: $v, nameVariants: [\"J. Launay\", \"Launay, J.\"] }) { author { version } userErrors { code } } }",
+            json!({ "id": id, "v": version_of(&AUTHOR.read(&app, &token, &id).await) }),
+        )
+        .await;
+    assert_eq!(
+        variants["data"]["updateAuthor"]["userErrors"],
+        json!([]),
+        "{variants}"
+    );
+
+    no_ops_then_a_change(
+        &app,
+        &token,
+        &AUTHOR,
+        &id,
+        |a| {
+            let mut variants = a["nameVariants"].as_array().cloned().unwrap_or_default();
+            variants.reverse();
+            json!({
+                "name": a["name"],
+                "orcid": a["orcid"],
+                "affiliation": a["affiliation"],
+                "url": a["url"],
+                "nameVariants": variants,
+            })
+        },
+        json!({ "affiliation": "LightOn" }),
+    )
+    .await;
+}
+
+async fn a_venue_update_that_changes_nothing_writes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("editor").await;
+    let id = first_id(
+        &app,
+        r#"{ venues(filter: { search: "LREC" }) { nodes { id } } }"#,
+        &["venues", "nodes", "0", "id"],
+    )
+    .await;
+    no_ops_then_a_change(
+        &app,
+        &token,
+        &VENUE,
+        &id,
+        |v| {
+            json!({
+                "name": v["name"],
+                "shortName": v["shortName"],
+                "kind": v["kind"],
+                "year": v["year"],
+                "url": v["url"],
+            })
+        },
+        json!({ "url": "https://lrec2022.lrec-conf.org" }),
+    )
+    .await;
+}
+
+async fn rita_subtopic(app: &TestApp) -> Value {
+    first_id(
+        app,
+        &format!(r#"{{ publication(slug: "{RITA}") {{ topics {{ id }} }} }}"#),
+        &["publication", "topics", "0", "id"],
+    )
+    .await
+}
+
+async fn a_topic_update_that_changes_nothing_writes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("editor").await;
+    let id = rita_subtopic(&app).await;
+    no_ops_then_a_change(
+        &app,
+        &token,
+        &TOPIC,
+        &id,
+        |t| {
+            json!({
+                "name": t["name"],
+                "description": t["description"],
+                "parentId": t["parent"]["id"],
+            })
+        },
+        json!({ "description": "Proteins, read as sentences." }),
+    )
+    .await;
+}
+
+async fn null_for_a_field_an_entry_cannot_be_without_is_invalid_and_writes_nothing(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("editor").await;
+    let publication = rita_id(&app).await;
+    let author = first_id(
+        &app,
+        r#"{ authors(filter: { search: "Launay" }) { nodes { id } } }"#,
+        &["authors", "nodes", "0", "id"],
+    )
+    .await;
+    let venue = first_id(
+        &app,
+        r#"{ venues(filter: { search: "LREC" }) { nodes { id } } }"#,
+        &["venues", "nodes", "0", "id"],
+    )
+    .await;
+    let topic = rita_subtopic(&app).await;
+    let history = history_length(&app).await;
+
+    for (kind, id, nulls, fields) in [
+        (
+            &PUBLICATION,
+            &publication,
+            json!({ "title": null, "kind": null, "status": null, "url": "https://example.org/rita" }),
+            vec!["title", "kind", "status"],
+        ),
+        (
+            &AUTHOR,
+            &author,
+            json!({ "name": null, "affiliation": "LightOn" }),
+            vec!["name"],
+        ),
+        (
+            &VENUE,
+            &venue,
+            json!({ "name": null, "kind": null, "year": 2022 }),
+            vec!["name", "kind"],
+        ),
+        (
+            &TOPIC,
+            &topic,
+            json!({ "name": null, "description": "Proteins" }),
+            vec!["name"],
+        ),
+    ] {
+        let before = kind.read(&app, &token, id).await;
+        let refused = kind
+            .update(&app, &token, id, version_of(&before), nulls)
+            .await;
+
+        let errors = refused["userErrors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("user errors: {refused}"));
+        assert_eq!(errors.len(), fields.len(), "{refused}");
+        for (error, field) in errors.iter().zip(&fields) {
+            assert_eq!(error["code"], "INVALID", "{refused}");
+            assert_eq!(error["field"], json!(["input", field]), "{refused}");
+            assert!(
+                error["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("cannot be cleared")),
+                "{refused}"
+            );
+        }
+        assert_eq!(refused[kind.payload], Value::Null);
+        // Nothing was written, not even the fields that were fine.
+        assert_eq!(kind.read(&app, &token, id).await, before);
+    }
+    assert_eq!(history_length(&app).await, history);
+}
+
+/// An author, a venue and a topic of the sample catalogue, with an update of each.
+async fn catalogue_entries(app: &TestApp) -> [(&'static Kind, Value, Value); 3] {
+    [
+        (
+            &AUTHOR,
+            first_id(
+                app,
+                r#"{ authors(filter: { search: "Launay" }) { nodes { id } } }"#,
+                &["authors", "nodes", "0", "id"],
+            )
+            .await,
+            json!({ "name": "Julien Launay-Renard", "affiliation": "LightOn" }),
+        ),
+        (
+            &VENUE,
+            first_id(
+                app,
+                r#"{ venues(filter: { search: "LREC" }) { nodes { id } } }"#,
+                &["venues", "nodes", "0", "id"],
+            )
+            .await,
+            json!({ "shortName": "LREC '22", "url": "https://lrec2022.lrec-conf.org" }),
+        ),
+        (
+            &TOPIC,
+            rita_subtopic(app).await,
+            json!({ "name": "Protein language models, renamed", "parentId": null }),
+        ),
+    ]
+}
+
+async fn a_stale_expected_version_of_an_author_venue_or_topic_is_a_conflict_that_changes_nothing(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("editor").await;
+    let history = history_length(&app).await;
+    for (kind, id, change) in catalogue_entries(&app).await {
+        let before = kind.read(&app, &token, &id).await;
+        let version = version_of(&before);
+
+        let behind = kind
+            .update(&app, &token, &id, version - 1, change.clone())
+            .await;
+        let ahead = kind.update(&app, &token, &id, version + 1, change).await;
+
+        for stale in [&behind, &ahead] {
+            assert_eq!(
+                stale["userErrors"],
+                json!([{
+                    "field": ["input", "expectedVersion"],
+                    "message": stale["userErrors"][0]["message"],
+                    "code": "CONFLICT",
+                }]),
+                "{stale}"
+            );
+            assert_eq!(stale[kind.payload], Value::Null);
+        }
+        assert_eq!(
+            kind.read(&app, &token, &id).await,
+            before,
+            "{}",
+            kind.mutation
+        );
+    }
+    assert_eq!(history_length(&app).await, history);
+}
+
+async fn an_update_of_an_author_venue_or_topic_bumps_its_version_by_one(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("editor").await;
+    for (kind, id, change) in catalogue_entries(&app).await {
+        let before = kind.read(&app, &token, &id).await;
+        let version = version_of(&before);
+        assert_eq!(version, 1, "a sample entry starts at version 1: {before}");
+
+        let changed = kind.update(&app, &token, &id, version, change).await;
+        // The old version is stale now.
+        let again = kind.update(&app, &token, &id, version, json!({})).await;
+
+        assert_eq!(changed["userErrors"], json!([]), "{changed}");
+        let after = &changed[kind.payload];
+        assert_eq!(version_of(after), version + 1, "{changed}");
+        assert_ne!(after["updatedAt"], before["updatedAt"]);
+        assert_eq!(kind.read(&app, &token, &id).await, *after);
+        assert_eq!(again["userErrors"][0]["code"], "CONFLICT", "{again}");
+    }
+}
+
+async fn merges_and_moves_give_the_authors_and_topics_they_change_a_new_version(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("editor").await;
+    let target = first_id(
+        &app,
+        r#"{ authors(filter: { search: "Launay" }) { nodes { id } } }"#,
+        &["authors", "nodes", "0", "id"],
+    )
+    .await;
+    let created = app
+        .graphql_as(
+            &token,
+            r#"mutation { createAuthor(input: { name: "J. Launay" }) { author { id version } userErrors { code } } }"#,
+            json!({}),
+        )
+        .await;
+    let duplicate = &created["data"]["createAuthor"]["author"];
+    assert_eq!(duplicate["version"], 1, "{created}");
+    let target_before = version_of(&AUTHOR.read(&app, &token, &target).await);
+
+    let merged = app
+        .graphql_as(
+            &token,
+            "mutation($input: MergeAuthorsInput!) { mergeAuthors(input: $input) { author { version } userErrors { code } } }",
+            json!({ "input": { "sourceIds": [duplicate["id"]], "targetId": target } }),
+        )
+        .await;
+    assert_eq!(
+        merged["data"]["mergeAuthors"]["author"]["version"],
+        json!(target_before + 1),
+        "{merged}"
+    );
+
+    // Deleting a topic moves its subtopics up: each of them changes, so each gets a version.
+    let subtopic = rita_subtopic(&app).await;
+    let sub_before = TOPIC.read(&app, &token, &subtopic).await;
+    let parent = sub_before["parent"]["id"].clone();
+    assert!(parent.is_string(), "{sub_before}");
+    let deleted = app
+        .graphql_as(
+            &token,
+            "mutation($id: ID!) { deleteTopic(input: { id: $id, onReferenced: DETACH }) { userErrors { code } } }",
+            json!({ "id": parent }),
+        )
+        .await;
+    assert_eq!(
+        deleted["data"]["deleteTopic"]["userErrors"],
+        json!([]),
+        "{deleted}"
+    );
+    let sub_after = TOPIC.read(&app, &token, &subtopic).await;
+    assert_eq!(version_of(&sub_after), version_of(&sub_before) + 1);
+    assert_ne!(sub_after["parent"], sub_before["parent"]);
+}
