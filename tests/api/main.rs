@@ -16,6 +16,7 @@ mod migrations;
 mod mutations;
 mod publications;
 mod races;
+mod reads;
 mod schema;
 mod seed;
 mod semantics;

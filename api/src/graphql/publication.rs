@@ -607,32 +607,67 @@ pub struct PublicationQuery;
 
 #[Object]
 impl PublicationQuery {
-    /// Fetches one publication by its global id or its slug (give exactly one). Null when no
-    /// visible publication matches.
+    /// Fetches one publication by its global id, slug, DOI or arXiv identifier: give exactly
+    /// one of them (any other number is a BAD_USER_INPUT error). Null when no publication
+    /// matches, or when the match is a draft or archived entry and the caller is not an editor.
     async fn publication(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The publication's global id, as `Publication.id` returns it.")]
         id: Option<ID>,
-        slug: Option<String>,
+        #[graphql(desc = "The publication's slug, as in its page's URL.")] slug: Option<String>,
+        #[graphql(
+            desc = "A DOI, in any case, bare (\"10.18653/v1/2022.bigscience-1.8\") or with a resolver prefix (\"https://doi.org/...\", \"doi:...\"). Not a DOI: a BAD_USER_INPUT error naming `doi`."
+        )]
+        doi: Option<String>,
+        #[graphql(
+            desc = "An arXiv identifier, new style (\"2206.15342\") or old (\"hep-th/9901001\"), with or without a version (\"v2\") or an \"arXiv:\" or abs-page URL prefix. Not an arXiv identifier: a BAD_USER_INPUT error naming `arxivId`."
+        )]
+        arxiv_id: Option<String>,
     ) -> async_graphql::Result<Option<Publication>> {
-        let found = match (id, slug) {
-            (Some(id), None) => {
-                let id = GlobalId::decode_as("id", &id, NodeKind::Publication).gql()?;
-                ctx.data::<Loaders>()?
-                    .load_one(PublicationById(id))
-                    .await
-                    .gql()?
-            }
-            (None, Some(slug)) => {
-                let db = ctx.data::<DatabaseConnection>()?;
-                let audience = *ctx.data::<Audience>()?;
-                service::publication::find_by_slug(db, audience, slug.trim())
-                    .await
-                    .gql()?
-            }
-            _ => {
-                return Err(ApiError::bad_input("id", "give exactly one of id and slug")).gql();
-            }
+        use crate::domain::{ArxivId, Doi};
+        use crate::service::publication::Lookup;
+        let given = [
+            id.is_some(),
+            slug.is_some(),
+            doi.is_some(),
+            arxiv_id.is_some(),
+        ];
+        if given.iter().filter(|given| **given).count() != 1 {
+            return Err(ApiError::bad_input(
+                "id",
+                "give exactly one of id, slug, doi and arxivId",
+            ))
+            .gql();
+        }
+        let db = ctx.data::<DatabaseConnection>()?;
+        let audience = *ctx.data::<Audience>()?;
+        let found = if let Some(id) = id {
+            let id = GlobalId::decode_as("id", &id, NodeKind::Publication).gql()?;
+            ctx.data::<Loaders>()?
+                .load_one(PublicationById(id))
+                .await
+                .gql()?
+        } else if let Some(slug) = slug {
+            service::publication::find(db, audience, Lookup::Slug(slug.trim()))
+                .await
+                .gql()?
+        } else if let Some(doi) = doi {
+            let doi = Doi::parse(&doi)
+                .map_err(|e| ApiError::bad_input("doi", e.0))
+                .gql()?;
+            service::publication::find(db, audience, Lookup::Doi(&doi))
+                .await
+                .gql()?
+        } else if let Some(arxiv_id) = arxiv_id {
+            let arxiv_id = ArxivId::parse(&arxiv_id)
+                .map_err(|e| ApiError::bad_input("arxivId", e.0))
+                .gql()?;
+            service::publication::find(db, audience, Lookup::ArxivId(&arxiv_id))
+                .await
+                .gql()?
+        } else {
+            None
         };
         Ok(found.map(Publication))
     }

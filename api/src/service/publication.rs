@@ -114,14 +114,30 @@ pub async fn slug_taken(conn: &impl ConnectionTrait, slug: String) -> Result<boo
     Ok(count > 0)
 }
 
-pub async fn find_by_slug(
+/// A way to name one publication besides its id.
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'a> {
+    Slug(&'a str),
+    /// Stored lower-cased without a resolver prefix, as [`Doi`] makes it, so equality on the
+    /// parsed value is a case-insensitive match (and uses the column's unique index).
+    Doi(&'a Doi),
+    ArxivId(&'a ArxivId),
+}
+
+/// The publication `lookup` names, if `audience` may see it.
+pub async fn find(
     conn: &impl ConnectionTrait,
     audience: Audience,
-    slug: &str,
+    lookup: Lookup<'_>,
 ) -> Result<Option<publication::Model>, DbErr> {
+    let condition = match lookup {
+        Lookup::Slug(slug) => publication::Column::Slug.eq(slug),
+        Lookup::Doi(doi) => publication::Column::Doi.eq(doi.as_ref()),
+        Lookup::ArxivId(id) => publication::Column::ArxivId.eq(id.as_ref()),
+    };
     publication::Entity::find()
         .filter(visible(audience))
-        .filter(publication::Column::Slug.eq(slug))
+        .filter(condition)
         .one(conn)
         .await
 }
