@@ -128,3 +128,353 @@ async fn a_publication_is_found_by_doi_or_arxiv_id_and_drafts_stay_hidden(backen
         );
     }
 }
+
+on_both_databases!(
+    paging_backwards_through_authors_visits_each_once_in_reverse_byline_order,
+    every_connection_has_counts_page_info_edges_nodes_and_both_directions,
+);
+
+const ONE_MILLION: &str = "what-language-model-to-train-if-you-have-one-million-gpu-hours";
+
+const AUTHORS_PAGE: &str = r#"query($slug: String!, $first: Int, $after: String, $last: Int, $before: String) {
+  publication(slug: $slug) {
+    authorCount
+    authors(first: $first, after: $after, last: $last, before: $before) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor position node { name } }
+    }
+  }
+}"#;
+
+async fn paging_backwards_through_authors_visits_each_once_in_reverse_byline_order(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let page = |variables: Value| {
+        let app = &app;
+        async move {
+            let mut variables = variables;
+            variables["slug"] = json!(ONE_MILLION);
+            app.query(AUTHORS_PAGE, variables).await["publication"].clone()
+        }
+    };
+    let positions = |list: &Value| -> Vec<i64> {
+        list["authors"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["position"].as_i64().expect("position"))
+            .collect()
+    };
+    let names = |list: &Value| -> Vec<String> {
+        list["authors"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"]["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+
+    let forward = page(json!({ "first": 100 })).await;
+    let mut backward_names = Vec::new();
+    let mut backward_positions = Vec::new();
+    let mut before = Value::Null;
+    let mut pages = 0;
+    loop {
+        let list = page(json!({ "last": 5, "before": before })).await;
+        pages += 1;
+        assert!(pages <= 10, "paging backwards does not end: {list}");
+        assert_eq!(list["authors"]["totalCount"], list["authorCount"]);
+        assert_eq!(
+            list["authors"]["pageInfo"]["hasNextPage"],
+            !before.is_null()
+        );
+        let mut here = positions(&list);
+        here.reverse();
+        backward_positions.extend(here);
+        let mut here = names(&list);
+        here.reverse();
+        backward_names.extend(here);
+        if list["authors"]["pageInfo"]["hasPreviousPage"] == false {
+            break;
+        }
+        before = list["authors"]["pageInfo"]["startCursor"].clone();
+    }
+    // Between two cursors, from either end.
+    let cursors: Vec<Value> = forward["authors"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["cursor"].clone())
+        .collect();
+    let (third, eighth) = (cursors[2].clone(), cursors[7].clone());
+    let last_two_between = page(json!({ "after": third, "before": eighth, "last": 2 })).await;
+    let first_two_between = page(json!({ "after": third, "before": eighth, "first": 2 })).await;
+    let all_between = page(json!({ "after": third, "before": eighth, "last": 50 })).await;
+    let none = page(json!({ "last": 0 })).await;
+    let both = app
+        .graphql(
+            AUTHORS_PAGE,
+            json!({ "slug": ONE_MILLION, "first": 2, "last": 2 }),
+        )
+        .await;
+    let too_many = app
+        .graphql(AUTHORS_PAGE, json!({ "slug": ONE_MILLION, "last": 101 }))
+        .await;
+    let malformed = app
+        .graphql(
+            AUTHORS_PAGE,
+            json!({ "slug": ONE_MILLION, "last": 2, "before": "bm90IGEgY3Vyc29y" }),
+        )
+        .await;
+    let foreign_cursor = app
+        .query(
+            "{ publications(first: 1) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await["publications"]["pageInfo"]["endCursor"]
+        .clone();
+    let foreign = app
+        .graphql(
+            AUTHORS_PAGE,
+            json!({ "slug": ONE_MILLION, "last": 2, "before": foreign_cursor }),
+        )
+        .await;
+
+    assert_eq!(forward["authorCount"], 18);
+    assert_eq!(forward["authors"]["totalCount"], 18);
+    assert_eq!(positions(&forward), (1..=18).collect::<Vec<_>>());
+    assert_eq!(pages, 4, "18 authors by 5 from the end");
+    assert_eq!(backward_positions, (1..=18).rev().collect::<Vec<_>>());
+    let mut reversed = names(&forward);
+    reversed.reverse();
+    assert_eq!(backward_names, reversed);
+
+    assert_eq!(positions(&last_two_between), [6, 7]);
+    assert_eq!(
+        last_two_between["authors"]["pageInfo"]["hasPreviousPage"],
+        true
+    );
+    assert_eq!(last_two_between["authors"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(positions(&first_two_between), [4, 5]);
+    assert_eq!(
+        first_two_between["authors"]["pageInfo"]["hasNextPage"],
+        true
+    );
+    assert_eq!(positions(&all_between), [4, 5, 6, 7]);
+    assert_eq!(all_between["authors"]["pageInfo"]["hasPreviousPage"], false);
+    assert_eq!(positions(&none), Vec::<i64>::new());
+    assert_eq!(none["authors"]["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(none["authors"]["totalCount"], 18);
+
+    assert_eq!(error_codes(&both), ["BAD_USER_INPUT"], "{both}");
+    assert_eq!(error_codes(&too_many), ["BAD_USER_INPUT"], "{too_many}");
+    for refused in [&malformed, &foreign] {
+        assert_eq!(error_codes(refused), ["INVALID_CURSOR"], "{refused}");
+        assert!(
+            refused["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("before: ")),
+            "{refused}"
+        );
+    }
+}
+
+/// The name of a field's type without its non-null and list wrappers.
+fn named_type(field: &Value) -> Option<&str> {
+    let mut ty = &field["type"];
+    while ty["name"].is_null() {
+        ty = &ty["ofType"];
+        if ty.is_null() {
+            return None;
+        }
+    }
+    ty["name"].as_str()
+}
+
+const CONNECTION_SELECTION: &str = "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } } nodes { id }";
+
+async fn every_connection_has_counts_page_info_edges_nodes_and_both_directions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let schema = app
+        .query(
+            r#"{ __schema { types { name kind fields { name args { name } type { name kind ofType { name kind ofType { name kind ofType { name kind } } } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let types = schema["__schema"]["types"].as_array().expect("types");
+    let connections: Vec<&str> = types
+        .iter()
+        .filter(|t| t["kind"] == "OBJECT")
+        .filter_map(|t| t["name"].as_str())
+        .filter(|name| name.ends_with("Connection"))
+        .collect();
+    let fields_of = |name: &str| -> Vec<&Value> {
+        types
+            .iter()
+            .find(|t| t["name"] == name)
+            .and_then(|t| t["fields"].as_array())
+            .map(|fields| fields.iter().collect())
+            .unwrap_or_default()
+    };
+    // The node type of each connection, and which connection fields each type has.
+    let node_of = |connection: &str| -> String {
+        fields_of(connection)
+            .into_iter()
+            .find(|f| f["name"] == "nodes")
+            .and_then(named_type)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut connection_fields: Vec<(String, String, String)> = Vec::new();
+    for ty in types.iter().filter(|t| t["kind"] == "OBJECT") {
+        let owner = ty["name"].as_str().unwrap_or_default();
+        if owner.starts_with("__") {
+            continue;
+        }
+        for field in fields_of(owner) {
+            if let Some(returned) = named_type(field).filter(|t| connections.contains(t)) {
+                let args: Vec<&str> = field["args"]
+                    .as_array()
+                    .expect("args")
+                    .iter()
+                    .filter_map(|a| a["name"].as_str())
+                    .collect();
+                for wanted in ["first", "after", "last", "before"] {
+                    assert!(
+                        args.contains(&wanted),
+                        "{owner}.{} takes no {wanted}: {args:?}",
+                        field["name"]
+                    );
+                }
+                connection_fields.push((
+                    owner.to_owned(),
+                    field["name"].as_str().unwrap_or_default().to_owned(),
+                    returned.to_owned(),
+                ));
+            }
+        }
+    }
+    for connection in &connections {
+        let names: Vec<&str> = fields_of(connection)
+            .into_iter()
+            .filter_map(|f| f["name"].as_str())
+            .collect();
+        for wanted in ["totalCount", "pageInfo", "edges", "nodes"] {
+            assert!(
+                names.contains(&wanted),
+                "{connection} has no {wanted}: {names:?}"
+            );
+        }
+    }
+
+    // Ask each connection field for a Relay page: root fields directly, others through a
+    // root list of their owner type.
+    let root_list_of = |owner: &str| -> Option<String> {
+        connection_fields
+            .iter()
+            .find(|(root, _, returned)| root == "Query" && node_of(returned) == owner)
+            .map(|(_, field, _)| field.clone())
+    };
+    let mut exercised: Vec<String> = Vec::new();
+    for (owner, field, returned) in &connection_fields {
+        let query = if owner == "Query" {
+            format!("{{ {field}(first: 2) {{ {CONNECTION_SELECTION} }} }}")
+        } else {
+            let root = root_list_of(owner)
+                .unwrap_or_else(|| panic!("no root list of {owner} to reach {owner}.{field}"));
+            format!(
+                "{{ {root}(first: 2) {{ nodes {{ {field}(last: 2) {{ {CONNECTION_SELECTION} }} }} }} }}"
+            )
+        };
+        let data = app.query(&query, json!({})).await;
+        let page = if owner == "Query" {
+            data[field.as_str()].clone()
+        } else {
+            let root = root_list_of(owner).unwrap_or_default();
+            data[root.as_str()]["nodes"][0][field.as_str()].clone()
+        };
+        assert!(page["totalCount"].as_i64().is_some(), "{query}: {page}");
+        assert!(
+            page["pageInfo"]["hasNextPage"].is_boolean(),
+            "{query}: {page}"
+        );
+        let edges = page["edges"].as_array().expect("edges");
+        let nodes = page["nodes"].as_array().expect("nodes");
+        assert!(!edges.is_empty(), "{query}: an empty page proves little");
+        assert_eq!(
+            edges.iter().map(|e| &e["node"]["id"]).collect::<Vec<_>>(),
+            nodes.iter().map(|n| &n["id"]).collect::<Vec<_>>(),
+            "{query}"
+        );
+        assert_eq!(
+            page["pageInfo"]["startCursor"], edges[0]["cursor"],
+            "{query}"
+        );
+        exercised.push(returned.clone());
+    }
+    exercised.sort();
+    exercised.dedup();
+    let mut all: Vec<String> = connections.iter().map(|c| (*c).to_owned()).collect();
+    all.sort();
+    assert_eq!(
+        exercised, all,
+        "every connection type is reached by a field"
+    );
+    assert!(all.contains(&"PublicationAuthorConnection".to_owned()));
+}
+
+on_both_databases!(the_last_authors_of_every_listed_publication_cost_the_same_statements);
+
+async fn statements(app: &TestApp) -> f64 {
+    let text = app
+        .get("/metrics", "*/*")
+        .await
+        .text()
+        .await
+        .expect("metrics");
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix("graphql_sql_statements_per_request_sum ")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0.0)
+}
+
+/// The SQL statements one request ran, with the count cache warm.
+async fn cost(app: &TestApp, query: &str, variables: Value) -> (Value, f64) {
+    app.query(query, variables.clone()).await;
+    let before = statements(app).await;
+    let data = app.query(query, variables).await;
+    (data, statements(app).await - before)
+}
+
+async fn the_last_authors_of_every_listed_publication_cost_the_same_statements(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let query = "query($first: Int) { publications(first: $first) { nodes { authorCount authors(last: 2) { totalCount edges { position } } } } }";
+
+    let (one, one_cost) = cost(&app, query, json!({ "first": 1 })).await;
+    let (all, all_cost) = cost(&app, query, json!({ "first": 6 })).await;
+
+    assert_eq!(
+        one["publications"]["nodes"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let nodes = all["publications"]["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 6);
+    for node in nodes {
+        let count = node["authorCount"].as_i64().expect("authorCount");
+        let positions: Vec<i64> = node["authors"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["position"].as_i64().expect("position"))
+            .collect();
+        let expected: Vec<i64> = (1.max(count - 1)..=count).collect();
+        assert_eq!(positions, expected, "{node}");
+        assert_eq!(node["authors"]["totalCount"], count);
+    }
+    assert_eq!(one_cost, all_cost, "statements grow with the page size");
+}
