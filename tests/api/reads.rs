@@ -478,3 +478,150 @@ async fn the_last_authors_of_every_listed_publication_cost_the_same_statements(b
     }
     assert_eq!(one_cost, all_cost, "statements grow with the page size");
 }
+
+on_both_databases!(directories_sort_by_publication_count_with_cursors_for_what_the_caller_sees);
+
+/// Every entry of `field` (`authors`, `venues` or `topics`) by publication count, as
+/// (id, publicationCount), read one per page with cursors; and the same list in one page.
+async fn by_count(
+    app: &TestApp,
+    token: Option<&str>,
+    field: &str,
+    direction: &str,
+) -> (Vec<(String, i64)>, Vec<(String, i64)>) {
+    let query = format!(
+        r#"query($first: Int, $after: String) {{ {field}(first: $first, after: $after, orderBy: [{{ field: PUBLICATION_COUNT, direction: {direction} }}]) {{
+            totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ id publicationCount }} }} }}"#
+    );
+    let ask = |variables: Value| {
+        let query = query.clone();
+        async move {
+            let response = match token {
+                Some(token) => app.graphql_as(token, &query, variables).await,
+                None => app.graphql(&query, variables).await,
+            };
+            assert!(response.get("errors").is_none(), "{response}");
+            response["data"][field].clone()
+        }
+    };
+    let entries = |page: &Value| -> Vec<(String, i64)> {
+        page["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| {
+                (
+                    n["id"].as_str().expect("id").to_owned(),
+                    n["publicationCount"].as_i64().expect("count"),
+                )
+            })
+            .collect()
+    };
+    let whole = ask(json!({ "first": 100 })).await;
+    assert_eq!(whole["pageInfo"]["hasNextPage"], false);
+    let mut paged = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = ask(json!({ "first": 1, "after": after })).await;
+        paged.extend(entries(&page));
+        assert!(paged.len() <= 100, "paging does not end");
+        if page["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    let all = entries(&whole);
+    assert_eq!(whole["totalCount"].as_u64(), Some(all.len() as u64));
+    (paged, all)
+}
+
+async fn directories_sort_by_publication_count_with_cursors_for_what_the_caller_sees(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("counter").await;
+    let non_increasing = |list: &[(String, i64)]| list.windows(2).all(|w| w[0].1 >= w[1].1);
+
+    let mut anonymous = Vec::new();
+    for field in ["authors", "venues", "topics"] {
+        let (paged, all) = by_count(&app, None, field, "DESC").await;
+        let (_, ascending) = by_count(&app, None, field, "ASC").await;
+        assert!(all.len() >= 2, "{field}: too few entries to tell an order");
+        assert!(non_increasing(&all), "{field}: {all:?}");
+        assert_eq!(paged, all, "{field}: page by page differs from one page");
+        let mut reversed = ascending.clone();
+        reversed.reverse();
+        assert_eq!(reversed, all, "{field}: ASC is not DESC reversed");
+        anonymous.push(all);
+    }
+    // Counts differ, so the order says something.
+    assert!(anonymous[0].first().map(|e| e.1) > anonymous[0].last().map(|e| e.1));
+
+    // A draft by the least published author, at the least used venue, under the least used
+    // topic, counts for editors only.
+    let (author, venue, topic) = (
+        anonymous[0].last().expect("an author").clone(),
+        anonymous[1].last().expect("a venue").clone(),
+        anonymous[2].last().expect("a topic").clone(),
+    );
+    let created = app
+        .graphql_as(
+            &token,
+            "mutation($input: CreatePublicationInput!) { createPublication(input: $input) { userErrors { field message } } }",
+            json!({ "input": { "title": "Counted for Editors", "kind": "OTHER", "status": "DRAFT",
+                "authors": [{ "id": author.0 }], "venue": { "id": venue.0 }, "topics": [{ "id": topic.0 }] } }),
+        )
+        .await;
+    assert_eq!(
+        created["data"]["createPublication"]["userErrors"],
+        json!([]),
+        "{created}"
+    );
+    for (i, field) in ["authors", "venues", "topics"].into_iter().enumerate() {
+        let (public_paged, public_all) = by_count(&app, None, field, "DESC").await;
+        let (editor_paged, editor_all) = by_count(&app, Some(&token), field, "DESC").await;
+        let entry = [&author, &venue, &topic][i];
+        let count_in = |list: &[(String, i64)]| {
+            list.iter()
+                .find(|(id, _)| *id == entry.0)
+                .map(|(_, count)| *count)
+        };
+        assert_eq!(
+            public_all, anonymous[i],
+            "{field}: a draft changed the public list"
+        );
+        assert_eq!(public_paged, public_all);
+        assert_eq!(
+            count_in(&editor_all),
+            Some(entry.1 + 1),
+            "{field}: {editor_all:?}"
+        );
+        assert!(non_increasing(&editor_all), "{field}: {editor_all:?}");
+        assert_eq!(editor_paged, editor_all, "{field}");
+        assert_ne!(editor_all, public_all, "{field}");
+    }
+
+    // A cursor of the count order is refused by the name order, and by another audience.
+    let first = app
+        .query(
+            "{ authors(first: 1, orderBy: [{ field: PUBLICATION_COUNT, direction: DESC }]) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await["authors"]["pageInfo"]["endCursor"]
+        .clone();
+    let by_name = app
+        .graphql(
+            "query($after: String) { authors(first: 1, after: $after) { nodes { id } } }",
+            json!({ "after": first }),
+        )
+        .await;
+    let as_editor = app
+        .graphql_as(
+            &token,
+            "query($after: String) { authors(first: 1, after: $after, orderBy: [{ field: PUBLICATION_COUNT, direction: DESC }]) { nodes { id } } }",
+            json!({ "after": first }),
+        )
+        .await;
+    assert_eq!(error_codes(&by_name), ["INVALID_CURSOR"], "{by_name}");
+    assert_eq!(error_codes(&as_editor), ["INVALID_CURSOR"], "{as_editor}");
+}
