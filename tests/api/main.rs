@@ -17,6 +17,7 @@ mod migrations;
 mod mutations;
 mod publications;
 mod races;
+mod reads;
 mod schema;
 mod seed;
 mod semantics;

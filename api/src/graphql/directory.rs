@@ -1,4 +1,5 @@
-//! `authors`, `venues` and `topics`: lists sorted by name, with keyset cursors.
+//! `authors`, `venues` and `topics`: lists sorted by name or publication count, with keyset
+//! cursors.
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Object};
@@ -15,7 +16,7 @@ use super::topic::Topic;
 use super::venue::{Venue, VenueKind};
 use crate::error::ApiResultExt as _;
 use crate::service::Audience;
-use crate::service::directory::{self, Named, contains};
+use crate::service::directory::{self, Named, Sort, SortKey, contains};
 use crate::service::pagination::PageRequest;
 
 macro_rules! name_order {
@@ -23,7 +24,12 @@ macro_rules! name_order {
         /// What the list can be sorted on.
         #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
         pub enum $field {
+            /// By name, alphabetically (ASC) or in reverse (DESC).
             Name,
+            /// By `publicationCount`: how many publications the caller can see (anonymous
+            /// callers count published ones only), fewest first (ASC) or most first (DESC).
+            /// Entries with the same count follow their id in the same direction.
+            PublicationCount,
         }
 
         $(#[$doc])*
@@ -34,11 +40,17 @@ macro_rules! name_order {
         }
 
         impl $input {
-            fn descending(order_by: &Option<Vec<Self>>) -> bool {
-                order_by
-                    .as_ref()
-                    .and_then(|orders| orders.first())
-                    .is_some_and(|order| order.direction == OrderDirection::Desc)
+            /// The first key asked for (by name, ascending, when none is).
+            fn sort(order_by: &Option<Vec<Self>>, audience: Audience) -> Sort {
+                let first = order_by.as_ref().and_then(|orders| orders.first());
+                Sort {
+                    key: match first.map(|order| order.field) {
+                        Some($field::PublicationCount) => SortKey::PublicationCount,
+                        Some($field::Name) | None => SortKey::Name,
+                    },
+                    descending: first.is_some_and(|order| order.direction == OrderDirection::Desc),
+                    audience,
+                }
             }
         }
     };
@@ -107,10 +119,11 @@ impl ListFields {
     }
 }
 
-fn tag(kind: &str, descending: bool, condition_digest: &str) -> String {
+fn tag(kind: &str, sort: Sort, condition_digest: &str) -> String {
     format!(
-        "{kind}:name:{}|{condition_digest}",
-        if descending { "desc" } else { "asc" }
+        "{kind}:{}:{}|{condition_digest}",
+        sort.key.name(),
+        if sort.descending { "desc" } else { "asc" }
     )
 }
 
@@ -123,7 +136,7 @@ async fn list<E, N>(
     ctx: &Context<'_>,
     args: (Option<i32>, Option<String>, Option<i32>, Option<String>),
     condition: Condition,
-    descending: bool,
+    sort: Sort,
     list_tag: String,
     kind: NodeKind,
     wrap: impl Fn(E::Model) -> N,
@@ -137,14 +150,9 @@ where
     let request =
         PageRequest::parse(first, after.as_deref(), last, before.as_deref(), &list_tag).gql()?;
     let db = ctx.data::<DatabaseConnection>()?;
-    let page = directory::page::<E>(
-        db,
-        E::find().filter(condition.clone()),
-        descending,
-        &request,
-    )
-    .await
-    .gql()?;
+    let page = directory::page::<E>(db, E::find().filter(condition.clone()), sort, &request)
+        .await
+        .gql()?;
     let mut connection = Connection::with_additional_fields(
         page.has_previous_page,
         page.has_next_page,
@@ -153,7 +161,10 @@ where
     connection.edges = page
         .rows
         .into_iter()
-        .map(|row| Edge::new(directory::cursor::<E>(&list_tag, &row).encode(), wrap(row)))
+        .map(|row| {
+            let cursor = directory::cursor::<E>(&list_tag, sort.key, &row).encode();
+            Edge::new(cursor, wrap(row.model))
+        })
         .collect();
     Ok(connection)
 }
@@ -163,7 +174,8 @@ pub struct DirectoryQuery;
 
 #[Object]
 impl DirectoryQuery {
-    /// Authors by name, optionally narrowed by `filter`.
+    /// Authors by name (or, with `orderBy`, by publication count), optionally narrowed by
+    /// `filter`.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     #[expect(
         clippy::too_many_arguments,
@@ -202,17 +214,17 @@ impl DirectoryQuery {
             Some(false) => condition = condition.add(author::Column::Orcid.is_null()),
             None => {}
         }
-        let descending = AuthorOrder::descending(&order_by);
+        let sort = AuthorOrder::sort(&order_by, audience);
         let list_tag = tag(
             "authors",
-            descending,
+            sort,
             &digest(&(audience, filter.search, filter.has_orcid)),
         );
         list::<author::Entity, _>(
             ctx,
             (first, after, last, before),
             condition,
-            descending,
+            sort,
             list_tag,
             NodeKind::Author,
             Author,
@@ -220,7 +232,8 @@ impl DirectoryQuery {
         .await
     }
 
-    /// Venues by name, optionally narrowed by `filter`.
+    /// Venues by name (or, with `orderBy`, by publication count), optionally narrowed by
+    /// `filter`.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     #[expect(
         clippy::too_many_arguments,
@@ -259,19 +272,19 @@ impl DirectoryQuery {
                 condition = condition.add(venue::Column::Year.lte(lte));
             }
         }
-        let descending = VenueOrder::descending(&order_by);
+        let sort = VenueOrder::sort(&order_by, audience);
         let key = (
             audience,
             filter.search,
             filter.kinds,
             filter.year.map(|y| (y.from, y.to)),
         );
-        let list_tag = tag("venues", descending, &digest(&key));
+        let list_tag = tag("venues", sort, &digest(&key));
         list::<venue::Entity, _>(
             ctx,
             (first, after, last, before),
             condition,
-            descending,
+            sort,
             list_tag,
             NodeKind::Venue,
             Venue,
@@ -279,7 +292,8 @@ impl DirectoryQuery {
         .await
     }
 
-    /// Topics by name, optionally narrowed by `filter`.
+    /// Topics by name (or, with `orderBy`, by publication count, which includes subtopics'
+    /// publications), optionally narrowed by `filter`.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     #[expect(
         clippy::too_many_arguments,
@@ -310,19 +324,19 @@ impl DirectoryQuery {
             Some(false) => condition = condition.add(topic::Column::ParentId.is_not_null()),
             None => {}
         }
-        let descending = TopicOrder::descending(&order_by);
+        let sort = TopicOrder::sort(&order_by, audience);
         let key = (
             audience,
             filter.search,
             filter.parent_id.map(|p| p.0),
             filter.top_level,
         );
-        let list_tag = tag("topics", descending, &digest(&key));
+        let list_tag = tag("topics", sort, &digest(&key));
         list::<topic::Entity, _>(
             ctx,
             (first, after, last, before),
             condition,
-            descending,
+            sort,
             list_tag,
             NodeKind::Topic,
             Topic,

@@ -1,6 +1,6 @@
 //! The `Publication` type, its author list, and the `publication`/`publications` root fields.
 
-use async_graphql::connection::{Connection, ConnectionNameType, Edge, EdgeNameType, EmptyFields};
+use async_graphql::connection::{Connection, ConnectionNameType, Edge, EdgeNameType};
 use async_graphql::{Context, Enum, ErrorExtensions as _, ID, Object, OutputType, SimpleObject};
 use chrono::Datelike;
 use entity::publication;
@@ -97,16 +97,42 @@ pub struct AuthorPosition {
     position: i32,
 }
 
+/// Fields of a publication's author list besides its page.
+#[derive(SimpleObject)]
+pub struct PublicationAuthorListFields {
+    /// How many authors the publication has, across all pages: the same number as
+    /// `Publication.authorCount`.
+    total_count: i64,
+}
+
 type PublicationAuthorConnection = Connection<
     String,
     Author,
-    EmptyFields,
+    PublicationAuthorListFields,
     AuthorPosition,
     PublicationAuthorConnectionName,
     PublicationAuthorEdgeName,
 >;
 
 const AUTHOR_ORDERING: &str = "position";
+
+/// The byline position an author-list cursor stands at (1 or more).
+fn position_of(argument: &'static str, cursor: Option<&Cursor>) -> Result<Option<i32>, ApiError> {
+    cursor
+        .map(|cursor| {
+            cursor
+                .key
+                .first()
+                .and_then(serde_json::Value::as_i64)
+                .and_then(|position| i32::try_from(position).ok())
+                .filter(|position| *position >= 1)
+                .ok_or_else(|| ApiError::InvalidCursor {
+                    argument,
+                    message: "not a cursor of an author list".into(),
+                })
+        })
+        .transpose()
+}
 
 impl Publication {
     /// Every author's name in order, and the venue: what a citation needs.
@@ -119,6 +145,7 @@ impl Publication {
             publication_id: self.0.id,
             after: 0,
             first: i32::MAX,
+            from_end: false,
         };
         let authors = loaders.load_one(window).await.gql()?.unwrap_or_default();
         let venue = match self.0.venue_id {
@@ -196,56 +223,89 @@ impl Publication {
     }
 
     /// The authors in the order of the byline. Each edge carries the author's `position`.
-    #[graphql(complexity = "super::page_cost(first, None, child_complexity)")]
+    /// Page forwards with `first`/`after` or backwards with `last`/`before`, as any
+    /// connection; `totalCount` is the number of authors.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     async fn authors(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many authors to return, 0 to 100; default 20.")] first: Option<i32>,
+        #[graphql(desc = "How many authors to return from the start, 0 to 100; default 20.")]
+        first: Option<i32>,
         #[graphql(desc = "An `endCursor` of this connection: return the authors after it.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many authors to return from the end (the last authors of the byline, or those just before `before`), 0 to 100. Not with `first`."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "A `startCursor` of this connection: return the authors before it.")]
+        before: Option<String>,
     ) -> async_graphql::Result<PublicationAuthorConnection> {
-        let first = match first {
-            None => 20,
-            Some(n) if (0..=MAX_PAGE_SIZE as i32).contains(&n) => n,
-            Some(n) => {
-                return Err(ApiError::bad_input(
-                    "first",
-                    format!("must be between 0 and {MAX_PAGE_SIZE}, got {n}"),
-                ))
-                .gql();
+        let request = PageRequest::parse(
+            first,
+            after.as_deref(),
+            last,
+            before.as_deref(),
+            AUTHOR_ORDERING,
+        )
+        .gql()?;
+        let after = position_of("after", request.after.as_ref()).gql()?;
+        let before = position_of("before", request.before.as_ref()).gql()?;
+        // At most MAX_PAGE_SIZE, which PageRequest checked.
+        let size = i32::try_from(request.size).unwrap_or(MAX_PAGE_SIZE as i32);
+        let low = after.unwrap_or(0);
+        let window = match (request.direction, before) {
+            (Direction::Forward, _) => AuthorWindow {
+                publication_id: self.0.id,
+                after: low,
+                first: size,
+                from_end: false,
+            },
+            (Direction::Backward, Some(before)) => {
+                let start = low.max(before.saturating_sub(1).saturating_sub(size));
+                AuthorWindow {
+                    publication_id: self.0.id,
+                    after: start,
+                    first: (before - 1 - start).max(0),
+                    from_end: false,
+                }
             }
-        };
-        let after = match after {
-            None => 0,
-            Some(raw) => {
-                let cursor = Cursor::decode("after", &raw, AUTHOR_ORDERING).gql()?;
-                cursor
-                    .key
-                    .first()
-                    .and_then(serde_json::Value::as_i64)
-                    .and_then(|position| i32::try_from(position).ok())
-                    .ok_or_else(|| ApiError::InvalidCursor {
-                        argument: "after",
-                        message: "not a cursor of an author list".into(),
-                    })
-                    .gql()?
-            }
+            (Direction::Backward, None) => AuthorWindow {
+                publication_id: self.0.id,
+                after: 0,
+                first: size,
+                from_end: true,
+            },
         };
         let loaders = ctx.data::<Loaders>()?;
-        let window = AuthorWindow {
-            publication_id: self.0.id,
-            after,
-            first,
-        };
         let (authors, total) = tokio::join!(
             loaders.load_one(window),
             loaders.load_one(AuthorCountOf(self.0.id)),
         );
-        let authors = authors.gql()?.unwrap_or_default();
         let total = total.gql()?.unwrap_or_default();
-        let mut connection = PublicationAuthorConnection::new(
-            after > 0,
-            i64::from(after) + i64::from(first) < total,
+        let authors: Vec<_> = authors
+            .gql()?
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| a.position > low && before.is_none_or(|before| a.position < before))
+            .collect();
+        let (low, total_i64) = (i64::from(low), total);
+        // Positions run 1..total without gaps; the bounds are what the cursors leave open.
+        let high = before.map_or(total_i64, |before| total_i64.min(i64::from(before) - 1));
+        let (has_previous_page, has_next_page) = match request.direction {
+            Direction::Forward => (after.is_some(), low + i64::from(size) < high),
+            Direction::Backward => {
+                let start = if window.from_end {
+                    low.max(total_i64 - i64::from(size))
+                } else {
+                    i64::from(window.after)
+                };
+                (low < start.min(total_i64), before.is_some())
+            }
+        };
+        let mut connection = PublicationAuthorConnection::with_additional_fields(
+            has_previous_page,
+            has_next_page,
+            PublicationAuthorListFields { total_count: total },
         );
         connection.edges = authors
             .into_iter()
@@ -606,32 +666,67 @@ pub struct PublicationQuery;
 
 #[Object]
 impl PublicationQuery {
-    /// Fetches one publication by its global id or its slug (give exactly one). Null when no
-    /// visible publication matches.
+    /// Fetches one publication by its global id, slug, DOI or arXiv identifier: give exactly
+    /// one of them (any other number is a BAD_USER_INPUT error). Null when no publication
+    /// matches, or when the match is a draft or archived entry and the caller is not an editor.
     async fn publication(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The publication's global id, as `Publication.id` returns it.")]
         id: Option<ID>,
-        slug: Option<String>,
+        #[graphql(desc = "The publication's slug, as in its page's URL.")] slug: Option<String>,
+        #[graphql(
+            desc = "A DOI, in any case, bare (\"10.18653/v1/2022.bigscience-1.8\") or with a resolver prefix (\"https://doi.org/...\", \"doi:...\"). Not a DOI: a BAD_USER_INPUT error naming `doi`."
+        )]
+        doi: Option<String>,
+        #[graphql(
+            desc = "An arXiv identifier, new style (\"2206.15342\") or old (\"hep-th/9901001\"), with or without a version (\"v2\") or an \"arXiv:\" or abs-page URL prefix. Not an arXiv identifier: a BAD_USER_INPUT error naming `arxivId`."
+        )]
+        arxiv_id: Option<String>,
     ) -> async_graphql::Result<Option<Publication>> {
-        let found = match (id, slug) {
-            (Some(id), None) => {
-                let id = GlobalId::decode_as("id", &id, NodeKind::Publication).gql()?;
-                ctx.data::<Loaders>()?
-                    .load_one(PublicationById(id))
-                    .await
-                    .gql()?
-            }
-            (None, Some(slug)) => {
-                let db = ctx.data::<DatabaseConnection>()?;
-                let audience = *ctx.data::<Audience>()?;
-                service::publication::find_by_slug(db, audience, slug.trim())
-                    .await
-                    .gql()?
-            }
-            _ => {
-                return Err(ApiError::bad_input("id", "give exactly one of id and slug")).gql();
-            }
+        use crate::domain::{ArxivId, Doi};
+        use crate::service::publication::Lookup;
+        let given = [
+            id.is_some(),
+            slug.is_some(),
+            doi.is_some(),
+            arxiv_id.is_some(),
+        ];
+        if given.iter().filter(|given| **given).count() != 1 {
+            return Err(ApiError::bad_input(
+                "id",
+                "give exactly one of id, slug, doi and arxivId",
+            ))
+            .gql();
+        }
+        let db = ctx.data::<DatabaseConnection>()?;
+        let audience = *ctx.data::<Audience>()?;
+        let found = if let Some(id) = id {
+            let id = GlobalId::decode_as("id", &id, NodeKind::Publication).gql()?;
+            ctx.data::<Loaders>()?
+                .load_one(PublicationById(id))
+                .await
+                .gql()?
+        } else if let Some(slug) = slug {
+            service::publication::find(db, audience, Lookup::Slug(slug.trim()))
+                .await
+                .gql()?
+        } else if let Some(doi) = doi {
+            let doi = Doi::parse(&doi)
+                .map_err(|e| ApiError::bad_input("doi", e.0))
+                .gql()?;
+            service::publication::find(db, audience, Lookup::Doi(&doi))
+                .await
+                .gql()?
+        } else if let Some(arxiv_id) = arxiv_id {
+            let arxiv_id = ArxivId::parse(&arxiv_id)
+                .map_err(|e| ApiError::bad_input("arxivId", e.0))
+                .gql()?;
+            service::publication::find(db, audience, Lookup::ArxivId(&arxiv_id))
+                .await
+                .gql()?
+        } else {
+            None
         };
         Ok(found.map(Publication))
     }

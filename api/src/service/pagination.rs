@@ -32,7 +32,8 @@ pub const MAX_CURSOR_LEN: usize = 16 * 1024;
 enum KeyKind {
     /// A string (`title`, `name`).
     Text,
-    /// An integer (`author_count`, `position`, and the id that ends every list's key).
+    /// An integer (`author_count`, `position`, `publication_count`, and the id that ends
+    /// every list's key).
     Integer,
     /// `YYYY-MM-DD` of years 1 to 9999, or `null` for an undated row (`published_on`).
     OptionalDate,
@@ -48,7 +49,7 @@ impl KeyKind {
     fn of_field(field: &str) -> Option<Self> {
         Some(match field {
             "title" | "name" => Self::Text,
-            "author_count" | "position" => Self::Integer,
+            "author_count" | "position" | "publication_count" => Self::Integer,
             "published_on" => Self::OptionalDate,
             "created_at" | "updated_at" => Self::Timestamp,
             "relevance" => Self::Score,
@@ -363,6 +364,9 @@ mod tests {
         let directory = "authors:name:asc|f";
         assert!(Cursor::decode("after", &encoded(directory, json!(["Ada", 1])), directory).is_ok());
         assert!(Cursor::decode("after", &encoded(directory, json!([1, 1])), directory).is_err());
+        let by_count = "topics:publication_count:desc|f";
+        assert!(Cursor::decode("after", &encoded(by_count, json!([3, 1])), by_count).is_ok());
+        assert!(Cursor::decode("after", &encoded(by_count, json!(["3", 1])), by_count).is_err());
         assert!(Cursor::decode("after", &encoded("position", json!([3])), "position").is_ok());
         assert!(Cursor::decode("after", &encoded("position", json!(["3"])), "position").is_err());
         let unknown = "colour:asc|f";

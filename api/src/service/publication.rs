@@ -114,14 +114,30 @@ pub async fn slug_taken(conn: &impl ConnectionTrait, slug: String) -> Result<boo
     Ok(count > 0)
 }
 
-pub async fn find_by_slug(
+/// A way to name one publication besides its id.
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'a> {
+    Slug(&'a str),
+    /// Stored lower-cased without a resolver prefix, as [`Doi`] makes it, so equality on the
+    /// parsed value is a case-insensitive match (and uses the column's unique index).
+    Doi(&'a Doi),
+    ArxivId(&'a ArxivId),
+}
+
+/// The publication `lookup` names, if `audience` may see it.
+pub async fn find(
     conn: &impl ConnectionTrait,
     audience: Audience,
-    slug: &str,
+    lookup: Lookup<'_>,
 ) -> Result<Option<publication::Model>, DbErr> {
+    let condition = match lookup {
+        Lookup::Slug(slug) => publication::Column::Slug.eq(slug),
+        Lookup::Doi(doi) => publication::Column::Doi.eq(doi.as_ref()),
+        Lookup::ArxivId(id) => publication::Column::ArxivId.eq(id.as_ref()),
+    };
     publication::Entity::find()
         .filter(visible(audience))
-        .filter(publication::Column::Slug.eq(slug))
+        .filter(condition)
         .one(conn)
         .await
 }
@@ -289,13 +305,16 @@ pub async fn count(
         .await
 }
 
-/// A window of a publication's author list: the authors at positions `after + 1` to
-/// `after + first`, for `Publication.authors(first, after)`.
+/// A window of a publication's author list, for `Publication.authors`: the authors at
+/// positions `after + 1` to `after + first`, or (`from_end`) the last `first` authors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AuthorWindow {
     pub publication_id: i64,
     pub after: i32,
     pub first: i32,
+    /// The last `first` authors, whatever `after` says: the page `last: n` reads without a
+    /// cursor, which needs each publication's author count, computed in the same statement.
+    pub from_end: bool,
 }
 
 /// An author at a position of a publication's author list.
@@ -305,23 +324,41 @@ pub struct PositionedAuthor {
     pub author: author::Model,
 }
 
-/// The authors of each window, in order. Windows that share `after` and `first` (the
-/// usual case: one list page asking the same of every publication) are read in one query,
-/// which relies on positions running 1..n without gaps.
+/// The authors of each window, in order. Windows of one shape (`after`, `first`,
+/// `from_end`: the usual case, one list page asking the same of every publication) are read
+/// in one query, which relies on positions running 1..n without gaps.
 pub async fn author_windows(
     conn: &impl ConnectionTrait,
     windows: &[AuthorWindow],
 ) -> Result<HashMap<AuthorWindow, Vec<PositionedAuthor>>, DbErr> {
-    let mut shapes: HashMap<(i32, i32), Vec<i64>> = HashMap::new();
+    use sea_orm::sea_query::{Expr, ExprTrait as _};
+    let mut shapes: HashMap<(i32, i32, bool), Vec<i64>> = HashMap::new();
     for window in windows {
         shapes
-            .entry((window.after, window.first))
+            .entry((window.after, window.first, window.from_end))
             .or_default()
             .push(window.publication_id);
     }
     let mut found: HashMap<AuthorWindow, Vec<PositionedAuthor>> =
         windows.iter().map(|window| (*window, Vec::new())).collect();
-    for ((after, first), publication_ids) in shapes {
+    for ((after, first, from_end), publication_ids) in shapes {
+        let range = if from_end {
+            // `first` is a validated page size (0 to 100), an integer written into the SQL.
+            let tail = Expr::cust(format!(
+                r#"(SELECT COUNT(*) FROM publication_author tail WHERE tail.publication_id = "publication_author"."publication_id") - {first}"#
+            ));
+            sea_orm::Condition::all().add(
+                Expr::col((
+                    publication_author::Entity,
+                    publication_author::Column::Position,
+                ))
+                .gt(tail),
+            )
+        } else {
+            sea_orm::Condition::all()
+                .add(publication_author::Column::Position.gt(after))
+                .add(publication_author::Column::Position.lte(after.saturating_add(first)))
+        };
         let rows = author::Entity::find()
             .select_also(publication_author::Entity)
             .join(
@@ -329,8 +366,7 @@ pub async fn author_windows(
                 author::Relation::PublicationAuthor.def(),
             )
             .filter(publication_author::Column::PublicationId.is_in(publication_ids))
-            .filter(publication_author::Column::Position.gt(after))
-            .filter(publication_author::Column::Position.lte(after.saturating_add(first)))
+            .filter(range)
             .order_by_asc(publication_author::Column::PublicationId)
             .order_by_asc(publication_author::Column::Position)
             .all(conn)
@@ -341,6 +377,7 @@ pub async fn author_windows(
                 publication_id: link.publication_id,
                 after,
                 first,
+                from_end,
             };
             if let Some(list) = found.get_mut(&key) {
                 list.push(PositionedAuthor {
