@@ -97,7 +97,8 @@ impl PartialDate {
             DatePrecision::Month => self.date.checked_add_months(chrono::Months::new(1)),
             DatePrecision::Day => return self.date,
         };
-        next.and_then(|next| next.pred_opt()).unwrap_or(NaiveDate::MAX)
+        next.and_then(|next| next.pred_opt())
+            .unwrap_or(NaiveDate::MAX)
     }
 
     /// The form the publications page shows: "2022", "April 2022" or "12 April 2022".

@@ -70,7 +70,9 @@ impl ScalarType for Timestamp {
         let parsed = match &value {
             Value::String(text) => DateTime::parse_from_rfc3339(text)
                 .map(|at| Timestamp(at.with_timezone(&Utc)))
-                .map_err(|err| InputValueError::custom(format!("not an RFC 3339 date-time: {err}"))),
+                .map_err(|err| {
+                    InputValueError::custom(format!("not an RFC 3339 date-time: {err}"))
+                }),
             _ => Err(InputValueError::expected_type(value)),
         };
         parsed.map_err(|err| err.with_extension("code", "BAD_USER_INPUT"))
