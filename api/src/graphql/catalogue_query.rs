@@ -35,7 +35,8 @@ impl CatalogueQuery {
         #[graphql(desc = "The author's global id.")] id: Option<ID>,
         #[graphql(desc = "The author's slug, as in a page URL.")] slug: Option<String>,
         #[graphql(
-            desc = "The author's ORCID iD, such as \"0000-0002-1825-0097\" (an https://orcid.org/ link works too)."
+            desc = "The author's ORCID iD, such as \"0000-0002-1825-0097\" (an https://orcid.org/ \
+                    link works too)."
         )]
         orcid: Option<String>,
     ) -> async_graphql::Result<Option<Author>> {

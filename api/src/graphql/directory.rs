@@ -181,15 +181,18 @@ impl DirectoryQuery {
         )]
         first: Option<i32>,
         #[graphql(
-            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same list, same filter and order)."
+            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
         )]
         after: Option<String>,
         #[graphql(
-            desc = "How many entries to return from the end, before `before`: 0 to 100; give `first` or `last`, not both."
+            desc = "How many entries to return from the end, before `before`: 0 to 100; give \
+                    `first` or `last`, not both."
         )]
         last: Option<i32>,
         #[graphql(
-            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same list, same filter and order)."
+            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
         )]
         before: Option<String>,
         #[graphql(desc = "Which authors to list; all by default.")] filter: Option<AuthorFilter>,
@@ -253,15 +256,18 @@ impl DirectoryQuery {
         )]
         first: Option<i32>,
         #[graphql(
-            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same list, same filter and order)."
+            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
         )]
         after: Option<String>,
         #[graphql(
-            desc = "How many entries to return from the end, before `before`: 0 to 100; give `first` or `last`, not both."
+            desc = "How many entries to return from the end, before `before`: 0 to 100; give \
+                    `first` or `last`, not both."
         )]
         last: Option<i32>,
         #[graphql(
-            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same list, same filter and order)."
+            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
         )]
         before: Option<String>,
         #[graphql(desc = "Which venues to list; all by default.")] filter: Option<VenueFilter>,
@@ -327,15 +333,18 @@ impl DirectoryQuery {
         )]
         first: Option<i32>,
         #[graphql(
-            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same list, same filter and order)."
+            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
         )]
         after: Option<String>,
         #[graphql(
-            desc = "How many entries to return from the end, before `before`: 0 to 100; give `first` or `last`, not both."
+            desc = "How many entries to return from the end, before `before`: 0 to 100; give \
+                    `first` or `last`, not both."
         )]
         last: Option<i32>,
         #[graphql(
-            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same list, same filter and order)."
+            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
         )]
         before: Option<String>,
         #[graphql(desc = "Which topics to list; all by default.")] filter: Option<TopicFilter>,

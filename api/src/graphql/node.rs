@@ -55,7 +55,8 @@ impl NodeQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "The global id of a publication, author, venue or topic, as its `id` field gives it."
+            desc = "The global id of a publication, author, venue or topic, as its `id` field gives \
+                    it."
         )]
         id: ID,
     ) -> async_graphql::Result<Option<Node>> {

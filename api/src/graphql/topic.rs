@@ -87,15 +87,18 @@ impl Topic {
         )]
         first: Option<i32>,
         #[graphql(
-            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same list, same filter and order)."
+            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
         )]
         after: Option<String>,
         #[graphql(
-            desc = "How many entries to return from the end, before `before`: 0 to 100; give `first` or `last`, not both."
+            desc = "How many entries to return from the end, before `before`: 0 to 100; give \
+                    `first` or `last`, not both."
         )]
         last: Option<i32>,
         #[graphql(
-            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same list, same filter and order)."
+            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
         )]
         before: Option<String>,
         #[graphql(
@@ -103,7 +106,8 @@ impl Topic {
         )]
         filter: Option<PublicationFilterInput>,
         #[graphql(
-            desc = "Sort keys, in order; the id always ends the order. Default: newest first (undated last), or by relevance when `filter.search` is given."
+            desc = "Sort keys, in order; the id always ends the order. Default: newest first \
+                    (undated last), or by relevance when `filter.search` is given."
         )]
         order_by: Option<Vec<PublicationOrder>>,
     ) -> async_graphql::Result<PublicationConnection> {

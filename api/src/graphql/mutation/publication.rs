@@ -131,18 +131,18 @@ pub struct UpdatePublicationInput {
     pub r#abstract: MaybeUndefined<String>,
     pub kind: Option<PublicationKind>,
     pub status: Option<PublicationStatus>,
-    /// "2022", "2022-04" or "2022-04-12": as precise as is known; null clears it.
+    /// "2022", "2022-04" or "2022-04-12": as precise as is known; null or "" clears it.
     pub published_on: MaybeUndefined<String>,
     /// Where the work appeared: an existing venue by id, or one found by name or created;
     /// null clears it.
     pub venue: MaybeUndefined<VenueRefInput>,
-    /// The DOI (a https://doi.org/ link works too); null clears it.
+    /// The DOI (a https://doi.org/ link works too); null or "" clears it.
     pub doi: MaybeUndefined<String>,
-    /// The arXiv id, such as "2206.15342"; null clears it.
+    /// The arXiv id, such as "2206.15342"; null or "" clears it.
     pub arxiv_id: MaybeUndefined<String>,
-    /// An absolute http(s) URL of the landing page; null clears it.
+    /// An absolute http(s) URL of the landing page; null or "" clears it.
     pub url: MaybeUndefined<String>,
-    /// An absolute http(s) URL of the full text; null clears it.
+    /// An absolute http(s) URL of the full text; null or "" clears it.
     pub pdf_url: MaybeUndefined<String>,
     /// Replaces the set of topics.
     pub topics: Option<Vec<TopicRefInput>>,
