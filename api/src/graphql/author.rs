@@ -15,6 +15,7 @@ use crate::error::ApiResultExt as _;
 /// Someone who wrote publications with an author.
 #[derive(SimpleObject)]
 pub struct Coauthor {
+    /// The other author.
     pub author: Author,
     /// How many publications the two share.
     pub shared_publication_count: i64,
@@ -24,6 +25,7 @@ pub struct Coauthor {
 #[derive(Clone, Debug)]
 pub struct Author(pub author::Model);
 
+/// A person who wrote publications of the catalogue.
 #[Object]
 impl Author {
     /// The author's opaque global id.
@@ -85,11 +87,33 @@ impl Author {
     async fn publications(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many entries to return from the start, after `after`: 0 to 100, default 20."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many entries to return from the end, before `before`: 0 to 100; give \
+                    `first` or `last`, not both."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
+        )]
         before: Option<String>,
+        #[graphql(
+            desc = "Which of the author's publications to list, as `Query.publications` takes it."
+        )]
         filter: Option<PublicationFilterInput>,
+        #[graphql(
+            desc = "Sort keys, in order; the id always ends the order. Default: newest first \
+                    (undated last), or by relevance when `filter.search` is given."
+        )]
         order_by: Option<Vec<PublicationOrder>>,
     ) -> async_graphql::Result<PublicationConnection> {
         let args = ListArgs {
@@ -107,7 +131,11 @@ impl Author {
     async fn coauthors(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 10)] first: i32,
+        #[graphql(
+            default = 10,
+            desc = "How many coauthors to return: 1 to 100, default 10."
+        )]
+        first: i32,
     ) -> async_graphql::Result<Vec<Coauthor>> {
         let limit = usize::try_from(first)
             .ok()

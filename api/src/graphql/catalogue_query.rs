@@ -32,8 +32,12 @@ impl CatalogueQuery {
     async fn author(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
+        #[graphql(desc = "The author's global id.")] id: Option<ID>,
+        #[graphql(desc = "The author's slug, as in a page URL.")] slug: Option<String>,
+        #[graphql(
+            desc = "The author's ORCID iD, such as \"0000-0002-1825-0097\" (an https://orcid.org/ \
+                    link works too)."
+        )]
         orcid: Option<String>,
     ) -> async_graphql::Result<Option<Author>> {
         one_of(
@@ -66,8 +70,8 @@ impl CatalogueQuery {
     async fn venue(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
+        #[graphql(desc = "The venue's global id.")] id: Option<ID>,
+        #[graphql(desc = "The venue's slug, as in a page URL.")] slug: Option<String>,
     ) -> async_graphql::Result<Option<Venue>> {
         one_of(&[id.is_some(), slug.is_some()], "id and slug").gql()?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -87,8 +91,8 @@ impl CatalogueQuery {
     async fn topic(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
+        #[graphql(desc = "The topic's global id.")] id: Option<ID>,
+        #[graphql(desc = "The topic's slug, as in a page URL.")] slug: Option<String>,
     ) -> async_graphql::Result<Option<Topic>> {
         one_of(&[id.is_some(), slug.is_some()], "id and slug").gql()?;
         let db = ctx.data::<DatabaseConnection>()?;

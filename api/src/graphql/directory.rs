@@ -35,7 +35,9 @@ macro_rules! name_order {
         $(#[$doc])*
         #[derive(InputObject, Clone, Copy, Debug)]
         pub struct $input {
+            /// What to sort on.
             pub field: $field,
+            /// ASC for A to Z, DESC for Z to A.
             pub direction: OrderDirection,
         }
 
@@ -83,7 +85,9 @@ pub struct AuthorFilter {
 pub struct VenueFilter {
     /// Part of the name or short name, case-insensitive.
     pub search: Option<String>,
+    /// Only venues of one of these kinds.
     pub kinds: Option<Vec<VenueKind>>,
+    /// Only venues whose edition year falls in this range; venues without a year never match.
     pub year: Option<YearRangeInput>,
 }
 
@@ -184,11 +188,29 @@ impl DirectoryQuery {
     async fn authors(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many entries to return from the start, after `after`: 0 to 100, default 20."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many entries to return from the end, before `before`: 0 to 100; give \
+                    `first` or `last`, not both."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
+        )]
         before: Option<String>,
-        filter: Option<AuthorFilter>,
+        #[graphql(desc = "Which authors to list; all by default.")] filter: Option<AuthorFilter>,
+        #[graphql(
+            desc = "The sort order; by name, A to Z, by default. Only the first entry counts."
+        )]
         order_by: Option<Vec<AuthorOrder>>,
     ) -> async_graphql::Result<Connection<String, Author, ListFields>> {
         let filter = filter.unwrap_or_default();
@@ -242,11 +264,29 @@ impl DirectoryQuery {
     async fn venues(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many entries to return from the start, after `after`: 0 to 100, default 20."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many entries to return from the end, before `before`: 0 to 100; give \
+                    `first` or `last`, not both."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
+        )]
         before: Option<String>,
-        filter: Option<VenueFilter>,
+        #[graphql(desc = "Which venues to list; all by default.")] filter: Option<VenueFilter>,
+        #[graphql(
+            desc = "The sort order; by name, A to Z, by default. Only the first entry counts."
+        )]
         order_by: Option<Vec<VenueOrder>>,
     ) -> async_graphql::Result<Connection<String, Venue, ListFields>> {
         let filter = filter.unwrap_or_default();
@@ -302,11 +342,29 @@ impl DirectoryQuery {
     async fn topics(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many entries to return from the start, after `after`: 0 to 100, default 20."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many entries to return from the end, before `before`: 0 to 100; give \
+                    `first` or `last`, not both."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
+        )]
         before: Option<String>,
-        filter: Option<TopicFilter>,
+        #[graphql(desc = "Which topics to list; all by default.")] filter: Option<TopicFilter>,
+        #[graphql(
+            desc = "The sort order; by name, A to Z, by default. Only the first entry counts."
+        )]
         order_by: Option<Vec<TopicOrder>>,
     ) -> async_graphql::Result<Connection<String, Topic, ListFields>> {
         let filter = filter.unwrap_or_default();

@@ -13,33 +13,48 @@ use crate::service::facets;
 use crate::service::listing::PublicationFilter;
 use crate::service::revision::FacetCache;
 
+/// How many of the list's publications appeared in one year.
 #[derive(SimpleObject)]
 pub struct YearCount {
+    /// The year of publication.
     pub year: i32,
+    /// How many publications of the list appeared that year.
     pub count: i64,
 }
 
+/// How many of the list's publications are of one kind.
 #[derive(SimpleObject)]
 pub struct KindCount {
+    /// The kind of publication.
     pub kind: PublicationKind,
+    /// How many publications of the list are of this kind.
     pub count: i64,
 }
 
+/// How many of the list's publications appeared at a venue of one kind.
 #[derive(SimpleObject)]
 pub struct VenueKindCount {
+    /// The kind of venue.
     pub kind: VenueKind,
+    /// How many publications of the list appeared at a venue of this kind.
     pub count: i64,
 }
 
+/// How many of the list's publications appeared at one venue.
 #[derive(SimpleObject)]
 pub struct VenueCount {
+    /// The venue.
     pub venue: Venue,
+    /// How many publications of the list appeared at this venue.
     pub count: i64,
 }
 
+/// How many of the list's publications are filed under one topic.
 #[derive(SimpleObject)]
 pub struct TopicCount {
+    /// The topic.
     pub topic: Topic,
+    /// How many publications of the list are filed under this topic or its subtopics.
     pub count: i64,
 }
 
@@ -111,6 +126,9 @@ fn limit(first: i32) -> Result<usize, ApiError> {
         })
 }
 
+/// Counts of the list's publications by year, kind, venue kind, venue and topic. Each is
+/// counted under the list's filter with its own dimension left out, so the counts of the
+/// other values stay visible while one is selected.
 #[Object]
 impl PublicationFacets {
     /// Newest year first; undated publications are not counted.
@@ -185,7 +203,11 @@ impl PublicationFacets {
     async fn venues(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(
+            default = 20,
+            desc = "How many venues to return: 1 to 100, default 20."
+        )]
+        first: i32,
     ) -> async_graphql::Result<Vec<VenueCount>> {
         let limit = limit(first).gql()?;
         let (audience, filter) = (self.audience, self.filter.clone());
@@ -213,7 +235,11 @@ impl PublicationFacets {
     async fn topics(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(
+            default = 20,
+            desc = "How many topics to return: 1 to 100, default 20."
+        )]
+        first: i32,
     ) -> async_graphql::Result<Vec<TopicCount>> {
         let limit = limit(first).gql()?;
         let (audience, filter) = (self.audience, self.filter.clone());

@@ -67,11 +67,14 @@ pub struct PublicationFilterInput {
     /// every word must appear; "quoted phrases" appear whole; `-word` excludes; `OR` joins
     /// the words beside it. Case-insensitive.
     pub search: Option<String>,
+    /// Only publications of one of these kinds.
     pub kinds: Option<Vec<PublicationKind>>,
     /// Editors only: anonymous callers see PUBLISHED entries whatever this says.
     pub statuses: Option<Vec<PublicationStatus>>,
     /// The year of publication; undated entries never match.
     pub year: Option<YearRangeInput>,
+    /// The publication date; a date known to the year or month matches when its first day
+    /// is in the range. Undated entries never match.
     pub published_on: Option<DateRangeInput>,
     /// Author ids.
     pub authors: Option<IdSetInput>,
@@ -79,10 +82,15 @@ pub struct PublicationFilterInput {
     pub topics: Option<IdSetInput>,
     /// Venue ids.
     pub venues: Option<IdSetInput>,
+    /// Only publications that appeared at a venue of one of these kinds; entries without a
+    /// venue never match.
     pub venue_kinds: Option<Vec<VenueKind>>,
     /// Whether a link to the full text is known.
     pub has_pdf: Option<bool>,
+    /// The publication with this DOI, with or without `https://doi.org/`, in any case.
     pub doi: Option<String>,
+    /// The publication with this arXiv id, such as "2206.15342"; a version suffix ("v2")
+    /// or `arXiv:` prefix is ignored.
     pub arxiv_id: Option<String>,
     /// Every one of these filters.
     pub and: Option<Vec<PublicationFilterInput>>,
@@ -97,6 +105,7 @@ pub struct PublicationFilterInput {
 pub enum PublicationOrderField {
     /// The publication date; undated entries come last.
     PublishedOn,
+    /// The title, alphabetically.
     Title,
     /// When the entry was added to the catalogue.
     CreatedAt,
@@ -110,16 +119,21 @@ pub enum PublicationOrderField {
     Relevance,
 }
 
+/// Which way a sort key sorts.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum OrderDirection {
+    /// Ascending: A to Z, oldest first, fewest first.
     Asc,
+    /// Descending: Z to A, newest first, most first.
     Desc,
 }
 
 /// One sort key. Several break ties in turn; the id always ends the order, so it is total.
 #[derive(InputObject, Clone, Copy, Debug)]
 pub struct PublicationOrder {
+    /// What to sort on.
     pub field: PublicationOrderField,
+    /// ASC or DESC.
     pub direction: OrderDirection,
 }
 

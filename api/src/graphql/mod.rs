@@ -57,6 +57,10 @@ pub struct Query(
     directory::DirectoryQuery,
 );
 
+/// The connection type of the `authors`, `venues` and `topics` lists.
+type DirectoryConnection<N> =
+    async_graphql::connection::Connection<String, N, directory::ListFields>;
+
 /// Builds the schema. Each request brings its own database handle (see [`request_data`]).
 pub fn build_schema(limits: &Limits) -> AppSchema {
     let mut builder = Schema::build(
@@ -70,7 +74,25 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
     .extension(nulls::NullPropagation)
     .extension(order::SelectionOrder)
     .data(mutation::SubmissionLimit(limits.submissions_per_hour))
-    .register_output_type::<node::Node>();
+    .register_output_type::<node::Node>()
+    // async-graphql's connection types carry no description of their own.
+    .override_output_type_description::<publication::PublicationConnection>(
+        "A page of publications: `edges` (each with its cursor and, with a search, highlights), \
+         `pageInfo` for the next or previous page, the list's `totalCount`, and `facets` for a \
+         sidebar.",
+    )
+    .override_output_type_description::<DirectoryConnection<author::Author>>(
+        "A page of authors: `edges` (each with its cursor), `pageInfo` for the next or \
+         previous page, and the list's `totalCount`.",
+    )
+    .override_output_type_description::<DirectoryConnection<venue::Venue>>(
+        "A page of venues: `edges` (each with its cursor), `pageInfo` for the next or \
+         previous page, and the list's `totalCount`.",
+    )
+    .override_output_type_description::<DirectoryConnection<topic::Topic>>(
+        "A page of topics: `edges` (each with its cursor), `pageInfo` for the next or \
+         previous page, and the list's `totalCount`.",
+    );
     if !limits.suggestions {
         builder = builder.disable_suggestions();
     }

@@ -51,7 +51,15 @@ async fn load_node(loaders: &Loaders, id: GlobalId) -> Result<Option<Node>, ApiE
 impl NodeQuery {
     /// Fetches any object by its global id; null when it does not exist or is not visible
     /// to the caller.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The global id of a publication, author, venue or topic, as its `id` field gives \
+                    it."
+        )]
+        id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
         let id = GlobalId::decode("id", &id).gql()?;
         load_node(ctx.data::<Loaders>()?, id).await.gql()
     }
@@ -62,6 +70,9 @@ impl NodeQuery {
     async fn nodes(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global ids of publications, authors, venues or topics, in any mix: at most 100."
+        )]
         ids: Vec<ID>,
     ) -> async_graphql::Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {

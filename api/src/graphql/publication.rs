@@ -156,6 +156,7 @@ impl Publication {
     }
 }
 
+/// One entry of the catalogue: a paper, preprint, report, thesis or chapter.
 #[Object]
 impl Publication {
     /// The publication's opaque global id.
@@ -168,6 +169,7 @@ impl Publication {
         &self.0.slug
     }
 
+    /// The full title, as the page shows it (1 to 1,000 characters).
     async fn title(&self) -> &str {
         &self.0.title
     }
@@ -177,6 +179,7 @@ impl Publication {
         self.0.r#abstract.as_deref()
     }
 
+    /// What kind of work this is, such as CONFERENCE_PAPER or PREPRINT.
     async fn kind(&self) -> PublicationKind {
         self.0.kind.into()
     }
@@ -363,10 +366,12 @@ impl Publication {
         self.0.pdf_url.as_deref()
     }
 
+    /// When the entry was added to the catalogue.
     async fn created_at(&self) -> Timestamp {
         Timestamp(self.0.created_at)
     }
 
+    /// When the entry last changed.
     async fn updated_at(&self) -> Timestamp {
         Timestamp(self.0.updated_at)
     }
@@ -424,19 +429,27 @@ impl Publication {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::history::Action")]
 pub enum ChangeAction {
+    /// The entry was created by an editor's mutation.
     Create,
+    /// Fields of the entry changed; `fields` lists them.
     Update,
+    /// The entry was deleted.
     Delete,
+    /// `mergeAuthors` folded duplicate authors into one.
     Merge,
+    /// The entry was created by `importBibtex`.
     Import,
+    /// The entry arrived through the public submission form (`submitPublication`).
     Submit,
 }
 
 /// One change in an entry's history.
 pub struct Change(entity::history::Model);
 
+/// One change in an entry's history: what was done, by whom, to which fields, and when.
 #[Object]
 impl Change {
+    /// What the change did.
     async fn action(&self) -> ChangeAction {
         self.0.action.into()
     }
@@ -451,6 +464,7 @@ impl Change {
         serde_json::from_str(&self.0.fields).unwrap_or_default()
     }
 
+    /// When the change was made.
     async fn at(&self) -> Timestamp {
         Timestamp(self.0.occurred_at)
     }
@@ -503,7 +517,9 @@ pub type PublicationConnection =
 /// (as `<mark>`), the rest as plain text.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct TextFragment {
+    /// The text of the piece, as it appears in the original (HTML-escape it before rendering).
     pub text: String,
+    /// Whether a search term matched this piece: render it highlighted.
     pub matched: bool,
 }
 

@@ -13,8 +13,11 @@ use crate::service::suggest::{self, Entry, Kind};
 /// What a suggestion points at.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum SuggestionKind {
+    /// An author, by name or name variant.
     Author,
+    /// A venue, by name.
     Venue,
+    /// A topic, by name.
     Topic,
 }
 
@@ -35,8 +38,10 @@ pub struct Suggestion {
     node: Node,
 }
 
+/// An entry whose name starts with (or has a word starting with) the prefix typed.
 #[Object]
 impl Suggestion {
+    /// Whether `node` is an author, a venue or a topic.
     async fn kind(&self) -> SuggestionKind {
         self.kind
     }
@@ -62,11 +67,18 @@ impl SuggestQuery {
     async fn suggest(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "What the user has typed so far, at most 100 characters; case-insensitive."
+        )]
         prefix: String,
         #[graphql(desc = "Which kinds of entries to suggest; all by default.")] kinds: Option<
             Vec<SuggestionKind>,
         >,
-        #[graphql(default = 10)] first: i32,
+        #[graphql(
+            default = 10,
+            desc = "How many suggestions to return: 1 to 10, default 10."
+        )]
+        first: i32,
     ) -> async_graphql::Result<Vec<Suggestion>> {
         if !(1..=10).contains(&first) {
             return Err(ApiError::bad_input(

@@ -17,6 +17,8 @@ use crate::error::ApiResultExt as _;
 #[derive(Clone, Debug)]
 pub struct Topic(pub topic::Model);
 
+/// A subject publications are filed under. Topics form a tree: "LLMs for Biology" sits
+/// under "LLMs".
 #[Object]
 impl Topic {
     /// The topic's opaque global id.
@@ -85,11 +87,33 @@ impl Topic {
     async fn publications(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many entries to return from the start, after `after`: 0 to 100, default 20."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many entries to return from the end, before `before`: 0 to 100; give \
+                    `first` or `last`, not both."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
+        )]
         before: Option<String>,
+        #[graphql(
+            desc = "Which of the topic's publications to list, as `Query.publications` takes it."
+        )]
         filter: Option<PublicationFilterInput>,
+        #[graphql(
+            desc = "Sort keys, in order; the id always ends the order. Default: newest first \
+                    (undated last), or by relevance when `filter.search` is given."
+        )]
         order_by: Option<Vec<PublicationOrder>>,
     ) -> async_graphql::Result<PublicationConnection> {
         let args = ListArgs {

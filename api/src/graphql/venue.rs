@@ -33,6 +33,8 @@ pub enum VenueKind {
 #[derive(Clone, Debug)]
 pub struct Venue(pub venue::Model);
 
+/// Where publications appear: a conference, a workshop, a journal, a preprint server or a
+/// report series.
 #[Object]
 impl Venue {
     /// The venue's opaque global id.
@@ -55,6 +57,7 @@ impl Venue {
         self.0.short_name.as_deref()
     }
 
+    /// What kind of venue this is, such as CONFERENCE or JOURNAL.
     async fn kind(&self) -> VenueKind {
         self.0.kind.into()
     }
@@ -88,11 +91,33 @@ impl Venue {
     async fn publications(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many entries to return from the start, after `after`: 0 to 100, default 20."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Return entries after this cursor (an `endCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many entries to return from the end, before `before`: 0 to 100; give \
+                    `first` or `last`, not both."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Return entries before this cursor (a `startCursor` or edge `cursor` of the same \
+                    list, same filter and order)."
+        )]
         before: Option<String>,
+        #[graphql(
+            desc = "Which of the venue's publications to list, as `Query.publications` takes it."
+        )]
         filter: Option<PublicationFilterInput>,
+        #[graphql(
+            desc = "Sort keys, in order; the id always ends the order. Default: newest first \
+                    (undated last), or by relevance when `filter.search` is given."
+        )]
         order_by: Option<Vec<PublicationOrder>>,
     ) -> async_graphql::Result<PublicationConnection> {
         let args = ListArgs {

@@ -47,6 +47,7 @@ pub enum ViewerRole {
 /// Who is calling, as the server sees it.
 pub struct Viewer(Caller);
 
+/// Who is calling, as the server sees it.
 #[Object]
 impl Viewer {
     /// Whether the request carried a valid token.

@@ -9,6 +9,7 @@ use crate::service::bibtex::{self, Outcome};
 /// A BibTeX text to import.
 #[derive(InputObject, Clone, Debug)]
 pub struct ImportBibtexInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
     /// One or more entries; `@string` macros, month macros, braces and LaTeX accents are
     /// understood.
@@ -35,6 +36,7 @@ pub enum BibtexImportOutcome {
 pub struct BibtexEntryReport {
     /// The entry's citation key (or its place in the text when it has none).
     pub key: String,
+    /// Whether the entry was created, matched or rejected.
     pub outcome: BibtexImportOutcome,
     /// The publication created or matched.
     pub publication: Option<Publication>,
@@ -42,14 +44,21 @@ pub struct BibtexEntryReport {
     pub reason: Option<String>,
 }
 
+/// The result of `importBibtex`: a report per entry, and the totals.
 #[derive(SimpleObject)]
 pub struct ImportBibtexPayload {
+    /// The `clientMutationId` of the input, unchanged.
     pub client_mutation_id: Option<String>,
     /// One report per entry, in the order of the text.
     pub entries: Vec<BibtexEntryReport>,
+    /// How many entries created a publication.
     pub created_count: i32,
+    /// How many entries matched an existing publication.
     pub matched_count: i32,
+    /// How many entries were rejected.
     pub rejected_count: i32,
+    /// Problems with the input as a whole, such as a text too long; when there are any,
+    /// nothing was imported.
     pub user_errors: Vec<UserError>,
 }
 
@@ -80,6 +89,7 @@ impl BibtexMutation {
     async fn import_bibtex(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The BibTeX text and the status of the publications it creates.")]
         input: ImportBibtexInput,
     ) -> async_graphql::Result<ImportBibtexPayload> {
         let actor = actor(ctx)?;

@@ -51,7 +51,7 @@ payload!(
     MergeAuthorsPayload, author: Author
 );
 payload!(
-    /// The id of the deleted author.
+    /// The result of `deleteAuthor`: the id the author had.
     DeleteAuthorPayload, deleted_author_id: ID
 );
 payload!(
@@ -63,7 +63,7 @@ payload!(
     UpdateVenuePayload, venue: Venue
 );
 payload!(
-    /// The id of the deleted venue.
+    /// The result of `deleteVenue`: the id the venue had.
     DeleteVenuePayload, deleted_venue_id: ID
 );
 payload!(
@@ -75,17 +75,26 @@ payload!(
     UpdateTopicPayload, topic: Topic
 );
 payload!(
-    /// The id of the deleted topic.
+    /// The result of `deleteTopic`: the id the topic had.
     DeleteTopicPayload, deleted_topic_id: ID
 );
 
+/// A new author.
 #[derive(InputObject, Clone, Debug)]
 pub struct CreateAuthorInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The name as the catalogue displays it: 1 to 300 characters, spaces folded.
     pub name: String,
+    /// The ORCID iD, such as "0000-0002-1825-0097" (an https://orcid.org/ link works too);
+    /// checked with its check digit, and a DUPLICATE if another author has it.
     pub orcid: Option<String>,
+    /// The author's institution, as free text.
     pub affiliation: Option<String>,
+    /// An absolute http(s) URL of the author's web page.
     pub url: Option<String>,
+    /// Other spellings of the name ("T. Le Scao"), which search and author filters match
+    /// too.
     pub name_variants: Option<Vec<String>>,
 }
 
@@ -93,23 +102,32 @@ pub struct CreateAuthorInput {
 /// `name`). A change that changes nothing writes nothing: the version stays.
 #[derive(InputObject, Clone, Debug)]
 pub struct UpdateAuthorInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The global id of the author to change.
     pub id: ID,
     /// The `version` the change was made against; a stale one is a CONFLICT.
     pub expected_version: i32,
     /// Left out, it stays; it cannot be null.
     pub name: MaybeUndefined<String>,
+    /// The ORCID iD, checked with its check digit; null or "" clears it.
     pub orcid: MaybeUndefined<String>,
+    /// The author's institution, as free text; null or "" clears it.
     pub affiliation: MaybeUndefined<String>,
+    /// An absolute http(s) URL of the author's web page; null or "" clears it.
     pub url: MaybeUndefined<String>,
     /// Replaces the name variants.
     pub name_variants: Option<Vec<String>>,
 }
 
+/// Deletes an author; `onReferenced` says what happens to the author lists that name them.
 #[derive(InputObject, Clone, Debug)]
 pub struct DeleteAuthorInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The global id of the author to delete.
     pub id: ID,
+    /// What to do while publications list the author: FAIL (the default) or DETACH.
     #[graphql(default)]
     pub on_referenced: OnReferencedInput,
 }
@@ -117,6 +135,7 @@ pub struct DeleteAuthorInput {
 /// Duplicates to fold into one author.
 #[derive(InputObject, Clone, Debug)]
 pub struct MergeAuthorsInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
     /// The duplicates; they are deleted.
     pub source_ids: Vec<ID>,
@@ -124,13 +143,21 @@ pub struct MergeAuthorsInput {
     pub target_id: ID,
 }
 
+/// A new venue.
 #[derive(InputObject, Clone, Debug)]
 pub struct CreateVenueInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The full name, such as "ACL 2022 Workshop BigScience": 1 to 300 characters; a
+    /// DUPLICATE if another venue has it.
     pub name: String,
+    /// A short name for tight layouts, such as "LREC": at most 300 characters.
     pub short_name: Option<String>,
+    /// What kind of venue this is.
     pub kind: VenueKind,
+    /// The year of the edition (four digits), for venues that are held once a year.
     pub year: Option<i32>,
+    /// An absolute http(s) URL of the venue's web page.
     pub url: Option<String>,
 }
 
@@ -138,31 +165,45 @@ pub struct CreateVenueInput {
 /// `name` and `kind`). A change that changes nothing writes nothing: the version stays.
 #[derive(InputObject, Clone, Debug)]
 pub struct UpdateVenueInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The global id of the venue to change.
     pub id: ID,
     /// The `version` the change was made against; a stale one is a CONFLICT.
     pub expected_version: i32,
     /// Left out, it stays; it cannot be null.
     pub name: MaybeUndefined<String>,
+    /// A short name for tight layouts; null or "" clears it.
     pub short_name: MaybeUndefined<String>,
     /// Left out, it stays; it cannot be null.
     pub kind: MaybeUndefined<VenueKind>,
+    /// The year of the edition (four digits); null clears it.
     pub year: MaybeUndefined<i32>,
+    /// An absolute http(s) URL of the venue's web page; null or "" clears it.
     pub url: MaybeUndefined<String>,
 }
 
+/// Deletes a venue; `onReferenced` says what happens to the publications that appeared at it.
 #[derive(InputObject, Clone, Debug)]
 pub struct DeleteVenueInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The global id of the venue to delete.
     pub id: ID,
+    /// What to do while publications appeared at the venue: FAIL (the default) or
+    /// DETACH.
     #[graphql(default)]
     pub on_referenced: OnReferencedInput,
 }
 
+/// A new topic, optionally under a broader one.
 #[derive(InputObject, Clone, Debug)]
 pub struct CreateTopicInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The topic's name: 1 to 300 characters, unique among topics.
     pub name: String,
+    /// What the topic covers, as free text.
     pub description: Option<String>,
     /// The broader topic this one sits under.
     pub parent_id: Option<ID>,
@@ -172,21 +213,30 @@ pub struct CreateTopicInput {
 /// `name`). A change that changes nothing writes nothing: the version stays.
 #[derive(InputObject, Clone, Debug)]
 pub struct UpdateTopicInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The global id of the topic to change.
     pub id: ID,
     /// The `version` the change was made against; a stale one is a CONFLICT.
     pub expected_version: i32,
     /// Left out, it stays; it cannot be null.
     pub name: MaybeUndefined<String>,
+    /// What the topic covers, as free text; null or "" clears it.
     pub description: MaybeUndefined<String>,
+    /// The global id of the broader topic to move this one under; null makes it a
+    /// top-level topic.
     pub parent_id: MaybeUndefined<ID>,
 }
 
 /// Deletes a topic; its subtopics move up to its parent.
 #[derive(InputObject, Clone, Debug)]
 pub struct DeleteTopicInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The global id of the topic to delete.
     pub id: ID,
+    /// What to do while publications are filed under the topic: FAIL (the default) or
+    /// DETACH.
     #[graphql(default)]
     pub on_referenced: OnReferencedInput,
 }
@@ -268,7 +318,7 @@ impl CatalogueMutation {
     async fn create_author(
         &self,
         ctx: &Context<'_>,
-        input: CreateAuthorInput,
+        #[graphql(desc = "The author to add.")] input: CreateAuthorInput,
     ) -> async_graphql::Result<CreateAuthorPayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
@@ -307,6 +357,7 @@ impl CatalogueMutation {
     async fn update_author(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The author to change and the fields to change.")]
         input: UpdateAuthorInput,
     ) -> async_graphql::Result<UpdateAuthorPayload> {
         let actor = actor(ctx)?;
@@ -339,7 +390,7 @@ impl CatalogueMutation {
     async fn delete_author(
         &self,
         ctx: &Context<'_>,
-        input: DeleteAuthorInput,
+        #[graphql(desc = "The author to delete.")] input: DeleteAuthorInput,
     ) -> async_graphql::Result<DeleteAuthorPayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
@@ -363,7 +414,7 @@ impl CatalogueMutation {
     async fn merge_authors(
         &self,
         ctx: &Context<'_>,
-        input: MergeAuthorsInput,
+        #[graphql(desc = "The duplicates and the author who stays.")] input: MergeAuthorsInput,
     ) -> async_graphql::Result<MergeAuthorsPayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
@@ -401,7 +452,7 @@ impl CatalogueMutation {
     async fn create_venue(
         &self,
         ctx: &Context<'_>,
-        input: CreateVenueInput,
+        #[graphql(desc = "The venue to add.")] input: CreateVenueInput,
     ) -> async_graphql::Result<CreateVenuePayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
@@ -443,7 +494,7 @@ impl CatalogueMutation {
     async fn update_venue(
         &self,
         ctx: &Context<'_>,
-        input: UpdateVenueInput,
+        #[graphql(desc = "The venue to change and the fields to change.")] input: UpdateVenueInput,
     ) -> async_graphql::Result<UpdateVenuePayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
@@ -479,7 +530,7 @@ impl CatalogueMutation {
     async fn delete_venue(
         &self,
         ctx: &Context<'_>,
-        input: DeleteVenueInput,
+        #[graphql(desc = "The venue to delete.")] input: DeleteVenueInput,
     ) -> async_graphql::Result<DeleteVenuePayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
@@ -500,7 +551,7 @@ impl CatalogueMutation {
     async fn create_topic(
         &self,
         ctx: &Context<'_>,
-        input: CreateTopicInput,
+        #[graphql(desc = "The topic to add.")] input: CreateTopicInput,
     ) -> async_graphql::Result<CreateTopicPayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
@@ -539,7 +590,7 @@ impl CatalogueMutation {
     async fn update_topic(
         &self,
         ctx: &Context<'_>,
-        input: UpdateTopicInput,
+        #[graphql(desc = "The topic to change and the fields to change.")] input: UpdateTopicInput,
     ) -> async_graphql::Result<UpdateTopicPayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
@@ -579,7 +630,7 @@ impl CatalogueMutation {
     async fn delete_topic(
         &self,
         ctx: &Context<'_>,
-        input: DeleteTopicInput,
+        #[graphql(desc = "The topic to delete.")] input: DeleteTopicInput,
     ) -> async_graphql::Result<DeleteTopicPayload> {
         let actor = actor(ctx)?;
         let mut problems = Problems::default();

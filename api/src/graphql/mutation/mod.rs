@@ -79,7 +79,9 @@ pub enum UserErrorCode {
 pub struct UserError {
     /// The path to the input field at fault, such as `["input", "authors", "3", "orcid"]`.
     pub field: Vec<String>,
+    /// What is wrong, in English, for the editor to read.
     pub message: String,
+    /// The kind of problem, for the client to act on.
     pub code: UserErrorCode,
 }
 

@@ -28,6 +28,7 @@ pub enum AuthorRefInput {
 /// A new author.
 #[derive(InputObject, Clone, Debug)]
 pub struct NewAuthorInput {
+    /// The name as the catalogue displays it: 1 to 300 characters.
     pub name: String,
     /// ORCID iD, checked with its check digit; must not belong to another author.
     pub orcid: Option<String>,
@@ -38,24 +39,34 @@ pub struct NewAuthorInput {
 /// The venue of a publication: an existing venue by id, or one found by name or created.
 #[derive(OneofObject, Clone, Debug)]
 pub enum VenueRefInput {
+    /// The global id of an existing venue.
     Id(ID),
+    /// A venue found by name, or created when none has it.
     New(NewVenueInput),
 }
 
 /// A venue, matched by name against the existing ones before one is created.
 #[derive(InputObject, Clone, Debug)]
 pub struct NewVenueInput {
+    /// The full name: 1 to 300 characters. A venue whose name is the same up to case, accents
+    /// and punctuation is used instead of a new one.
     pub name: String,
+    /// A short name for tight layouts, such as "LREC"; used only when the venue is created.
     pub short_name: Option<String>,
+    /// What kind of venue this is; used only when the venue is created.
     pub kind: VenueKind,
+    /// The year of the edition (four digits); used only when the venue is created.
     pub year: Option<i32>,
+    /// An absolute http(s) URL of the venue's web page; used only when the venue is created.
     pub url: Option<String>,
 }
 
 /// A topic of a publication: an existing topic by id, or one found by name or created.
 #[derive(OneofObject, Clone, Debug)]
 pub enum TopicRefInput {
+    /// The global id of an existing topic.
     Id(ID),
+    /// A topic's name: the topic that has it, or a new top-level topic when none does.
     Name(String),
 }
 
@@ -72,23 +83,35 @@ pub struct UpsertPublicationInput {
 pub struct CreatePublicationInput {
     /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The full title: 1 to 1,000 characters, spaces folded.
     pub title: String,
     /// Made from the title when left out.
     pub slug: Option<String>,
+    /// A summary of the work, as plain text.
     #[graphql(name = "abstract")]
     pub r#abstract: Option<String>,
+    /// What kind of work this is.
     pub kind: PublicationKind,
     /// Default DRAFT: visible to editors only until published.
     pub status: Option<PublicationStatus>,
     /// "2022", "2022-04" or "2022-04-12": as precise as is known.
     pub published_on: Option<String>,
+    /// Where the work appeared: an existing venue by id, or one found by name or created.
     pub venue: Option<VenueRefInput>,
+    /// The DOI, such as "10.18653/v1/2022.bigscience-1.8" (a https://doi.org/ link works
+    /// too); a DUPLICATE if another publication has it.
     pub doi: Option<String>,
+    /// The arXiv id, such as "2206.15342" (a version suffix or arxiv.org/abs/ link works
+    /// too); a DUPLICATE if another publication has it.
     pub arxiv_id: Option<String>,
+    /// An absolute http(s) URL of the publication's landing page.
     pub url: Option<String>,
+    /// An absolute http(s) URL of the full text.
     pub pdf_url: Option<String>,
     /// In byline order.
     pub authors: Option<Vec<AuthorRefInput>>,
+    /// The topics to file the publication under: existing ones by id, or by name (created
+    /// when new).
     pub topics: Option<Vec<TopicRefInput>>,
 }
 
@@ -97,41 +120,59 @@ pub struct CreatePublicationInput {
 /// where null is INVALID. A change that changes nothing writes nothing: the version stays.
 #[derive(InputObject, Clone, Debug)]
 pub struct UpdatePublicationInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The global id of the publication to change.
     pub id: ID,
     /// The `version` the change was made against; a stale one is a CONFLICT.
     pub expected_version: i32,
     /// Left out, it stays; it cannot be null.
     pub title: MaybeUndefined<String>,
+    /// A new slug, in slug form ("pagnol-an-extra-large-french-generative-model").
     pub slug: Option<String>,
+    /// A summary of the work, as plain text; null or "" clears it.
     #[graphql(name = "abstract")]
     pub r#abstract: MaybeUndefined<String>,
     /// Left out, it stays; it cannot be null.
     pub kind: MaybeUndefined<PublicationKind>,
     /// Left out, it stays; it cannot be null.
     pub status: MaybeUndefined<PublicationStatus>,
+    /// "2022", "2022-04" or "2022-04-12": as precise as is known; null or "" clears it.
     pub published_on: MaybeUndefined<String>,
+    /// Where the work appeared: an existing venue by id, or one found by name or created;
+    /// null clears it.
     pub venue: MaybeUndefined<VenueRefInput>,
+    /// The DOI (a https://doi.org/ link works too); null or "" clears it.
     pub doi: MaybeUndefined<String>,
+    /// The arXiv id, such as "2206.15342"; null or "" clears it.
     pub arxiv_id: MaybeUndefined<String>,
+    /// An absolute http(s) URL of the landing page; null or "" clears it.
     pub url: MaybeUndefined<String>,
+    /// An absolute http(s) URL of the full text; null or "" clears it.
     pub pdf_url: MaybeUndefined<String>,
     /// Replaces the set of topics.
     pub topics: Option<Vec<TopicRefInput>>,
 }
 
+/// Deletes a publication, if it is still at `expectedVersion`.
 #[derive(InputObject, Clone, Debug)]
 pub struct DeletePublicationInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The global id of the publication to delete.
     pub id: ID,
+    /// The `version` the deletion was decided against; a stale one is a CONFLICT.
     pub expected_version: i32,
 }
 
 /// A new author list, which replaces or reorders the old one.
 #[derive(InputObject, Clone, Debug)]
 pub struct SetPublicationAuthorsInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The global id of the publication.
     pub id: ID,
+    /// The `version` the change was made against; a stale one is a CONFLICT.
     pub expected_version: i32,
     /// In byline order.
     pub authors: Vec<AuthorRefInput>,
@@ -151,12 +192,16 @@ payload!(
     SetPublicationAuthorsPayload, publication: Publication
 );
 
+/// The result of `upsertPublication`: the publication, and whether it was created.
 #[derive(SimpleObject)]
 pub struct UpsertPublicationPayload {
+    /// The `clientMutationId` of the input, unchanged.
     pub client_mutation_id: Option<String>,
+    /// The publication created or updated; null when there are user errors.
     pub publication: Option<Publication>,
     /// True when no publication had the DOI or arXiv id and one was created.
     pub created: bool,
+    /// What the editor can fix; empty when the mutation took effect.
     pub user_errors: Vec<UserError>,
 }
 
@@ -417,6 +462,7 @@ impl PublicationMutation {
     async fn create_publication(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The publication to enter, with its authors, venue and topics.")]
         input: CreatePublicationInput,
     ) -> async_graphql::Result<CreatePublicationPayload> {
         let client_mutation_id = input.client_mutation_id.clone();
@@ -438,6 +484,9 @@ impl PublicationMutation {
     async fn update_publication(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The publication to change, its expected version and the fields to change."
+        )]
         input: UpdatePublicationInput,
     ) -> async_graphql::Result<UpdatePublicationPayload> {
         let client_mutation_id = input.client_mutation_id.clone();
@@ -462,6 +511,7 @@ impl PublicationMutation {
     async fn set_publication_authors(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The publication, its expected version and its new author list.")]
         input: SetPublicationAuthorsInput,
     ) -> async_graphql::Result<SetPublicationAuthorsPayload> {
         let client_mutation_id = input.client_mutation_id.clone();
@@ -510,6 +560,7 @@ impl PublicationMutation {
     async fn upsert_publication(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The publication, matched on its DOI, then its arXiv id.")]
         input: UpsertPublicationInput,
     ) -> async_graphql::Result<UpsertPublicationPayload> {
         let input = input.publication;
@@ -562,6 +613,7 @@ impl PublicationMutation {
     async fn delete_publication(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The publication to delete and its expected version.")]
         input: DeletePublicationInput,
     ) -> async_graphql::Result<DeletePublicationPayload> {
         let client_mutation_id = input.client_mutation_id.clone();

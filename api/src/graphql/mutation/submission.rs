@@ -16,8 +16,11 @@ pub struct SubmissionLimit(pub u64);
 /// A publication proposed through the public form. It arrives as a DRAFT for editors.
 #[derive(InputObject, Clone, Debug)]
 pub struct SubmitPublicationInput {
+    /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
+    /// The full title: 1 to 1,000 characters.
     pub title: String,
+    /// A summary of the work, as plain text.
     #[graphql(name = "abstract")]
     pub r#abstract: Option<String>,
     /// Default OTHER.
@@ -28,21 +31,30 @@ pub struct SubmitPublicationInput {
     pub authors: Vec<String>,
     /// The venue's name, matched against the known venues.
     pub venue: Option<String>,
+    /// The DOI, such as "10.18653/v1/2022.bigscience-1.8" (a https://doi.org/ link works too).
     pub doi: Option<String>,
+    /// The arXiv id, such as "2206.15342".
     pub arxiv_id: Option<String>,
+    /// An absolute http(s) URL of the publication's landing page.
     pub url: Option<String>,
+    /// An absolute http(s) URL of the full text.
     pub pdf_url: Option<String>,
     /// Who to contact about the submission; seen by editors only.
     pub submitter_name: String,
+    /// The submitter's email address, for the editors' questions; seen by editors only.
     pub submitter_email: String,
+    /// A note to the editors; seen by editors only.
     pub message: Option<String>,
 }
 
+/// The result of `submitPublication`: whether it was received.
 #[derive(SimpleObject)]
 pub struct SubmitPublicationPayload {
+    /// The `clientMutationId` of the input, unchanged.
     pub client_mutation_id: Option<String>,
     /// True when the submission was received.
     pub received: bool,
+    /// What the submitter can fix; empty when the submission was received.
     pub user_errors: Vec<UserError>,
 }
 
@@ -141,6 +153,7 @@ impl SubmissionMutation {
     async fn submit_publication(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The publication proposed, and who proposes it.")]
         input: SubmitPublicationInput,
     ) -> async_graphql::Result<SubmitPublicationPayload> {
         let client_mutation_id = input.client_mutation_id.clone();
