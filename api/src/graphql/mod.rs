@@ -81,6 +81,10 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
          `pageInfo` for the next or previous page, the list's `totalCount`, and `facets` for a \
          sidebar.",
     )
+    .override_output_type_description::<publication::PublicationAuthorConnection>(
+        "A page of a publication's authors in byline order: `edges` (each with its cursor and \
+         `position`), `pageInfo` for the next or previous page, and `totalCount`.",
+    )
     .override_output_type_description::<DirectoryConnection<author::Author>>(
         "A page of authors: `edges` (each with its cursor), `pageInfo` for the next or \
          previous page, and the list's `totalCount`.",

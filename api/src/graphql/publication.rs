@@ -105,7 +105,7 @@ pub struct PublicationAuthorListFields {
     total_count: i64,
 }
 
-type PublicationAuthorConnection = Connection<
+pub(crate) type PublicationAuthorConnection = Connection<
     String,
     Author,
     PublicationAuthorListFields,
