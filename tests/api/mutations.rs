@@ -14,6 +14,7 @@ on_both_databases!(
     the_author_list_can_be_reordered_and_replaced,
     a_publication_is_deleted_only_at_its_current_version,
     upsert_updates_the_publication_with_the_same_doi,
+    upsert_keeps_the_status_authors_and_topics_the_input_leaves_out,
 );
 
 async fn count(app: &TestApp, table: &str) -> i64 {
@@ -547,6 +548,36 @@ async fn upsert_updates_the_publication_with_the_same_doi(backend: Backend) {
     assert_eq!(
         created["data"]["upsertPublication"]["created"], true,
         "{created}"
+    );
+}
+
+/// A match is patched: the defaults of a new publication (DRAFT, no authors, no topics)
+/// must not unpublish it or empty its lists.
+async fn upsert_keeps_the_status_authors_and_topics_the_input_leaves_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("editor").await;
+    let create = r#"mutation { createPublication(input: {
+        title: "Kept", kind: PREPRINT, status: PUBLISHED, doi: "10.5555/kept.1",
+        authors: [{ new: { name: "Ada Kept" } }, { new: { name: "Bo Kept" } }],
+        topics: [{ name: "Kept Topic" }] }) { publication { id } userErrors { code } } }"#;
+    let created = app.graphql_as(&token, create, json!({})).await;
+    let id = created["data"]["createPublication"]["publication"]["id"].clone();
+    assert!(id.is_string(), "{created}");
+
+    let upsert = r#"mutation { upsertPublication(input: {
+        title: "Kept, revised", kind: PREPRINT, doi: "https://doi.org/10.5555/KEPT.1" }) {
+        created publication { id title status authorCount topics { name } } userErrors { code } } }"#;
+    let answer = app.graphql_as(&token, upsert, json!({})).await;
+    let payload = &answer["data"]["upsertPublication"];
+
+    assert_eq!(payload["created"], false, "{answer}");
+    assert_eq!(payload["publication"]["id"], id);
+    assert_eq!(payload["publication"]["title"], "Kept, revised");
+    assert_eq!(payload["publication"]["status"], "PUBLISHED", "{answer}");
+    assert_eq!(payload["publication"]["authorCount"], 2, "{answer}");
+    assert_eq!(
+        payload["publication"]["topics"],
+        json!([{ "name": "Kept Topic" }])
     );
 }
 

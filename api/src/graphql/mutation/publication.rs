@@ -555,7 +555,8 @@ impl PublicationMutation {
     }
 
     /// Updates the publication with the input's DOI, else the one with its arXiv id, setting
-    /// every field the input gives; creates it when neither matches.
+    /// every field the input gives and keeping the others (a left-out `status`, `authors` or
+    /// `topics` stays as it is); creates it when neither matches.
     #[graphql(guard = "EditorGuard")]
     async fn upsert_publication(
         &self,
@@ -566,6 +567,13 @@ impl PublicationMutation {
         let input = input.publication;
         let client_mutation_id = input.client_mutation_id.clone();
         let actor = actor(ctx)?;
+        // A match is patched with what the input gives: the defaults a new publication
+        // takes (status DRAFT, no authors, no topics) must not overwrite what it has.
+        let (status_given, authors_given, topics_given) = (
+            input.status.is_some(),
+            input.authors.is_some(),
+            input.topics.is_some(),
+        );
         let outcome = run_parsed(ctx, parse_draft(input), move |txn, draft| {
             Box::pin(async move {
                 match publication_edit::find_by_identifiers(
@@ -575,15 +583,21 @@ impl PublicationMutation {
                 )
                 .await?
                 {
-                    Some(existing) => publication_edit::update_publication(
-                        txn,
-                        &actor,
-                        existing.id,
-                        None,
-                        draft.into_patch(),
-                    )
-                    .await
-                    .map(|row| (row, false)),
+                    Some(existing) => {
+                        let mut patch = draft.into_patch();
+                        if !status_given {
+                            patch.status = None;
+                        }
+                        if !authors_given {
+                            patch.authors = None;
+                        }
+                        if !topics_given {
+                            patch.topics = None;
+                        }
+                        publication_edit::update_publication(txn, &actor, existing.id, None, patch)
+                            .await
+                            .map(|row| (row, false))
+                    }
                     None => publication_edit::create_publication(txn, &actor, draft)
                         .await
                         .map(|row| (row, true)),
