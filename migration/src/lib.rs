@@ -11,6 +11,7 @@ mod m20261126_000003_create_catalogue_revision;
 mod m20261126_000004_create_search_and_sort_keys;
 mod m20261126_000005_create_name_word_indexes;
 mod m20261126_000006_add_version_to_author_venue_topic;
+mod m20261201_000007_require_authors_of_published;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_create_search_and_sort_keys::Migration),
             Box::new(m20261126_000005_create_name_word_indexes::Migration),
             Box::new(m20261126_000006_add_version_to_author_venue_topic::Migration),
+            Box::new(m20261201_000007_require_authors_of_published::Migration),
         ]
     }
 }

@@ -38,7 +38,7 @@ async fn import(app: &TestApp, token: &str, bibtex: &str) -> Value {
         .graphql_as(
             token,
             IMPORT,
-            json!({ "input": { "bibtex": bibtex, "status": "PUBLISHED" } }),
+            json!({ "input": { "bibtex": bibtex, "status": "DRAFT" } }),
         )
         .await;
     assert!(answer.get("errors").is_none(), "{answer}");

@@ -586,3 +586,188 @@ async fn merges_and_moves_give_the_authors_and_topics_they_change_a_new_version(
     assert_eq!(version_of(&sub_after), version_of(&sub_before) + 1);
     assert_ne!(sub_after["parent"], sub_before["parent"]);
 }
+
+on_both_databases!(a_publication_names_an_author_unless_it_is_a_draft);
+
+const CREATE: &str = "mutation($input: CreatePublicationInput!) { createPublication(input: $input) { publication { id version authors { nodes { id } } } userErrors { field code message } } }";
+
+fn user_errors(answer: &Value, mutation: &str) -> Vec<(String, String)> {
+    answer["data"][mutation]["userErrors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("userErrors: {answer}"))
+        .iter()
+        .map(|error| {
+            let field: Vec<&str> = error["field"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            (
+                field.join("."),
+                error["code"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn invalid_at(field: &str) -> Vec<(String, String)> {
+    vec![(field.to_owned(), "INVALID".to_owned())]
+}
+
+/// The catalogue's rule, in every mutation that can break it: a DRAFT may have no authors
+/// (a submission, a BibTeX `@misc`), a PUBLISHED or ARCHIVED publication names at least one.
+async fn a_publication_names_an_author_unless_it_is_a_draft(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("rules").await;
+    let publications = |app: &TestApp| {
+        let app = app.db.clone();
+        async move {
+            let backend = app.get_database_backend();
+            app.query_one_raw(Statement::from_string(
+                backend,
+                "SELECT count(*) AS n FROM publication",
+            ))
+            .await
+            .expect("count")
+            .expect("a row")
+            .try_get::<i64>("", "n")
+            .expect("n")
+        }
+    };
+    let before = publications(&app).await;
+
+    // Created published without authors: refused, nothing written.
+    let refused = app
+        .graphql_as(
+            &token,
+            CREATE,
+            json!({ "input": { "title": "Orphan", "kind": "OTHER", "status": "PUBLISHED" } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&refused, "createPublication"),
+        invalid_at("input.authors"),
+        "{refused}"
+    );
+    assert_eq!(publications(&app).await, before);
+
+    // A draft may wait for its authors, but cannot be published without them.
+    let draft = app
+        .graphql_as(
+            &token,
+            CREATE,
+            json!({ "input": { "title": "Orphan draft", "kind": "OTHER" } }),
+        )
+        .await;
+    let draft_id = draft["data"]["createPublication"]["publication"]["id"].clone();
+    assert!(draft_id.is_string(), "{draft}");
+    let publish = app
+        .graphql_as(
+            &token,
+            "mutation($input: UpdatePublicationInput!) { updatePublication(input: $input) { publication { status } userErrors { field code message } } }",
+            json!({ "input": { "id": draft_id, "expectedVersion": 1, "status": "PUBLISHED" } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&publish, "updatePublication"),
+        invalid_at("input.status"),
+        "{publish}"
+    );
+
+    // Published with its authors in one upsert: the deferred check on Postgres sees both.
+    let upserted = app
+        .graphql_as(
+            &token,
+            "mutation { upsertPublication(input: { title: \"Orphan draft\", kind: OTHER, doi: \"10.5555/orphan\" }) { created userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        upserted["data"]["upsertPublication"]["created"], true,
+        "{upserted}"
+    );
+    let published = app
+        .graphql_as(
+            &token,
+            "mutation { upsertPublication(input: { title: \"Orphan, found\", kind: OTHER, doi: \"10.5555/orphan\", status: PUBLISHED, authors: [{ new: { name: \"Found Author\" } }] }) { created publication { id status authorCount version } userErrors { field code } } }",
+            json!({}),
+        )
+        .await;
+    let found = &published["data"]["upsertPublication"]["publication"];
+    assert_eq!(found["status"], "PUBLISHED", "{published}");
+    assert_eq!(found["authorCount"], 1, "{published}");
+
+    // Its last author can be neither taken off its list nor deleted from under it.
+    let emptied = app
+        .graphql_as(
+            &token,
+            "mutation($input: SetPublicationAuthorsInput!) { setPublicationAuthors(input: $input) { publication { id } userErrors { field code message } } }",
+            json!({ "input": { "id": found["id"], "expectedVersion": found["version"], "authors": [] } }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&emptied, "setPublicationAuthors"),
+        invalid_at("input.authors"),
+        "{emptied}"
+    );
+    let author_id = app
+        .graphql_as(
+            &token,
+            "query($id: ID!) { node(id: $id) { ... on Publication { authors { nodes { id } } } } }",
+            json!({ "id": found["id"] }),
+        )
+        .await["data"]["node"]["authors"]["nodes"][0]["id"]
+        .clone();
+    let detached = app
+        .graphql_as(
+            &token,
+            "mutation($id: ID!) { deleteAuthor(input: { id: $id, onReferenced: DETACH }) { deletedAuthorId userErrors { field code message } } }",
+            json!({ "id": author_id }),
+        )
+        .await;
+    assert_eq!(
+        user_errors(&detached, "deleteAuthor"),
+        vec![("input.id".to_owned(), "REFERENCED".to_owned())],
+        "{detached}"
+    );
+    let still = app
+        .graphql_as(
+            &token,
+            "query($id: ID!) { node(id: $id) { ... on Publication { authorCount } } }",
+            json!({ "id": found["id"] }),
+        )
+        .await;
+    assert_eq!(still["data"]["node"]["authorCount"], 1, "{still}");
+
+    // BibTeX entries without authors import as drafts, and are rejected as published ones.
+    let bibtex = "@misc{anonymous, title = {A Report Without Authors}, year = {2020}}";
+    let import = "mutation($input: ImportBibtexInput!) { importBibtex(input: $input) { entries { outcome reason } } }";
+    let as_published = app
+        .graphql_as(
+            &token,
+            import,
+            json!({ "input": { "bibtex": bibtex, "status": "PUBLISHED" } }),
+        )
+        .await;
+    let entry = &as_published["data"]["importBibtex"]["entries"][0];
+    assert_eq!(entry["outcome"], "REJECTED", "{as_published}");
+    assert!(
+        entry["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("author"),
+        "{as_published}"
+    );
+    let as_draft = app
+        .graphql_as(
+            &token,
+            import,
+            json!({ "input": { "bibtex": bibtex, "status": "DRAFT" } }),
+        )
+        .await;
+    assert_eq!(
+        as_draft["data"]["importBibtex"]["entries"][0]["outcome"], "CREATED",
+        "{as_draft}"
+    );
+}

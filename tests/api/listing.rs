@@ -155,7 +155,7 @@ async fn pages_neither_skip_nor_repeat_when_rows_come_and_go_between_them(backen
 
     let first = list(&app, json!({ "first": 2, "orderBy": order_by })).await;
     // Between pages: a new title that sorts first, and one not yet seen is deleted.
-    app.graphql_as(&token, r#"mutation { createPublication(input: { title: "AAA Inserted Meanwhile", kind: OTHER, status: PUBLISHED }) { publication { id } } }"#, json!({})).await;
+    app.graphql_as(&token, r#"mutation { createPublication(input: { title: "AAA Inserted Meanwhile", kind: OTHER, status: PUBLISHED, authors: [{ new: { name: "Ada Example" } }] }) { publication { id } } }"#, json!({})).await;
     let victim = app
         .query(r#"{ publication(slug: "rita-a-study-on-scaling-up-generative-protein-sequence-models") { id version } }"#, json!({}))
         .await["publication"]
@@ -438,7 +438,7 @@ async fn cached_facets_follow_every_change(backend: Backend) {
 
     let before = app.query(kinds, json!({})).await;
     let again = app.query(kinds, json!({})).await;
-    app.graphql_as(&token, r#"mutation { createPublication(input: { title: "A Thesis", kind: THESIS, status: PUBLISHED, publishedOn: "2019" }) { publication { id } } }"#, json!({}))
+    app.graphql_as(&token, r#"mutation { createPublication(input: { title: "A Thesis", kind: THESIS, status: PUBLISHED, authors: [{ new: { name: "Ada Example" } }], publishedOn: "2019" }) { publication { id } } }"#, json!({}))
         .await;
     let after = app.query(kinds, json!({})).await;
 
@@ -592,7 +592,7 @@ async fn search_follows_every_edit(backend: Backend) {
 
     // A new publication is found at once.
     run(
-        r#"mutation { createPublication(input: { title: "Platypus Transformers", kind: OTHER, status: PUBLISHED }) { userErrors { code } } }"#,
+        r#"mutation { createPublication(input: { title: "Platypus Transformers", kind: OTHER, status: PUBLISHED, authors: [{ new: { name: "Ada Example" } }] }) { userErrors { code } } }"#,
         json!({}),
     )
     .await;

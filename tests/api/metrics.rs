@@ -240,7 +240,7 @@ async fn cached_counts_stay_exact_across_instances_sharing_a_database(backend: B
         total(second.query(count, json!({})).await),
     );
     first
-        .graphql_as(&token, r#"mutation { createPublication(input: { title: "Counted Everywhere", kind: OTHER, status: PUBLISHED }) { publication { id } } }"#, json!({}))
+        .graphql_as(&token, r#"mutation { createPublication(input: { title: "Counted Everywhere", kind: OTHER, status: PUBLISHED, authors: [{ new: { name: "Ada Example" } }] }) { publication { id } } }"#, json!({}))
         .await;
     let after = (
         total(first.query(count, json!({})).await),

@@ -28,7 +28,8 @@ async fn a_publication_is_found_by_doi_or_arxiv_id_and_drafts_stay_hidden(backen
         &app,
         &token,
         json!({ "title": "Found by Identifier", "kind": "PREPRINT", "status": "PUBLISHED",
-                "doi": "10.1/ABC", "arxivId": "2206.15342" }),
+                "doi": "10.1/ABC", "arxivId": "2206.15342",
+                "authors": [{ "new": { "name": "Ida Identifier" } }] }),
     )
     .await;
     let draft = create(

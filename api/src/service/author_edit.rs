@@ -286,6 +286,29 @@ pub async fn delete_author(
                 ),
             ));
         }
+        let only_author_of = publication::Entity::find()
+            .filter(publication::Column::Id.is_in(publications.iter().copied()))
+            .filter(publication::Column::Status.ne(publication::Status::Draft))
+            .filter(
+                publication::Column::Id.not_in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(publication_author::Column::PublicationId)
+                        .from(publication_author::Entity)
+                        .and_where(publication_author::Column::AuthorId.ne(id))
+                        .to_owned(),
+                ),
+            )
+            .count(conn)
+            .await?;
+        if only_author_of > 0 {
+            return Err(EditError::one(
+                ProblemCode::Referenced,
+                &["input", "id"],
+                format!(
+                    "the author is the only author of {only_author_of} publication(s) that are not drafts, which need one; give them other authors first, or merge this author into another"
+                ),
+            ));
+        }
         for publication_id in publications {
             rewrite_byline(conn, actor, publication_id, |author| {
                 (author != id).then_some(author)

@@ -350,6 +350,7 @@ async fn create(
         Some(venue) => Some(super::venue::find_or_create(conn, venue).await?.id),
         None => None,
     };
+    super::publication_edit::needs_authors(status, candidate.authors.len(), &["author"])?;
     let author_ids = super::author::ids_by_name(conn, candidate.authors).await?;
     let slug = super::publication::free_slug_for(conn, &candidate.title).await?;
     let row = super::publication::create(

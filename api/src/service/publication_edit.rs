@@ -80,6 +80,25 @@ pub struct PublicationPatch {
     pub topics: Option<Vec<TopicChoice>>,
 }
 
+/// A publication other than a draft names at least one author: the page shows every
+/// published entry with its byline, and an archived one may be published again. A draft may
+/// have none while its authors are being found (a submission, a BibTeX `@misc` entry).
+/// Postgres holds the same rule in a deferred constraint trigger (migration 000007).
+pub(crate) fn needs_authors(
+    status: Status,
+    authors: usize,
+    field: &[&str],
+) -> Result<(), EditError> {
+    if status == Status::Draft || authors > 0 {
+        return Ok(());
+    }
+    Err(EditError::one(
+        ProblemCode::Invalid,
+        field,
+        "a publication that is not a DRAFT needs at least one author; give its authors, or keep it a DRAFT until they are known",
+    ))
+}
+
 fn describe(row: &publication::Model) -> String {
     format!("{:?} (slug {})", row.title, row.slug)
 }
@@ -289,6 +308,7 @@ pub async fn create_publication(
         Some(choice) => Some(resolve_venue(conn, choice).await?),
         None => None,
     };
+    needs_authors(draft.status, draft.authors.len(), &["input", "authors"])?;
     let author_ids = resolve_authors(conn, draft.authors).await?;
     let topic_ids = resolve_topics(conn, draft.topics).await?;
     let slug = match draft.slug {
@@ -560,6 +580,14 @@ pub async fn update_publication(
     {
         changed.push("topics");
     }
+    let status_after = patch.status.unwrap_or(before.status);
+    let authors_after = author_ids.as_ref().map_or(old_authors.len(), Vec::len);
+    let at_fault = if author_ids.is_some() {
+        "authors"
+    } else {
+        "status"
+    };
+    needs_authors(status_after, authors_after, &["input", at_fault])?;
     // Nothing to change: no write, no new version, no history, and the caller's version
     // (checked above) stays good for their next change.
     if changed.is_empty() {

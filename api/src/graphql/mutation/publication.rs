@@ -108,7 +108,7 @@ pub struct CreatePublicationInput {
     pub url: Option<String>,
     /// An absolute http(s) URL of the full text.
     pub pdf_url: Option<String>,
-    /// In byline order.
+    /// In byline order. Only a DRAFT may be without authors.
     pub authors: Option<Vec<AuthorRefInput>>,
     /// The topics to file the publication under: existing ones by id, or by name (created
     /// when new).
