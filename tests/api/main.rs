@@ -18,6 +18,7 @@ mod mutations;
 mod publications;
 mod races;
 mod reads;
+mod relay;
 mod schema;
 mod seed;
 mod semantics;
