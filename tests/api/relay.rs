@@ -21,5 +21,8 @@ fn a_relay_project_compiles_against_the_exported_schema() {
         output.status.success(),
         "the Relay compiler refused the fragments:\n{stdout}\n{stderr}"
     );
-    assert!(stdout.contains("Compilation completed"), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Compilation completed"),
+        "{stdout}\n{stderr}"
+    );
 }

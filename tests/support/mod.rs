@@ -3,6 +3,10 @@
 //! Postgres tests create their own database on the server at `TEST_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`) and drop it afterwards; SQLite tests use a
 //! file in a temporary directory. Tests therefore run in parallel without sharing rows.
+//!
+//! Migrating and seeding from nothing costs more than most tests, so it happens once per
+//! build of the test binary, into a template (a Postgres database, an SQLite file), and each
+//! test gets a copy: `CREATE DATABASE ... TEMPLATE` on Postgres, a file copy on SQLite.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -93,15 +97,174 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// What a template database holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Template {
+    /// Every migration applied, no rows.
+    Migrated,
+    /// Migrated, with the sample catalogue.
+    Seeded,
+}
+
+impl Template {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Migrated => "migrated",
+            Self::Seeded => "seeded",
+        }
+    }
+
+    /// Migrates (and seeds) the database at `url`.
+    async fn fill(self, url: &str) {
+        let db = Database::connect(url)
+            .await
+            .unwrap_or_else(|err| panic!("failed to open the template at {url}: {err}"));
+        api::db::migrate(&db).await.expect("the template migrates");
+        if self == Self::Seeded {
+            api::service::seed::load(&db, api::service::seed::SAMPLE_CATALOGUE)
+                .await
+                .expect("the template takes the sample catalogue");
+        }
+        let _ = db.close().await;
+    }
+}
+
+/// Names this build of the test binary: a template is made again whenever the binary (and
+/// so the migrations or the sample catalogue it holds) changes.
+fn build_fingerprint() -> String {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    if let Ok(exe) = std::env::current_exe() {
+        exe.hash(&mut hasher);
+        if let Ok(meta) = std::fs::metadata(&exe) {
+            meta.len().hash(&mut hasher);
+            meta.modified().ok().hash(&mut hasher);
+        }
+    }
+    format!("{:016x}", hasher.finish())
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| DEFAULT_TEST_DATABASE_URL.to_owned())
+}
+
+/// The name of the Postgres template for this build, made under an advisory lock the first
+/// time a test asks for it (tests run as parallel processes); older builds' templates go.
+async fn postgres_template(
+    admin: &DatabaseConnection,
+    admin_url: &str,
+    template: Template,
+) -> String {
+    use sea_orm::{DbBackend, Statement};
+    let name = format!(
+        "catalogue_template_{}_{}",
+        template.label(),
+        build_fingerprint()
+    );
+    // One lock for every template: making one takes a second or two, once per build.
+    admin
+        .execute_unprepared("SELECT pg_advisory_lock(20261201)")
+        .await
+        .expect("the template lock");
+    let exists = admin
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT 1 FROM pg_database WHERE datname = $1",
+            [name.clone().into()],
+        ))
+        .await
+        .expect("a look-up of the template")
+        .is_some();
+    if !exists {
+        let stale = admin
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT datname FROM pg_database WHERE datname LIKE $1",
+                [format!("catalogue_template_{}_%", template.label()).into()],
+            ))
+            .await
+            .expect("the old templates");
+        for row in stale {
+            if let Ok(old) = row.try_get::<String>("", "datname") {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {old} WITH (FORCE)"))
+                    .await;
+            }
+        }
+        let building = format!("{name}_building");
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .await
+            .expect("no half-made template");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {building}"))
+            .await
+            .expect("a template database");
+        template.fill(&with_database(admin_url, &building)).await;
+        admin
+            .execute_unprepared(&format!("ALTER DATABASE {building} RENAME TO {name}"))
+            .await
+            .expect("the template, named");
+    }
+    admin
+        .execute_unprepared("SELECT pg_advisory_unlock(20261201)")
+        .await
+        .expect("the template lock, released");
+    name
+}
+
+/// The path of the SQLite template for this build, made under a file lock the first time a
+/// test asks for it.
+async fn sqlite_template(template: Template) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join("catalogue-test-templates");
+    std::fs::create_dir_all(&dir).expect("a directory for SQLite templates");
+    let path = dir.join(format!(
+        "{}-{}.sqlite",
+        template.label(),
+        build_fingerprint()
+    ));
+    let lock =
+        std::fs::File::create(dir.join(format!("{}.lock", template.label()))).expect("a lock file");
+    lock.lock().expect("the template lock");
+    if !path.exists() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let old = entry.path();
+            let is_old_template = old.extension().is_some_and(|ext| ext == "sqlite")
+                && old
+                    .file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| name.starts_with(template.label()));
+            if is_old_template {
+                let _ = std::fs::remove_file(old);
+            }
+        }
+        let building = tempfile::tempdir().expect("a directory to build the template in");
+        let source = building.path().join("catalogue.sqlite");
+        template
+            .fill(&format!("sqlite://{}?mode=rwc", source.display()))
+            .await;
+        // VACUUM INTO writes one self-contained file, whatever the journal mode left behind.
+        let db = Database::connect(format!("sqlite://{}", source.display()))
+            .await
+            .expect("the built template");
+        db.execute_unprepared(&format!("VACUUM INTO '{}'", path.display()))
+            .await
+            .expect("the template, written");
+        let _ = db.close().await;
+    }
+    let _ = lock.unlock();
+    path
+}
+
 impl TestDatabase {
     /// A fresh, empty database (not migrated).
     pub async fn create(backend: Backend) -> Self {
         match backend {
             Backend::Postgres => {
-                let admin_url = std::env::var("TEST_DATABASE_URL")
-                    .ok()
-                    .filter(|url| !url.is_empty())
-                    .unwrap_or_else(|| DEFAULT_TEST_DATABASE_URL.to_owned());
+                let admin_url = admin_url();
                 let admin = connect_admin(&admin_url).await;
                 let name = unique_name();
                 admin
@@ -123,6 +286,40 @@ impl TestDatabase {
                         "sqlite://{}?mode=rwc",
                         dir.path().join("catalogue.sqlite").display()
                     ),
+                    cleanup: Cleanup::Sqlite(dir),
+                }
+            }
+        }
+    }
+
+    /// A fresh database holding what `template` says: a copy of a template made once per
+    /// build of the test binary.
+    pub async fn from_template(backend: Backend, template: Template) -> Self {
+        match backend {
+            Backend::Postgres => {
+                let admin_url = admin_url();
+                let admin = connect_admin(&admin_url).await;
+                let source = postgres_template(&admin, &admin_url, template).await;
+                let name = unique_name();
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {source}"))
+                    .await
+                    .unwrap_or_else(|err| {
+                        panic!("failed to copy the template {source} into {name}: {err}")
+                    });
+                let _ = admin.close().await;
+                Self {
+                    url: with_database(&admin_url, &name),
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
+            Backend::Sqlite => {
+                let source = sqlite_template(template).await;
+                let dir = tempfile::tempdir().expect("a temporary directory for SQLite");
+                let path = dir.path().join("catalogue.sqlite");
+                std::fs::copy(&source, &path).expect("a copy of the SQLite template");
+                Self {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
                     cleanup: Cleanup::Sqlite(dir),
                 }
             }
@@ -198,7 +395,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts the server with extra environment settings (`SEED_SAMPLE=false`, ...).
 pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> TestApp {
-    let database = TestDatabase::create(backend).await;
+    let set_to = |name: &str, value: &str| settings.contains(&(name, value));
+    let database = if set_to("MIGRATE_ON_START", "false") {
+        TestDatabase::create(backend).await
+    } else if set_to("SEED_SAMPLE", "false") {
+        TestDatabase::from_template(backend, Template::Migrated).await
+    } else {
+        TestDatabase::from_template(backend, Template::Seeded).await
+    };
     let mut vars: HashMap<String, String> = HashMap::from([
         ("BIND".to_owned(), "127.0.0.1:0".to_owned()),
         ("DATABASE_URL".to_owned(), database.url.clone()),
