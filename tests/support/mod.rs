@@ -495,7 +495,7 @@ impl TestApp {
     }
 }
 
-/// The `extensions.code` of each error of a response.
+/// The `extensions.code` of each error of a response; each must be an `ErrorCode`.
 pub fn error_codes(response: &Value) -> Vec<String> {
     response["errors"]
         .as_array()
@@ -503,10 +503,13 @@ pub fn error_codes(response: &Value) -> Vec<String> {
             errors
                 .iter()
                 .map(|error| {
-                    error["extensions"]["code"]
-                        .as_str()
-                        .unwrap_or("<none>")
-                        .to_owned()
+                    let code = error["extensions"]["code"].as_str().unwrap_or("<none>");
+                    // Every code a client can see is one of the documented ones.
+                    assert!(
+                        api::error::ErrorCode::parse(code).is_some(),
+                        "an undocumented error code {code:?}: {error}"
+                    );
+                    code.to_owned()
                 })
                 .collect()
         })

@@ -409,10 +409,10 @@ impl Publication {
     // "never changed", which is not what the caller was told.
     async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<Change>>> {
         if *ctx.data::<Audience>()? != Audience::Editor {
-            return Err(async_graphql::Error::new(
+            return Err(crate::error::ApiError::Unauthenticated(
                 "the history is for editors: send Authorization: Bearer <token>",
             )
-            .extend_with(|_, ext| ext.set("code", "UNAUTHENTICATED")));
+            .extend());
         }
         let rows = ctx
             .data::<Loaders>()?

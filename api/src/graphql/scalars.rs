@@ -8,6 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use entity::publication::DatePrecision;
 
 use crate::domain;
+use crate::error::ErrorCode;
 
 /// A publication date, known to the year, the month or the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +47,7 @@ impl ScalarType for PartialDate {
         };
         // Without a code, an error raised while arguments are read reaches the client as
         // an internal error.
-        parsed.map_err(|err| err.with_extension("code", "BAD_USER_INPUT"))
+        parsed.map_err(|err| err.with_extension("code", ErrorCode::BadUserInput.as_str()))
     }
 
     fn to_value(&self) -> Value {
@@ -75,7 +76,7 @@ impl ScalarType for Timestamp {
                 }),
             _ => Err(InputValueError::expected_type(value)),
         };
-        parsed.map_err(|err| err.with_extension("code", "BAD_USER_INPUT"))
+        parsed.map_err(|err| err.with_extension("code", ErrorCode::BadUserInput.as_str()))
     }
 
     fn to_value(&self) -> Value {
@@ -95,10 +96,9 @@ pub struct Json(pub serde_json::Value);
 )]
 impl ScalarType for Json {
     fn parse(value: Value) -> InputValueResult<Self> {
-        value
-            .into_json()
-            .map(Json)
-            .map_err(|err| InputValueError::custom(err).with_extension("code", "BAD_USER_INPUT"))
+        value.into_json().map(Json).map_err(|err| {
+            InputValueError::custom(err).with_extension("code", ErrorCode::BadUserInput.as_str())
+        })
     }
 
     fn to_value(&self) -> Value {

@@ -35,10 +35,10 @@ pub enum ApqError {
 }
 
 impl ApqError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::error::ErrorCode {
         match self {
-            Self::NotFound => "PERSISTED_QUERY_NOT_FOUND",
-            Self::Invalid(_) => "BAD_REQUEST",
+            Self::NotFound => crate::error::ErrorCode::PersistedQueryNotFound,
+            Self::Invalid(_) => crate::error::ErrorCode::BadRequest,
         }
     }
 
@@ -252,7 +252,7 @@ mod tests {
         let err = store
             .resolve(Some(QUERY.into()), Some(&ext))
             .expect_err("mismatch");
-        assert_eq!(err.code(), "BAD_REQUEST");
+        assert_eq!(err.code().as_str(), "BAD_REQUEST");
     }
 
     #[test]

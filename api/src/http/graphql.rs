@@ -28,6 +28,7 @@ use super::apq::ApqError;
 use super::media::{self, ResponseMedia};
 use super::preflight;
 use super::request_id::RequestId;
+use crate::error::ErrorCode;
 use crate::graphql;
 use crate::graphql::viewer::{Caller, ClientKey};
 use crate::metrics::Outcome;
@@ -43,32 +44,32 @@ struct Params {
     extensions: Option<Map<String, Value>>,
 }
 
-/// A request the transport refuses before GraphQL sees it.
+/// A request the transport refuses before GraphQL sees it; its code decides its status.
 #[derive(Debug)]
 struct Refusal {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
 }
 
 impl Refusal {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status,
+            status: code.refusal_status().unwrap_or(StatusCode::BAD_REQUEST),
             code,
             message: message.into(),
         }
     }
 
     fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+        Self::new(ErrorCode::BadRequest, message)
     }
 
     fn into_response(self, media: ResponseMedia) -> HttpResponse {
         HttpResponse::build(self.status)
             .content_type(media.content_type())
             .json(json!({
-                "errors": [{ "message": self.message, "extensions": { "code": self.code } }]
+                "errors": [{ "message": self.message, "extensions": { "code": self.code.as_str() } }]
             }))
     }
 }
@@ -105,7 +106,7 @@ fn refused(
         Outcome::Refused,
         started.elapsed(),
         0,
-        &[refusal.code],
+        &[refusal.code.as_str()],
     );
     let unauthorized = refusal.status == StatusCode::UNAUTHORIZED;
     let mut response = refusal.into_response(media);
@@ -166,8 +167,7 @@ async fn caller(state: &AppState, http: &HttpRequest) -> Result<Caller, Refusal>
     let Some(value) = http.headers().get(header::AUTHORIZATION) else {
         return Ok(Caller::Anonymous);
     };
-    let unauthenticated =
-        |message: &str| Refusal::new(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
+    let unauthenticated = |message: &str| Refusal::new(ErrorCode::Unauthenticated, message);
     let secret = value
         .to_str()
         .ok()
@@ -186,8 +186,7 @@ async fn caller(state: &AppState, http: &HttpRequest) -> Result<Caller, Refusal>
         Err(err) => {
             tracing::error!(error = %crate::error::error_chain(&err), "failed to check a token");
             Err(Refusal::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "SERVICE_UNAVAILABLE",
+                ErrorCode::ServiceUnavailable,
                 "the catalogue database is unavailable; try again shortly",
             ))
         }
@@ -201,16 +200,14 @@ async fn read_post(
 ) -> Result<Params, Refusal> {
     if !media::is_json_body(http) {
         return Err(Refusal::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnsupportedMediaType,
             "a GraphQL POST body must be application/json",
         ));
     }
     let limit = state.limits.max_body_bytes;
     let too_large = || {
         Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
+            ErrorCode::PayloadTooLarge,
             format!("the request body is larger than {limit} bytes"),
         )
     };
@@ -233,8 +230,7 @@ async fn read_post(
     match value {
         Value::Object(object) => params_from_json(object),
         Value::Array(_) => Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "BATCH_NOT_SUPPORTED",
+            ErrorCode::BatchNotSupported,
             "batched requests are not supported; send one operation per request",
         )),
         _ => Err(Refusal::bad_request(
@@ -335,15 +331,14 @@ pub async fn method_not_allowed() -> HttpResponse {
         .json(json!({
             "errors": [{
                 "message": "use GET for queries and POST for queries and mutations",
-                "extensions": { "code": "METHOD_NOT_ALLOWED" }
+                "extensions": { "code": ErrorCode::MethodNotAllowed.as_str() }
             }]
         }))
 }
 
 fn not_acceptable_refusal() -> Refusal {
     Refusal::new(
-        StatusCode::NOT_ACCEPTABLE,
-        "NOT_ACCEPTABLE",
+        ErrorCode::NotAcceptable,
         "accept application/graphql-response+json or application/json",
     )
 }
@@ -449,8 +444,7 @@ async fn execute(
             state,
             started,
             Refusal::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "SERVICE_UNAVAILABLE",
+                ErrorCode::ServiceUnavailable,
                 "the service is shutting down; try again shortly",
             ),
             media,
@@ -466,8 +460,7 @@ async fn execute(
         Err(err) => {
             tracing::error!(error = %err, "reading a GraphQL document failed");
             let refusal = Refusal::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL_SERVER_ERROR",
+                ErrorCode::InternalServerError,
                 format!("internal error; quote request id {request_id} when reporting it"),
             );
             return refused(state, started, refusal, media);
@@ -494,8 +487,7 @@ async fn execute(
                 let selected = selected_operation(doc, params.operation_name.as_deref());
                 if over_get && selected.is_some_and(|ty| ty != OperationType::Query) {
                     Some(Early::Refused(Refusal::new(
-                        StatusCode::METHOD_NOT_ALLOWED,
-                        "METHOD_NOT_ALLOWED",
+                        ErrorCode::MethodNotAllowed,
                         "only queries run over GET; send mutations with POST",
                     )))
                 } else if caller == Caller::Anonymous
@@ -503,8 +495,7 @@ async fn execute(
                     && !only_public_mutations(doc, params.operation_name.as_deref())
                 {
                     Some(Early::Refused(Refusal::new(
-                        StatusCode::UNAUTHORIZED,
-                        "UNAUTHENTICATED",
+                        ErrorCode::Unauthenticated,
                         "mutations other than submitPublication need an editor token: send Authorization: Bearer <token>",
                     )))
                 } else if aliases > state.limits.max_aliases {
@@ -514,7 +505,7 @@ async fn execute(
                     );
                     Some(Early::Errors(
                         vec![ServerError::new(message, None)],
-                        "TOO_MANY_ALIASES",
+                        ErrorCode::TooManyAliases,
                     ))
                 } else {
                     None
@@ -580,8 +571,12 @@ async fn execute(
     let statements = statements.load(Ordering::Relaxed);
     match outcome {
         Ok(response) => {
-            let (response, codes) =
-                respond(media, response, &request_id, "GRAPHQL_VALIDATION_FAILED");
+            let (response, codes) = respond(
+                media,
+                response,
+                &request_id,
+                ErrorCode::GraphqlValidationFailed,
+            );
             let response = if over_get {
                 cacheable(
                     http,
@@ -600,8 +595,7 @@ async fn execute(
         Err(_) => {
             tracing::warn!(timeout = ?state.limits.request_timeout, "request timed out");
             let refusal = Refusal::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "REQUEST_TIMEOUT",
+                ErrorCode::RequestTimeout,
                 format!(
                     "the request took longer than {} s; ask for fewer rows",
                     state.limits.request_timeout.as_secs()
@@ -625,7 +619,7 @@ fn read_document(
     };
     preflight::nesting(query, preflight::MAX_NESTING).map_err(refused)?;
     let doc = async_graphql::parser::parse_query(query)
-        .map_err(|err| Early::Errors(vec![err.into()], "GRAPHQL_PARSE_FAILED"))?;
+        .map_err(|err| Early::Errors(vec![err.into()], ErrorCode::GraphqlParseFailed))?;
     preflight::check_document(&doc, max_directives)
         .and_then(|()| preflight::check_values(&doc, variables))
         .map_err(refused)?;
@@ -635,7 +629,7 @@ fn read_document(
 /// What the transport decides before running a document.
 enum Early {
     Refused(Refusal),
-    Errors(Vec<ServerError>, &'static str),
+    Errors(Vec<ServerError>, ErrorCode),
 }
 
 fn record(
@@ -771,7 +765,7 @@ fn respond(
     media: ResponseMedia,
     response: Response,
     request_id: &str,
-    request_error_code: &str,
+    request_error_code: ErrorCode,
 ) -> (HttpResponse, Vec<String>) {
     // Field errors have a path; errors without data and without any path are request errors.
     let request_error = response.data == async_graphql::Value::Null
@@ -779,8 +773,7 @@ fn respond(
         && response.errors.iter().all(|error| error.path.is_empty());
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
     let omitted = cap_errors(&mut body);
-    let mut unavailable = false;
-    let mut rate_limited = false;
+    let mut overriding: Option<StatusCode> = None;
     let mut codes = Vec::new();
     if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
         for error in errors {
@@ -789,15 +782,21 @@ fn respond(
                 .and_then(Value::as_str)
                 .map(str::to_owned)
                 .unwrap_or_else(|| {
-                    if request_error {
-                        request_error_code.to_owned()
+                    let code = if request_error {
+                        request_error_code
                     } else {
-                        "INTERNAL_SERVER_ERROR".to_owned()
-                    }
+                        ErrorCode::InternalServerError
+                    };
+                    code.as_str().to_owned()
                 });
-            unavailable |= code == "SERVICE_UNAVAILABLE";
-            rate_limited |= code == "RATE_LIMITED";
-            if code == "INTERNAL_SERVER_ERROR" {
+            let known = ErrorCode::parse(&code);
+            // A 503 (retry later) wins over a 429, which wins over the answer's own status.
+            if let Some(status) = known.and_then(ErrorCode::response_status)
+                && overriding.is_none_or(|current| status > current)
+            {
+                overriding = Some(status);
+            }
+            if known == Some(ErrorCode::InternalServerError) {
                 error["message"] = json!(format!(
                     "internal error; quote request id {request_id} when reporting it"
                 ));
@@ -816,10 +815,8 @@ fn respond(
             object.insert("extensions".to_owned(), json!({ "omittedErrors": omitted }));
         }
     }
-    let status = if unavailable {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else if rate_limited {
-        StatusCode::TOO_MANY_REQUESTS
+    let status = if let Some(status) = overriding {
+        status
     } else if request_error && media == ResponseMedia::GraphqlResponse {
         StatusCode::BAD_REQUEST
     } else {

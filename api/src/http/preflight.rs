@@ -61,10 +61,10 @@ pub enum Problem {
 
 impl Problem {
     /// The error code the client sees.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::error::ErrorCode {
         match self {
-            Self::Shape(_) => "GRAPHQL_VALIDATION_FAILED",
-            Self::Value(_) => "BAD_USER_INPUT",
+            Self::Shape(_) => crate::error::ErrorCode::GraphqlValidationFailed,
+            Self::Value(_) => crate::error::ErrorCode::BadUserInput,
         }
     }
 

@@ -108,20 +108,19 @@ impl Guard for EditorGuard {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
         match ctx.data::<Caller>()? {
             Caller::Token { .. } => Ok(()),
-            Caller::Anonymous => Err(async_graphql::Error::new(
+            Caller::Anonymous => Err(ApiError::Unauthenticated(
                 "this mutation needs an editor token: send Authorization: Bearer <token>",
             )
-            .extend_with(|_, ext| ext.set("code", "UNAUTHENTICATED"))),
+            .extend()),
         }
     }
 }
 
 /// The actor of an editor mutation (the guard has admitted the caller).
 pub fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
-    ctx.data::<Caller>()?.actor().ok_or_else(|| {
-        async_graphql::Error::new("this mutation needs an editor token")
-            .extend_with(|_, ext| ext.set("code", "UNAUTHENTICATED"))
-    })
+    ctx.data::<Caller>()?
+        .actor()
+        .ok_or_else(|| ApiError::Unauthenticated("this mutation needs an editor token").extend())
 }
 
 type Edit<'t, T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 't>>;

@@ -190,7 +190,7 @@ impl SubmissionMutation {
                     (retry_after + 59) / 60
                 ))
                 .extend_with(|_, ext| {
-                    ext.set("code", "RATE_LIMITED");
+                    ext.set("code", crate::error::ErrorCode::RateLimited.as_str());
                     ext.set("retryAfterSeconds", retry_after);
                 }))
             }
