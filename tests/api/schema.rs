@@ -83,3 +83,103 @@ async fn every_element_of_the_schema_is_described() {
         missing.join("\n")
     );
 }
+
+/// Who may run a mutation is decided in one place (`api::graphql::may_run`): executed
+/// directly, without the transport's early 401, every mutation but the public ones is
+/// refused with UNAUTHENTICATED for an anonymous caller before its resolver runs.
+#[tokio::test]
+async fn every_mutation_but_the_public_form_needs_a_token_whoever_executes_the_schema() {
+    use serde_json::{Value, json};
+    let schema = api::graphql::build_schema(&api::config::Limits::default());
+    let types = schema
+        .execute(
+            "{ __schema { mutationType { fields { name args { name type { kind name ofType { kind name } } } } }
+               types { name kind enumValues { name } inputFields { name type { kind name ofType { kind name ofType { kind name } } } } } } }",
+        )
+        .await
+        .data
+        .into_json()
+        .expect("JSON");
+    let by_name = |name: &str| -> Value {
+        types["__schema"]["types"]
+            .as_array()
+            .and_then(|all| all.iter().find(|ty| ty["name"] == name).cloned())
+            .unwrap_or(Value::Null)
+    };
+    // A value of `ty` that coerces: every required input field filled, nothing else.
+    fn value_of(ty: &Value, by_name: &dyn Fn(&str) -> Value, depth: usize) -> Value {
+        match ty["kind"].as_str() {
+            Some("NON_NULL") => value_of(&ty["ofType"], by_name, depth),
+            Some("LIST") => json!([]),
+            _ => {
+                let named = by_name(ty["name"].as_str().unwrap_or_default());
+                match named["kind"].as_str() {
+                    Some("ENUM") => named["enumValues"][0]["name"].clone(),
+                    Some("INPUT_OBJECT") if depth < 4 => {
+                        let mut object = serde_json::Map::new();
+                        for field in named["inputFields"].as_array().into_iter().flatten() {
+                            if field["type"]["kind"] == "NON_NULL" {
+                                let name = field["name"].as_str().unwrap_or_default().to_owned();
+                                object.insert(name, value_of(&field["type"], by_name, depth + 1));
+                            }
+                        }
+                        Value::Object(object)
+                    }
+                    _ => match ty["name"].as_str() {
+                        Some("Int") => json!(1),
+                        Some("Boolean") => json!(false),
+                        _ => json!("x"),
+                    },
+                }
+            }
+        }
+    }
+    let db = sea_orm::Database::connect("sqlite::memory:")
+        .await
+        .expect("an empty database: no resolver may reach it");
+    let fields = types["__schema"]["mutationType"]["fields"]
+        .as_array()
+        .expect("mutations")
+        .clone();
+    assert!(fields.len() > 10, "{fields:?}");
+    for field in fields {
+        let name = field["name"].as_str().expect("a name");
+        let arg = &field["args"][0];
+        let input_type = arg["type"]["ofType"]["name"]
+            .as_str()
+            .expect("one input argument");
+        let query =
+            format!("mutation($input: {input_type}!) {{ {name}(input: $input) {{ __typename }} }}");
+        let variables = json!({ "input": value_of(&arg["type"], &by_name, 0) });
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables));
+        let request = api::graphql::request_data(
+            request,
+            db.clone(),
+            api::graphql::viewer::Caller::Anonymous,
+        );
+        let answer = schema.execute(request).await;
+        let codes: Vec<String> = answer
+            .errors
+            .iter()
+            .filter_map(|error| {
+                error
+                    .extensions
+                    .as_ref()
+                    .and_then(|ext| ext.get("code"))
+                    .map(|code| code.to_string())
+            })
+            .collect();
+        let refused = codes.iter().any(|code| code.contains("UNAUTHENTICATED"));
+        let public = api::graphql::may_run(&api::graphql::viewer::Caller::Anonymous, name);
+        assert_eq!(refused, !public, "{name}: {:?}", answer.errors);
+        if !public {
+            assert_eq!(answer.errors.len(), 1, "{name}: {:?}", answer.errors);
+            assert!(
+                answer.errors[0].path.len() == 1,
+                "{name}: {:?}",
+                answer.errors
+            );
+        }
+    }
+}

@@ -25,6 +25,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 pub use ids::{GlobalId, NodeKind};
+pub use mutation::may_run;
 
 /// The cost of a connection field: its selection's cost times the page size asked for, so
 /// that nested connections multiply (100 x 100 x 100 is refused before any SQL runs).
@@ -73,6 +74,7 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
     .limit_directives(limits.max_directives)
     .extension(nulls::NullPropagation)
     .extension(order::SelectionOrder)
+    .extension(mutation::EditorsOnly)
     .data(mutation::SubmissionLimit(limits.submissions_per_hour))
     .register_output_type::<node::Node>()
     // async-graphql's connection types carry no description of their own.

@@ -119,11 +119,9 @@ fn refused(
     response
 }
 
-/// Mutations anyone may run, with no token.
-const PUBLIC_MUTATIONS: [&str; 2] = ["submitPublication", "__typename"];
-
-/// Whether the selected operation asks only for public mutation fields at its root.
-fn only_public_mutations(doc: &ExecutableDocument, name: Option<&str>) -> bool {
+/// Whether `caller` may run every root field of the selected operation: the decision is
+/// [`graphql::may_run`]'s, made here before the document runs so that a refusal is a 401.
+fn may_run_all(doc: &ExecutableDocument, name: Option<&str>, caller: &Caller) -> bool {
     fn root_fields<'d>(
         doc: &'d ExecutableDocument,
         set: &'d SelectionSet,
@@ -157,7 +155,7 @@ fn only_public_mutations(doc: &ExecutableDocument, name: Option<&str>) -> bool {
     };
     let mut names = Vec::new();
     root_fields(doc, &operation.node.selection_set.node, &mut names, 0);
-    names.iter().all(|name| PUBLIC_MUTATIONS.contains(name))
+    names.iter().all(|name| graphql::may_run(caller, name))
 }
 
 /// Who is calling, from `Authorization: Bearer <token>`. A header that is present but
@@ -490,9 +488,8 @@ async fn execute(
                         ErrorCode::MethodNotAllowed,
                         "only queries run over GET; send mutations with POST",
                     )))
-                } else if caller == Caller::Anonymous
-                    && selected == Some(OperationType::Mutation)
-                    && !only_public_mutations(doc, params.operation_name.as_deref())
+                } else if selected == Some(OperationType::Mutation)
+                    && !may_run_all(doc, params.operation_name.as_deref(), &caller)
                 {
                     Some(Early::Refused(Refusal::new(
                         ErrorCode::Unauthenticated,

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 
-use super::{EditorGuard, UserError, UserErrorCode, actor, in_transaction};
+use super::{UserError, UserErrorCode, actor, in_transaction};
 use crate::graphql::publication::{Publication, PublicationStatus};
 use crate::service::bibtex::{self, Outcome};
 
@@ -85,7 +85,6 @@ impl BibtexMutation {
     /// name variant), venues (by name) and publications (by DOI, arXiv id, then title).
     /// Reports per entry what was created, matched or rejected and why; a rejected entry
     /// leaves nothing behind and does not stop the others.
-    #[graphql(guard = "EditorGuard")]
     async fn import_bibtex(
         &self,
         ctx: &Context<'_>,

@@ -2,9 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
 
-use super::{
-    EditorGuard, UserError, actor, id_of, in_transaction, parse_problems, required, run_parsed,
-};
+use super::{UserError, actor, id_of, in_transaction, parse_problems, required, run_parsed};
 use crate::domain::{Name, Orcid, ParseError, WebUrl};
 use crate::graphql::author::Author;
 use crate::graphql::ids::{GlobalId, NodeKind};
@@ -314,7 +312,6 @@ pub struct CatalogueMutation;
 #[Object]
 impl CatalogueMutation {
     /// Adds an author. An ORCID iD another author has is a DUPLICATE naming them.
-    #[graphql(guard = "EditorGuard")]
     async fn create_author(
         &self,
         ctx: &Context<'_>,
@@ -353,7 +350,6 @@ impl CatalogueMutation {
 
     /// Changes the fields given, if the author is still at `expectedVersion`; otherwise a
     /// CONFLICT, and nothing changes.
-    #[graphql(guard = "EditorGuard")]
     async fn update_author(
         &self,
         ctx: &Context<'_>,
@@ -386,7 +382,6 @@ impl CatalogueMutation {
 
     /// Deletes an author. While publications list them it is REFERENCED, unless
     /// `onReferenced: DETACH` takes them off those author lists.
-    #[graphql(guard = "EditorGuard")]
     async fn delete_author(
         &self,
         ctx: &Context<'_>,
@@ -410,7 +405,6 @@ impl CatalogueMutation {
 
     /// Folds duplicate authors into one: every publication keeps its author order with the
     /// target in each duplicate's place, and the duplicates' names become name variants.
-    #[graphql(guard = "EditorGuard")]
     async fn merge_authors(
         &self,
         ctx: &Context<'_>,
@@ -448,7 +442,6 @@ impl CatalogueMutation {
     }
 
     /// Adds a venue. A venue with the same name is a DUPLICATE naming it.
-    #[graphql(guard = "EditorGuard")]
     async fn create_venue(
         &self,
         ctx: &Context<'_>,
@@ -490,7 +483,6 @@ impl CatalogueMutation {
 
     /// Changes the fields given, if the venue is still at `expectedVersion`; otherwise a
     /// CONFLICT, and nothing changes.
-    #[graphql(guard = "EditorGuard")]
     async fn update_venue(
         &self,
         ctx: &Context<'_>,
@@ -526,7 +518,6 @@ impl CatalogueMutation {
 
     /// Deletes a venue. While publications appeared at it it is REFERENCED, unless
     /// `onReferenced: DETACH` clears their venue.
-    #[graphql(guard = "EditorGuard")]
     async fn delete_venue(
         &self,
         ctx: &Context<'_>,
@@ -547,7 +538,6 @@ impl CatalogueMutation {
     }
 
     /// Adds a topic, optionally under a broader one.
-    #[graphql(guard = "EditorGuard")]
     async fn create_topic(
         &self,
         ctx: &Context<'_>,
@@ -586,7 +576,6 @@ impl CatalogueMutation {
 
     /// Changes the fields given, if the topic is still at `expectedVersion` (otherwise a
     /// CONFLICT, and nothing changes); a topic cannot move under itself or its subtopics.
-    #[graphql(guard = "EditorGuard")]
     async fn update_topic(
         &self,
         ctx: &Context<'_>,
@@ -626,7 +615,6 @@ impl CatalogueMutation {
 
     /// Deletes a topic; its subtopics move up to its parent. While publications are filed
     /// under it it is REFERENCED, unless `onReferenced: DETACH` takes it off them.
-    #[graphql(guard = "EditorGuard")]
     async fn delete_topic(
         &self,
         ctx: &Context<'_>,

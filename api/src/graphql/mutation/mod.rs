@@ -38,7 +38,14 @@ pub(crate) use submission::SubmissionLimit;
 use std::future::Future;
 use std::pin::Pin;
 
-use async_graphql::{Context, Enum, ErrorExtensions as _, Guard, MergedObject, SimpleObject};
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
+};
+use async_graphql::{
+    Context, Enum, ErrorExtensions as _, MergedObject, ServerResult, SimpleObject,
+};
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
     TransactionTrait,
@@ -101,18 +108,47 @@ impl From<Problem> for UserError {
     }
 }
 
-/// Lets only callers with a valid token through.
-pub struct EditorGuard;
+/// Mutations anyone may run, with no token: the public submission form. Every other
+/// mutation needs an editor token. This list is the one place that decides it: the
+/// transport refuses an anonymous request for any other mutation before running it (401),
+/// and [`EditorsOnly`] refuses the field itself, for any other way the schema is executed.
+pub const PUBLIC_MUTATIONS: [&str; 2] = ["submitPublication", "__typename"];
 
-impl Guard for EditorGuard {
-    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        match ctx.data::<Caller>()? {
-            Caller::Token { .. } => Ok(()),
-            Caller::Anonymous => Err(ApiError::Unauthenticated(
-                "this mutation needs an editor token: send Authorization: Bearer <token>",
-            )
-            .extend()),
+/// Whether `caller` may run the root mutation field `field`.
+pub fn may_run(caller: &Caller, field: &str) -> bool {
+    matches!(caller, Caller::Token { .. }) || PUBLIC_MUTATIONS.contains(&field)
+}
+
+/// Refuses a mutation field that [`may_run`] does not allow, before its resolver runs.
+pub struct EditorsOnly;
+
+impl ExtensionFactory for EditorsOnly {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(EditorsOnly)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for EditorsOnly {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<async_graphql::Value>> {
+        if info.parent_type == "Mutation" {
+            let allowed = ctx
+                .data_opt::<Caller>()
+                .is_some_and(|caller| may_run(caller, info.name));
+            if !allowed {
+                let error = ApiError::Unauthenticated(
+                    "this mutation needs an editor token: send Authorization: Bearer <token>",
+                )
+                .extend();
+                return Err(error.into_server_error(info.field.name.pos));
+            }
         }
+        next.run(ctx, info).await
     }
 }
 

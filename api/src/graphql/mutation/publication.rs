@@ -2,9 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, OneofObject, SimpleObject};
 
-use super::{
-    EditorGuard, UserError, actor, id_of, in_transaction, parse_problems, required, run_parsed,
-};
+use super::{UserError, actor, id_of, in_transaction, parse_problems, required, run_parsed};
 use crate::domain::{ArxivId, Doi, Name, Orcid, PartialDate, Slug, Title, WebUrl};
 use crate::graphql::ids::{GlobalId, NodeKind};
 use crate::graphql::publication::{Publication, PublicationKind, PublicationStatus};
@@ -458,7 +456,6 @@ impl PublicationMutation {
     /// Enters a publication with its authors (existing or new, in byline order), topics and
     /// venue, in one transaction. A DOI or arXiv id that another publication has is a
     /// DUPLICATE naming it.
-    #[graphql(guard = "EditorGuard")]
     async fn create_publication(
         &self,
         ctx: &Context<'_>,
@@ -480,7 +477,6 @@ impl PublicationMutation {
     /// Changes the fields given, if the publication is still at `expectedVersion`;
     /// otherwise a CONFLICT, and nothing changes. When no field differs from what the
     /// publication has, nothing is written: the version, `updatedAt` and history stay.
-    #[graphql(guard = "EditorGuard")]
     async fn update_publication(
         &self,
         ctx: &Context<'_>,
@@ -507,7 +503,6 @@ impl PublicationMutation {
 
     /// Replaces or reorders the author list, if the publication is still at
     /// `expectedVersion`. The same list in the same order writes nothing.
-    #[graphql(guard = "EditorGuard")]
     async fn set_publication_authors(
         &self,
         ctx: &Context<'_>,
@@ -557,7 +552,6 @@ impl PublicationMutation {
     /// Updates the publication with the input's DOI, else the one with its arXiv id, setting
     /// every field the input gives and keeping the others (a left-out `status`, `authors` or
     /// `topics` stays as it is); creates it when neither matches.
-    #[graphql(guard = "EditorGuard")]
     async fn upsert_publication(
         &self,
         ctx: &Context<'_>,
@@ -623,7 +617,6 @@ impl PublicationMutation {
 
     /// Deletes a publication (with its author and topic links), if it is still at
     /// `expectedVersion`.
-    #[graphql(guard = "EditorGuard")]
     async fn delete_publication(
         &self,
         ctx: &Context<'_>,
