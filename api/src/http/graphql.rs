@@ -389,6 +389,9 @@ fn request_id(http: &HttpRequest) -> String {
         .unwrap_or_default()
 }
 
+/// Runs one GraphQL request in steps, each of which may stop it with an answer: who is
+/// calling, which document (a persisted query's hash stands for one), reading the document
+/// within bounds, admitting it (method, authorization, aliases), then running it.
 async fn execute(
     state: &AppState,
     http: &HttpRequest,
@@ -398,146 +401,200 @@ async fn execute(
     started: Instant,
 ) -> HttpResponse {
     let request_id = request_id(http);
-    let caller = match caller(state, http).await {
-        Ok(caller) => caller,
-        Err(refusal) => return refused(state, started, refusal, media),
-    };
     let mut operation = params.operation_name.clone();
-    let query = match state
-        .persisted_queries
-        .lookup(params.query, params.extensions.as_ref())
-    {
-        Ok(Some(query)) => query,
-        Ok(None) => {
-            return refused(
+    let admitted = async {
+        let caller = caller(state, http).await.map_err(Early::Refused)?;
+        let query = resolve_query(state, params.query, params.extensions.as_ref())?;
+        let (query, variables, document) =
+            read(state, query, params.variables, &request_id).await?;
+        if operation.is_none() {
+            // Clients rarely send operationName with a single named operation.
+            let mut operations = document.operations.iter();
+            if let (Some((Some(name), _)), None) = (operations.next(), operations.next()) {
+                operation = Some(name.to_string());
+            }
+        }
+        admit(
+            state,
+            &document,
+            params.operation_name.as_deref(),
+            &caller,
+            over_get,
+        )?;
+        let mut request = Request::new(query);
+        if let Some(name) = &params.operation_name {
+            request = request.operation_name(name);
+        }
+        request.set_parsed_query(document);
+        if let Some(variables) = variables {
+            request = request.variables(Variables::from_json(Value::Object(variables)));
+        }
+        Ok((caller, request))
+    }
+    .await;
+    let (caller, request) = match admitted {
+        Ok(admitted) => admitted,
+        Err(early) => {
+            return stopped(
                 state,
-                started,
-                Refusal::bad_request("query: required"),
+                early,
                 media,
-            );
-        }
-        Err(ApqError::Invalid(message)) => {
-            return refused(state, started, Refusal::bad_request(message), media);
-        }
-        Err(err @ ApqError::NotFound) => {
-            let error = ServerError::new(err.message(), None);
-            let (response, codes) = respond(
-                media,
-                Response::from_errors(vec![error]),
                 &request_id,
-                err.code(),
+                operation.as_deref(),
+                started,
             );
-            record(state, operation.as_deref(), started, 0, &codes);
-            return response;
         }
     };
-    // Reading the document costs time in proportion to its size (up to the body limit), so
-    // it happens on the blocking pool: a large document never holds a request worker, and
-    // `/healthz` and other requests go on meanwhile.
+    // Only a request that was admitted is kept: a refused one must not cost memory.
+    state
+        .persisted_queries
+        .remember(&request.query, params.extensions.as_ref());
+    run(
+        state,
+        http,
+        media,
+        request,
+        caller,
+        over_get,
+        &request_id,
+        operation.as_deref(),
+        started,
+    )
+    .await
+}
+
+/// The document a request names: its `query`, or the persisted query its hash stands for.
+fn resolve_query(
+    state: &AppState,
+    query: Option<String>,
+    extensions: Option<&Map<String, Value>>,
+) -> Result<String, Early> {
+    match state.persisted_queries.lookup(query, extensions) {
+        Ok(Some(query)) => Ok(query),
+        Ok(None) => Err(Early::Refused(Refusal::bad_request("query: required"))),
+        Err(ApqError::Invalid(message)) => Err(Early::Refused(Refusal::bad_request(message))),
+        Err(err @ ApqError::NotFound) => Err(Early::Errors(
+            vec![ServerError::new(err.message(), None)],
+            err.code(),
+        )),
+    }
+}
+
+/// Reads the document within the bounds of [`preflight`]. Reading costs time in proportion
+/// to the document's size (up to the body limit), so it happens on the blocking pool, one
+/// document per core at a time: a large one never holds a request worker, and `/healthz` and
+/// other requests go on meanwhile.
+async fn read(
+    state: &AppState,
+    query: String,
+    variables: Option<Map<String, Value>>,
+    request_id: &str,
+) -> Result<(String, Option<Map<String, Value>>, ExecutableDocument), Early> {
     let max_directives = state.limits.max_directives;
-    let variables = params.variables;
     // Closed only at shutdown, when nothing is read any more.
     let Ok(_permit) = state.document_readers.acquire().await else {
-        return refused(
-            state,
-            started,
-            Refusal::new(
-                ErrorCode::ServiceUnavailable,
-                "the service is shutting down; try again shortly",
-            ),
-            media,
-        );
+        return Err(Early::Refused(Refusal::new(
+            ErrorCode::ServiceUnavailable,
+            "the service is shutting down; try again shortly",
+        )));
     };
     let read = tokio::task::spawn_blocking(move || {
         let parsed = read_document(&query, variables.as_ref(), max_directives);
         (query, variables, parsed)
     })
     .await;
-    let (query, variables, parsed) = match read {
-        Ok(read) => read,
+    match read {
+        Ok((query, variables, parsed)) => parsed.map(|document| (query, variables, document)),
         Err(err) => {
             tracing::error!(error = %err, "reading a GraphQL document failed");
-            let refusal = Refusal::new(
+            Err(Early::Refused(Refusal::new(
                 ErrorCode::InternalServerError,
                 format!("internal error; quote request id {request_id} when reporting it"),
-            );
-            return refused(state, started, refusal, media);
+            )))
         }
-    };
-    let mut request = Request::new(query);
-    if let Some(name) = &params.operation_name {
-        request = request.operation_name(name);
     }
-    // Parsed once (the schema reuses it) to see what the document asks before it runs.
-    let early = match parsed {
-        Err(early) => Some(early),
-        Ok(document) => {
-            let doc = &document;
-            let early = {
-                if operation.is_none() {
-                    // Clients rarely send operationName with a single named operation.
-                    let mut operations = doc.operations.iter();
-                    if let (Some((Some(name), _)), None) = (operations.next(), operations.next()) {
-                        operation = Some(name.to_string());
-                    }
-                }
-                let aliases = count_aliases(doc);
-                let selected = selected_operation(doc, params.operation_name.as_deref());
-                if over_get && selected.is_some_and(|ty| ty != OperationType::Query) {
-                    Some(Early::Refused(Refusal::new(
-                        ErrorCode::MethodNotAllowed,
-                        "only queries run over GET; send mutations with POST",
-                    )))
-                } else if selected == Some(OperationType::Mutation)
-                    && !may_run_all(doc, params.operation_name.as_deref(), &caller)
-                {
-                    Some(Early::Refused(Refusal::new(
-                        ErrorCode::Unauthenticated,
-                        "mutations other than submitPublication need an editor token: send Authorization: Bearer <token>",
-                    )))
-                } else if aliases > state.limits.max_aliases {
-                    let message = format!(
-                        "the document uses {aliases} aliases; the limit is {}",
-                        state.limits.max_aliases
-                    );
-                    Some(Early::Errors(
-                        vec![ServerError::new(message, None)],
-                        ErrorCode::TooManyAliases,
-                    ))
-                } else {
-                    None
-                }
-            };
-            request.set_parsed_query(document);
-            early
-        }
-    };
-    if let Some(variables) = variables {
-        request = request.variables(Variables::from_json(Value::Object(variables)));
+}
+
+/// Whether the document may run as this request: only queries over GET, mutations only as
+/// [`graphql::may_run`] allows the caller, and no more aliases than the limit.
+fn admit(
+    state: &AppState,
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    caller: &Caller,
+    over_get: bool,
+) -> Result<(), Early> {
+    let selected = selected_operation(document, operation_name);
+    if over_get && selected.is_some_and(|ty| ty != OperationType::Query) {
+        return Err(Early::Refused(Refusal::new(
+            ErrorCode::MethodNotAllowed,
+            "only queries run over GET; send mutations with POST",
+        )));
     }
+    if selected == Some(OperationType::Mutation) && !may_run_all(document, operation_name, caller) {
+        return Err(Early::Refused(Refusal::new(
+            ErrorCode::Unauthenticated,
+            "mutations other than submitPublication need an editor token: send Authorization: Bearer <token>",
+        )));
+    }
+    let aliases = count_aliases(document);
+    if aliases > state.limits.max_aliases {
+        let message = format!(
+            "the document uses {aliases} aliases; the limit is {}",
+            state.limits.max_aliases
+        );
+        return Err(Early::Errors(
+            vec![ServerError::new(message, None)],
+            ErrorCode::TooManyAliases,
+        ));
+    }
+    Ok(())
+}
+
+/// Answers a request that stopped before running, counting it.
+fn stopped(
+    state: &AppState,
+    early: Early,
+    media: ResponseMedia,
+    request_id: &str,
+    operation: Option<&str>,
+    started: Instant,
+) -> HttpResponse {
     match early {
-        Some(Early::Refused(refusal)) => {
+        Early::Refused(refusal) => {
             let mut response = refused(state, started, refusal, media);
             if response.status() == StatusCode::METHOD_NOT_ALLOWED {
                 response
                     .headers_mut()
                     .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
             }
-            return response;
+            response
         }
-        Some(Early::Errors(errors, code)) => {
-            let (response, codes) =
-                respond(media, Response::from_errors(errors), &request_id, code);
-            record(state, operation.as_deref(), started, 0, &codes);
-            return response;
+        Early::Errors(errors, code) => {
+            let (response, codes) = respond(media, Response::from_errors(errors), request_id, code);
+            record(state, operation, started, 0, &codes);
+            response
         }
-        None => {}
     }
-    // Only a request that was admitted is kept: a refused one must not cost memory.
-    state
-        .persisted_queries
-        .remember(&request.query, params.extensions.as_ref());
+}
 
+/// Runs an admitted request within the time limit, counting its SQL statements, and answers
+/// it with the caching its method and caller allow.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the request's parts, each used once; a struct would only rename them"
+)]
+async fn run(
+    state: &AppState,
+    http: &HttpRequest,
+    media: ResponseMedia,
+    request: Request,
+    caller: Caller,
+    over_get: bool,
+    request_id: &str,
+    operation: Option<&str>,
+    started: Instant,
+) -> HttpResponse {
     // A handle of our own on the shared pool, so that the statements of this request alone
     // are counted, including those its loaders run on other tasks.
     let statements = Arc::new(AtomicUsize::new(0));
@@ -566,41 +623,37 @@ async fn execute(
     let outcome =
         tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request)).await;
     let statements = statements.load(Ordering::Relaxed);
-    match outcome {
-        Ok(response) => {
-            let (response, codes) = respond(
-                media,
-                response,
-                &request_id,
-                ErrorCode::GraphqlValidationFailed,
-            );
-            let response = if over_get {
-                cacheable(
-                    http,
-                    response,
-                    codes.is_empty(),
-                    state.limits.cache_max_age_secs,
-                    shared_cache,
-                )
-                .await
-            } else {
-                no_store(response)
-            };
-            record(state, operation.as_deref(), started, statements, &codes);
-            response
-        }
-        Err(_) => {
-            tracing::warn!(timeout = ?state.limits.request_timeout, "request timed out");
-            let refusal = Refusal::new(
-                ErrorCode::RequestTimeout,
-                format!(
-                    "the request took longer than {} s; ask for fewer rows",
-                    state.limits.request_timeout.as_secs()
-                ),
-            );
-            refused(state, started, refusal, media)
-        }
-    }
+    let Ok(response) = outcome else {
+        tracing::warn!(timeout = ?state.limits.request_timeout, "request timed out");
+        let refusal = Refusal::new(
+            ErrorCode::RequestTimeout,
+            format!(
+                "the request took longer than {} s; ask for fewer rows",
+                state.limits.request_timeout.as_secs()
+            ),
+        );
+        return refused(state, started, refusal, media);
+    };
+    let (response, codes) = respond(
+        media,
+        response,
+        request_id,
+        ErrorCode::GraphqlValidationFailed,
+    );
+    let response = if over_get {
+        cacheable(
+            http,
+            response,
+            codes.is_empty(),
+            state.limits.cache_max_age_secs,
+            shared_cache,
+        )
+        .await
+    } else {
+        no_store(response)
+    };
+    record(state, operation, started, statements, &codes);
+    response
 }
 
 /// Parses `query` within the bounds of [`preflight`]: its nesting is checked on the text
