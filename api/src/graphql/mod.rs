@@ -24,6 +24,8 @@ pub mod viewer;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
+use crate::config::Limits;
+
 pub use ids::{GlobalId, NodeKind};
 pub use mutation::may_run;
 
@@ -41,8 +43,6 @@ pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity:
         .saturating_mul(child_complexity)
         .saturating_add(1)
 }
-
-use crate::config::Limits;
 
 /// The schema type the server executes.
 pub type AppSchema = Schema<Query, mutation::Mutation, EmptySubscription>;

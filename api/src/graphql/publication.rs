@@ -460,8 +460,16 @@ impl Change {
     }
 
     /// The fields whose value changed, by their GraphQL names.
-    async fn fields(&self) -> Vec<String> {
-        serde_json::from_str(&self.0.fields).unwrap_or_default()
+    async fn fields(&self) -> async_graphql::Result<Vec<String>> {
+        // A row the service did not write (hand-edited, or from a future version) is an
+        // error at this field, logged, rather than a change that seems to change nothing.
+        serde_json::from_str(&self.0.fields).map_err(|err| {
+            tracing::error!(change = self.0.id, error = %err, "a history row's fields do not decode");
+            crate::error::ApiError::Internal(std::sync::Arc::new(sea_orm::DbErr::Json(
+                err.to_string(),
+            )))
+            .extend()
+        })
     }
 
     /// When the change was made.

@@ -1,7 +1,10 @@
 //! The HTTP transport: GraphQL over HTTP, GraphiQL, the SDL and the health probes.
 //!
-//! The transport is thin: it reads and checks the request, hands it to the schema and maps
-//! the outcome to a status code. It follows the GraphQL-over-HTTP specification.
+//! The transport owns what the schema cannot see: media types and methods, body limits,
+//! authentication, persisted queries, the bounds a document is read within (`preflight`),
+//! who may run a mutation (decided by `graphql::may_run`), the time limit, HTTP caching and
+//! the mapping of error codes to statuses (`error::ErrorCode`). It follows the
+//! GraphQL-over-HTTP specification; `graphql.rs` runs a request in steps.
 
 mod apq;
 mod graphiql;

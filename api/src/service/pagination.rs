@@ -232,6 +232,7 @@ impl PageRequest {
     }
 
     /// The first `n` rows.
+    #[cfg(test)]
     pub fn first(n: u64) -> Self {
         Self {
             size: n,

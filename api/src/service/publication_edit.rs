@@ -289,14 +289,6 @@ async fn free_slug(
     Ok(slug)
 }
 
-/// A free slug made from the title.
-async fn slug_from_title(conn: &impl ConnectionTrait, title: &Title) -> Result<Slug, EditError> {
-    let base = Slug::from_text(title.as_ref(), "publication");
-    let taken =
-        super::slugs_like::<publication::Entity, _>(conn, publication::Column::Slug, &base).await?;
-    Ok(super::first_free_slug(base, &taken))
-}
-
 /// Enters a publication with its authors, topics and venue.
 pub async fn create_publication(
     conn: &impl ConnectionTrait,
@@ -313,7 +305,7 @@ pub async fn create_publication(
     let topic_ids = resolve_topics(conn, draft.topics).await?;
     let slug = match draft.slug {
         Some(slug) => free_slug(conn, slug, None).await?,
-        None => slug_from_title(conn, &draft.title).await?,
+        None => super::publication::free_slug_for(conn, &draft.title).await?,
     };
     let mut fields = vec!["title", "slug", "kind", "status"];
     for (present, name) in [
