@@ -5,9 +5,7 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::{author, author_name_variant, topic, venue};
 use sea_orm::sea_query::Query;
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, PaginatorTrait, QueryFilter};
 
 use super::author::Author;
 use super::filters::{OrderDirection, YearRangeInput};
@@ -105,7 +103,26 @@ pub struct TopicFilter {
 /// Fields of a list besides its page.
 pub struct ListFields {
     condition: Condition,
-    kind: NodeKind,
+    /// Counts the rows of the list's own entity under `condition`.
+    count: CountRows,
+}
+
+type CountRows = for<'a> fn(
+    &'a DatabaseConnection,
+    Condition,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<u64, sea_orm::DbErr>> + Send + 'a>,
+>;
+
+fn count_rows<E>(
+    db: &DatabaseConnection,
+    condition: Condition,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64, sea_orm::DbErr>> + Send + '_>>
+where
+    E: Named,
+    E::Model: Send + Sync,
+{
+    Box::pin(async move { E::find().filter(condition).count(db).await })
 }
 
 #[Object(name = "DirectoryListFields")]
@@ -113,13 +130,7 @@ impl ListFields {
     /// How many entries the whole list holds, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         let db = ctx.data::<DatabaseConnection>()?;
-        let condition = self.condition.clone();
-        let count = match self.kind {
-            NodeKind::Author => author::Entity::find().filter(condition).count(db).await,
-            NodeKind::Venue => venue::Entity::find().filter(condition).count(db).await,
-            _ => topic::Entity::find().filter(condition).count(db).await,
-        };
-        count.gql()
+        (self.count)(db, self.condition.clone()).await.gql()
     }
 }
 
@@ -142,7 +153,6 @@ async fn list<E, N>(
     condition: Condition,
     sort: Sort,
     list_tag: String,
-    kind: NodeKind,
     wrap: impl Fn(E::Model) -> N,
 ) -> async_graphql::Result<Connection<String, N, ListFields>>
 where
@@ -160,7 +170,10 @@ where
     let mut connection = Connection::with_additional_fields(
         page.has_previous_page,
         page.has_next_page,
-        ListFields { condition, kind },
+        ListFields {
+            condition,
+            count: count_rows::<E>,
+        },
     );
     connection.edges = page
         .rows
@@ -248,7 +261,6 @@ impl DirectoryQuery {
             condition,
             sort,
             list_tag,
-            NodeKind::Author,
             Author,
         )
         .await
@@ -326,7 +338,6 @@ impl DirectoryQuery {
             condition,
             sort,
             list_tag,
-            NodeKind::Venue,
             Venue,
         )
         .await
@@ -396,7 +407,6 @@ impl DirectoryQuery {
             condition,
             sort,
             list_tag,
-            NodeKind::Topic,
             Topic,
         )
         .await

@@ -270,9 +270,12 @@ impl Loader<PublicationCountOf> for CatalogueLoader {
     ) -> LoadResult<PublicationCountOf, Self::Value> {
         let mut found = HashMap::new();
         // Keys of one request are usually of one owner kind: one query per kind.
-        let mut owners: Vec<crate::service::publication::Owner> =
-            keys.iter().map(|k| k.0).collect();
-        owners.dedup();
+        let mut owners: Vec<crate::service::publication::Owner> = Vec::new();
+        for key in keys {
+            if !owners.contains(&key.0) {
+                owners.push(key.0);
+            }
+        }
         for owner in owners {
             let ids: Vec<i64> = keys.iter().filter(|k| k.0 == owner).map(|k| k.1).collect();
             let counts =
