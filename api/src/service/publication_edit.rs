@@ -562,14 +562,15 @@ pub async fn update_publication(
         sets,
     } = changes;
     let (old_authors, old_topics) = link_ids(conn, id).await?;
-    if let Some(author_ids) = &author_ids
-        && *author_ids != old_authors
-    {
+    // The lists to write: only those given that differ from what the publication has.
+    let new_authors = author_ids.as_ref().filter(|ids| **ids != old_authors);
+    let new_topics = topic_ids
+        .as_ref()
+        .filter(|ids| ids.iter().copied().collect::<HashSet<_>>() != old_topics);
+    if new_authors.is_some() {
         changed.push("authors");
     }
-    if let Some(topic_ids) = &topic_ids
-        && topic_ids.iter().copied().collect::<HashSet<_>>() != old_topics
-    {
+    if new_topics.is_some() {
         changed.push("topics");
     }
     let status_after = patch.status.unwrap_or(before.status);
@@ -601,14 +602,10 @@ pub async fn update_publication(
         let now = current(conn, id, None).await?;
         return Err(stale(before.version, now.version));
     }
-    if let Some(author_ids) = &author_ids
-        && changed.contains(&"authors")
-    {
+    if let Some(author_ids) = new_authors {
         replace_authors(conn, id, author_ids).await?;
     }
-    if let Some(topic_ids) = &topic_ids
-        && changed.contains(&"topics")
-    {
+    if let Some(topic_ids) = new_topics {
         replace_topics(conn, id, topic_ids).await?;
     }
     super::search_index::refresh(conn, &[id]).await?;

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
 
-use super::{UserError, actor, id_of, in_transaction, parse_problems, required, run_parsed};
+use super::{UserError, actor, id_of, in_transaction, parsed, required, run_parsed};
 use crate::domain::{Name, Orcid, ParseError, WebUrl};
 use crate::graphql::author::Author;
 use crate::graphql::ids::{GlobalId, NodeKind};
@@ -301,10 +301,6 @@ fn variants(problems: &mut Problems, raw: Option<Vec<String>>) -> Option<Vec<Nam
 }
 
 /// `Ok(value)` when parsing found no problem.
-fn parsed<T>(problems: Problems, value: Option<T>) -> Result<T, Vec<UserError>> {
-    parse_problems(problems)?;
-    value.ok_or_else(Vec::new)
-}
 
 #[derive(Default)]
 pub struct CatalogueMutation;

@@ -257,13 +257,31 @@ where
 }
 
 /// Input problems found while parsing, as user errors (or none).
-pub fn parse_problems(problems: crate::service::edit::Problems) -> Result<(), Vec<UserError>> {
+fn parse_problems(problems: crate::service::edit::Problems) -> Result<(), Vec<UserError>> {
     let problems = problems.into_vec();
     if problems.is_empty() {
         Ok(())
     } else {
         Err(problems.into_iter().map(UserError::from).collect())
     }
+}
+
+/// The value an input parsed to, or the problems that kept it from parsing. Every parser
+/// that gives no value notes why; a value missing with nothing noted is a bug, which still
+/// answers with a user error that says so rather than with an empty list.
+pub fn parsed<T>(
+    problems: crate::service::edit::Problems,
+    value: Option<T>,
+) -> Result<T, Vec<UserError>> {
+    parse_problems(problems)?;
+    value.ok_or_else(|| {
+        tracing::error!("an input parsed to nothing without a problem");
+        vec![UserError {
+            field: vec!["input".to_owned()],
+            message: "the input could not be read".to_owned(),
+            code: UserErrorCode::Invalid,
+        }]
+    })
 }
 
 /// The database id behind a global id of `kind`, noting a problem at `field` otherwise.
@@ -276,12 +294,12 @@ pub fn id_of(
     match super::GlobalId::decode_as("id", id, kind) {
         Ok(id) => Some(id),
         Err(err) => {
-            let message = err.to_string();
-            problems.add(
-                ProblemCode::Invalid,
-                field,
-                message.trim_start_matches("id: ").to_owned(),
-            );
+            // The problem names the field itself; the message is what is wrong with it.
+            let message = match err {
+                ApiError::BadUserInput { message, .. } => message,
+                other => other.to_string(),
+            };
+            problems.add(ProblemCode::Invalid, field, message);
             None
         }
     }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, OneofObject, SimpleObject};
 
-use super::{UserError, actor, id_of, in_transaction, parse_problems, required, run_parsed};
+use super::{UserError, actor, id_of, in_transaction, parsed, required, run_parsed};
 use crate::domain::{ArxivId, Doi, Name, Orcid, PartialDate, Slug, Title, WebUrl};
 use crate::graphql::ids::{GlobalId, NodeKind};
 use crate::graphql::publication::{Publication, PublicationKind, PublicationStatus};
@@ -358,10 +358,7 @@ fn parse_draft(input: CreatePublicationInput) -> Result<PublicationDraft, Vec<Us
         .and_then(|venue| parse_venue(&mut problems, venue));
     let authors = parse_authors(&mut problems, input.authors.unwrap_or_default());
     let topics = parse_topics(&mut problems, input.topics.unwrap_or_default());
-    parse_problems(problems)?;
-    let Some(title) = title else {
-        return Err(Vec::new());
-    };
+    let title = parsed(problems, title)?;
     Ok(PublicationDraft {
         title,
         slug,
@@ -444,8 +441,7 @@ fn parse_patch(input: UpdatePublicationInput) -> Result<(i64, PublicationPatch),
             .topics
             .map(|topics| parse_topics(&mut problems, topics)),
     };
-    parse_problems(problems)?;
-    id.map(|id| (id, patch)).ok_or_else(Vec::new)
+    parsed(problems, id.map(|id| (id, patch)))
 }
 
 #[derive(Default)]
@@ -520,10 +516,9 @@ impl PublicationMutation {
             NodeKind::Publication,
         );
         let authors = parse_authors(&mut problems, input.authors);
-        let outcome = match (parse_problems(problems), id) {
-            (Err(errors), _) => Err(errors),
-            (Ok(()), None) => Err(Vec::new()),
-            (Ok(()), Some(id)) => {
+        let outcome = match parsed(problems, id) {
+            Err(errors) => Err(errors),
+            Ok(id) => {
                 let patch = PublicationPatch {
                     authors: Some(authors),
                     ..PublicationPatch::default()
@@ -633,10 +628,9 @@ impl PublicationMutation {
             &input.id,
             NodeKind::Publication,
         );
-        let outcome = match (parse_problems(problems), id) {
-            (Err(errors), _) => Err(errors),
-            (Ok(()), None) => Err(Vec::new()),
-            (Ok(()), Some(id)) => {
+        let outcome = match parsed(problems, id) {
+            Err(errors) => Err(errors),
+            Ok(id) => {
                 in_transaction(ctx, move |txn| {
                     Box::pin(async move {
                         publication_edit::delete_publication(txn, &actor, id, expected_version)

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ErrorExtensions as _, InputObject, Object, SimpleObject};
 
-use super::{UserError, in_transaction_with, parse_problems};
+use super::{UserError, in_transaction_with, parsed};
 use crate::domain::{ArxivId, Doi, Email, Name, PartialDate, Title, WebUrl};
 use crate::graphql::publication::PublicationKind;
 use crate::graphql::viewer::ClientKey;
@@ -111,12 +111,13 @@ fn parse(input: SubmitPublicationInput) -> Result<NewSubmission, Vec<UserError>>
         &input.submitter_email,
         Email::parse,
     );
-    parse_problems(problems)?;
-    let (Some(title), Some(submitter_name), Some(submitter_email)) =
-        (title, submitter_name, submitter_email)
-    else {
-        return Err(Vec::new());
-    };
+    let (title, submitter_name, submitter_email) = parsed(
+        problems,
+        title
+            .zip(submitter_name)
+            .zip(submitter_email)
+            .map(|((t, n), e)| (t, n, e)),
+    )?;
     Ok(NewSubmission {
         title,
         r#abstract: input
