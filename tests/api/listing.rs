@@ -655,3 +655,118 @@ async fn search_results_carry_highlighted_fragments(backend: Backend) {
         Value::Null
     );
 }
+
+/// The sort expressions of the service and the indexes of migration 000004 must agree
+/// character for character, or Postgres sorts every matching row instead of reading an
+/// index in order. With sequential scans and sorts priced out, each ordering's page (the
+/// first, and one after a cursor) must be an index scan on the index made for it.
+#[tokio::test]
+async fn every_publication_ordering_reads_its_index_on_postgres() {
+    use api::service::Audience;
+    use api::service::listing::{IdSet, OrderField, OrderKey, Ordering, PublicationFilter};
+    use api::service::pagination::PageRequest;
+    use catalogue_tests::{Template, TestDatabase};
+    use sea_orm::{
+        ConnectionTrait as _, DbBackend, QueryTrait as _, Statement, TransactionTrait as _,
+    };
+
+    let database = TestDatabase::from_template(Backend::Postgres, Template::Seeded).await;
+    let db = database.connect().await;
+    let venue_id: i64 = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT venue_id FROM publication WHERE venue_id IS NOT NULL LIMIT 1",
+        ))
+        .await
+        .expect("a venue")
+        .expect("a row")
+        .try_get("", "venue_id")
+        .expect("an id");
+    let by_venue = PublicationFilter {
+        venues: Some(IdSet {
+            any_of: Some(vec![venue_id]),
+            ..IdSet::default()
+        }),
+        ..PublicationFilter::default()
+    };
+    let cases = [
+        (
+            Audience::Public,
+            true,
+            PublicationFilter::default(),
+            "publication_status_newest_idx",
+        ),
+        (
+            Audience::Public,
+            false,
+            PublicationFilter::default(),
+            "publication_status_oldest_idx",
+        ),
+        (
+            Audience::Editor,
+            true,
+            PublicationFilter::default(),
+            "publication_newest_idx",
+        ),
+        (
+            Audience::Editor,
+            false,
+            PublicationFilter::default(),
+            "publication_oldest_idx",
+        ),
+        (
+            Audience::Editor,
+            true,
+            by_venue,
+            "publication_venue_newest_idx",
+        ),
+    ];
+    for (audience, descending, filter, index) in cases {
+        let ordering = Ordering::new(
+            vec![OrderKey {
+                field: OrderField::PublishedOn,
+                descending,
+            }],
+            None,
+        );
+        let tag = ordering.tag(&filter.digest());
+        let first = PageRequest::parse(Some(2), None, None, None, &tag).expect("a request");
+        let page = api::service::publication::page(&db, audience, &filter, &ordering, &first)
+            .await
+            .expect("a page");
+        let last = page.rows.last().expect("rows on the first page");
+        let cursor = ordering.cursor(&tag, last).encode();
+        let next = PageRequest::parse(Some(2), Some(&cursor), None, None, &tag).expect("a cursor");
+        for (which, request) in [("first page", &first), ("after a cursor", &next)] {
+            let select =
+                api::service::publication::page_select(&db, audience, &filter, &ordering, request)
+                    .await
+                    .expect("a statement");
+            let statement = select.build(DbBackend::Postgres);
+            let txn = db.begin().await.expect("a transaction");
+            txn.execute_unprepared("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off")
+                .await
+                .expect("planner settings");
+            let plan: Vec<String> = txn
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    format!("EXPLAIN {}", statement.sql),
+                    statement.values.map(|values| values.0).unwrap_or_default(),
+                ))
+                .await
+                .expect("a plan")
+                .iter()
+                .filter_map(|row| row.try_get::<String>("", "QUERY PLAN").ok())
+                .collect();
+            let _ = txn.rollback().await;
+            let plan = plan.join("\n");
+            assert!(
+                plan.contains(&format!("Index Scan using {index}"))
+                    || plan.contains(&format!("Index Scan Backward using {index}")),
+                "{audience:?}, newest first {descending}, {which}: expected {index}\n{plan}\n{}",
+                statement.sql
+            );
+            assert!(!plan.contains("Sort  ("), "{which}: a sort\n{plan}");
+        }
+    }
+}

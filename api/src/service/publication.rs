@@ -179,6 +179,23 @@ pub async fn page(
     ordering: &Ordering,
     request: &PageRequest,
 ) -> Result<Page<Listed>, DbErr> {
+    let rows = page_select(conn, audience, filter, ordering, request)
+        .await?
+        .into_model::<Listed>()
+        .all(conn)
+        .await?;
+    Ok(Page::from_overfetch(rows, request))
+}
+
+/// The statement of [`page`]: its rows, one more than the page holds, in order. Public so
+/// that a test can ask Postgres for its plan (each ordering must read its index).
+pub async fn page_select(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    filter: &PublicationFilter,
+    ordering: &Ordering,
+    request: &PageRequest,
+) -> Result<sea_orm::Select<publication::Entity>, DbErr> {
     let backend = conn.get_database_backend();
     let mut select =
         publication::Entity::find().filter(list_condition(conn, audience, filter).await?);
@@ -188,13 +205,9 @@ pub async fn page(
     if let Some(before) = &request.before {
         select = select.filter(ordering.beyond(before, false, backend)?);
     }
-    let rows = ordering
+    Ok(ordering
         .apply(select, request.direction, backend)
-        .limit(request.size + 1)
-        .into_model::<Listed>()
-        .all(conn)
-        .await?;
-    Ok(Page::from_overfetch(rows, request))
+        .limit(request.size + 1))
 }
 
 /// The first page (`size` rows, plus one to tell whether there are more) of each author's
