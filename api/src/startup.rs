@@ -68,7 +68,9 @@ impl Application {
                 .app_data(web::Data::new(state.clone()))
                 .configure(http::routes)
         })
-        // SIGTERM and Ctrl-C stop accepting at once and let in-flight requests finish.
+        // SIGTERM and Ctrl-C (SIGINT) stop accepting at once and let in-flight requests
+        // finish (`run_until_stopped`): actix's own handling would force SIGINT.
+        .disable_signals()
         .shutdown_timeout(config.shutdown_grace.as_secs())
         .listen(listener)
         .context("failed to start the HTTP server")?
@@ -89,11 +91,40 @@ impl Application {
     /// Serves until the process is asked to stop (SIGINT or SIGTERM), letting in-flight
     /// requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let signals = tokio::spawn(async move {
+            let signal = stop_signal().await;
+            tracing::info!(
+                signal,
+                "stopping: no new connections; in-flight requests may finish"
+            );
+            handle.stop(true).await;
+        });
         let result = self.server.await;
+        signals.abort();
         if let Err(err) = self.db.close().await {
             tracing::warn!(error = %err, "failed to close the database pool cleanly");
         }
         result
+    }
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM and names it.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = terminate.recv() => "SIGTERM",
+            };
+        }
+    }
+    // Without a SIGTERM handler, Ctrl-C still stops the server gracefully.
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => "SIGINT",
+        Err(_) => std::future::pending().await,
     }
 }
 

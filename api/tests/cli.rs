@@ -230,6 +230,16 @@ impl Drop for PostgresDatabase {
 
 #[tokio::test]
 async fn sigterm_lets_an_in_flight_request_finish_before_exiting() {
+    a_stop_signal_lets_an_in_flight_request_finish("-TERM").await;
+}
+
+/// Ctrl-C in a terminal is SIGINT: as graceful as SIGTERM (actix alone would force it).
+#[tokio::test]
+async fn sigint_lets_an_in_flight_request_finish_before_exiting() {
+    a_stop_signal_lets_an_in_flight_request_finish("-INT").await;
+}
+
+async fn a_stop_signal_lets_an_in_flight_request_finish(signal: &str) {
     use sea_orm::{ConnectionTrait as _, TransactionTrait as _};
     let database = PostgresDatabase::create().await;
     let port = free_port();
@@ -271,7 +281,7 @@ async fn sigterm_lets_an_in_flight_request_finish_before_exiting() {
 
     let pid = server.0.id().to_string();
     let signalled = Command::new("kill")
-        .args(["-TERM", &pid])
+        .args([signal, &pid])
         .status()
         .expect("kill runs");
     // Longer than the second the server's workers wait when given no grace at all.

@@ -651,3 +651,40 @@ async fn a_chunked_body_over_the_limit_is_refused_before_it_ends() {
         "the server waited for the whole 64 MiB body"
     );
 }
+
+/// A required variable left out (or sent as null) is a request error naming it, as the
+/// specification's CoerceVariableValues has it: BAD_USER_INPUT, 400 with
+/// graphql-response+json, and never an internal error.
+#[tokio::test]
+async fn a_required_variable_left_out_is_bad_user_input_naming_it() {
+    let app = app().await;
+    let query = "query($id: ID!, $first: Int = 2, $after: String) { node(id: $id) { id } publications(first: $first, after: $after) { totalCount } }";
+    for variables in [json!({}), json!({ "id": null }), json!({ "first": 1 })] {
+        let response = post_json(
+            &app,
+            GRAPHQL_RESPONSE,
+            json!({ "query": query, "variables": variables }),
+        )
+        .await;
+        assert_eq!(response.status(), 400, "{variables}");
+        let body = json_of(response).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{body}"
+        );
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("$id") && message.contains("ID!"), "{body}");
+        assert!(
+            !message.contains("$first") && !message.contains("$after"),
+            "{body}"
+        );
+        assert!(body.get("data").is_none(), "{body}");
+    }
+    let given = ask(
+        &app,
+        json!({ "query": query, "variables": { "id": "UHVibGljYXRpb246Ng" } }),
+    )
+    .await;
+    assert!(given.get("errors").is_none(), "{given}");
+    assert_eq!(given["data"]["publications"]["totalCount"], 6);
+}

@@ -144,3 +144,34 @@ async fn a_request_that_runs_past_the_timeout_gets_503() {
         "took {elapsed:?}"
     );
 }
+
+/// Probes and uptime checkers send HEAD: it answers as GET does, without a body; browsers'
+/// requests for `/favicon.ico` get 204 rather than a 404 in every console.
+#[tokio::test]
+async fn head_answers_where_get_does_and_the_favicon_is_no_content() {
+    let app = catalogue_tests::spawn_app(Backend::Sqlite).await;
+    let client = reqwest::Client::new();
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/schema.graphql",
+        "/graphiql/page.css",
+    ] {
+        let head = client
+            .head(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("an answer");
+        let get = app.get(path, "*/*").await;
+        assert_eq!(head.status(), get.status(), "{path}");
+        assert!(head.status().is_success(), "{path}: {}", head.status());
+        assert_eq!(
+            head.headers().get("content-type"),
+            get.headers().get("content-type"),
+            "{path}"
+        );
+        assert!(head.bytes().await.expect("a body").is_empty(), "{path}");
+    }
+    let favicon = app.get("/favicon.ico", "image/*").await;
+    assert_eq!(favicon.status(), 204);
+}

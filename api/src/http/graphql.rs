@@ -421,6 +421,15 @@ async fn execute(
             &caller,
             over_get,
         )?;
+        preflight::check_required_variables(
+            &document,
+            params.operation_name.as_deref(),
+            variables.as_ref(),
+        )
+        .map_err(|problem| {
+            let code = problem.code();
+            Early::Errors(vec![problem.into_error()], code)
+        })?;
         let mut request = Request::new(query);
         if let Some(name) = &params.operation_name {
             request = request.operation_name(name);
@@ -809,6 +818,19 @@ fn in_spec_order(error: Value) -> Value {
     Value::Object(ordered)
 }
 
+/// Whether `message` is one of async-graphql's own errors about a value the client sent,
+/// raised while a field's arguments are read (they carry no code): a value that does not
+/// coerce to its input type, or a variable the operation does not define.
+fn library_input_error(message: &str) -> bool {
+    [
+        "Failed to parse ",
+        "Invalid value for argument",
+        "Variable ",
+    ]
+    .iter()
+    .any(|prefix| message.starts_with(prefix))
+}
+
 /// Serialises a GraphQL response with the status code its outcome calls for.
 /// `request_error_code` is the code for errors raised before execution that carry none.
 fn respond(
@@ -832,9 +854,13 @@ fn respond(
                 .and_then(Value::as_str)
                 .map(str::to_owned)
                 .unwrap_or_else(|| {
+                    let message = error.get("message").and_then(Value::as_str).unwrap_or("");
                     let code = if request_error {
                         request_error_code
+                    } else if library_input_error(message) {
+                        ErrorCode::BadUserInput
                     } else {
+                        tracing::error!(request_id, error = %message, "a field failed without a code");
                         ErrorCode::InternalServerError
                     };
                     code.as_str().to_owned()

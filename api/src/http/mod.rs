@@ -78,12 +78,29 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 .route(web::get().to(graphql::get))
                 .default_service(web::to(graphql::method_not_allowed)),
         )
-        .route("/graphiql/{file}", web::get().to(graphiql::asset))
-        .route("/schema.graphql", web::get().to(schema_sdl))
-        .route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
+        // GET and HEAD alike: load balancers and uptime checkers probe with HEAD, and the
+        // server sends HEAD the headers of GET without the body.
+        .route("/graphiql/{file}", get_or_head().to(graphiql::asset))
+        .route("/schema.graphql", get_or_head().to(schema_sdl))
+        .route("/healthz", get_or_head().to(healthz))
+        .route("/readyz", get_or_head().to(readyz))
         .route("/metrics", web::get().to(metrics))
-        .route("/", web::get().to(root));
+        .route("/favicon.ico", get_or_head().to(favicon))
+        .route("/", get_or_head().to(root));
+}
+
+fn get_or_head() -> actix_web::Route {
+    web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
+}
+
+/// No icon, said so that browsers stop asking (and stop logging a 404 on every page).
+async fn favicon() -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "public, max-age=86400",
+        ))
+        .finish()
 }
 
 async fn schema_sdl(state: web::Data<AppState>) -> HttpResponse {

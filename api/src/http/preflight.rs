@@ -291,6 +291,53 @@ fn written_selections(set: &SelectionSet) -> u64 {
     count
 }
 
+/// The variables the selected operation requires (a non-null type without a default) that
+/// the request leaves out or sends as null: a request error naming each, as the GraphQL
+/// specification's CoerceVariableValues has it. (async-graphql would otherwise fail the
+/// field that uses one, with an error that carries no code.)
+pub fn check_required_variables(
+    doc: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: Option<&Map<String, Json>>,
+) -> Result<(), Problem> {
+    let mut operations = doc.operations.iter();
+    let operation = match operation_name {
+        Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
+        None => operations.next(),
+    };
+    let Some((_, operation)) = operation else {
+        // Which operation to run is for validation to say.
+        return Ok(());
+    };
+    let missing: Vec<String> = operation
+        .node
+        .variable_definitions
+        .iter()
+        .filter(|definition| {
+            let definition = &definition.node;
+            !definition.var_type.node.nullable
+                && definition.default_value.is_none()
+                && variables
+                    .and_then(|values| values.get(definition.name.node.as_str()))
+                    .is_none_or(Json::is_null)
+        })
+        .map(|definition| {
+            format!(
+                "${} of required type {}",
+                definition.node.name.node, definition.node.var_type.node
+            )
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::Value(format!(
+            "variables: {} must be given a value",
+            missing.join(", ")
+        )))
+    }
+}
+
 /// Refuses NUL characters in the document's string arguments and in the variables, and
 /// variables nested deeper than [`MAX_NESTING`]. Arguments of the fields in
 /// [`FIELDS_JUDGED_BY_THEIR_SERVICE`], and the variables they use, are left to the service.
