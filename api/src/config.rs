@@ -231,7 +231,7 @@ impl Config {
             });
         }
         Ok(Self {
-            bind: env.parse("BIND", || SocketAddr::from(([127, 0, 0, 1], 8000)))?,
+            bind: bind_address(env.get("BIND"))?,
             database: DatabaseConfig {
                 url,
                 data_dir,
@@ -435,6 +435,37 @@ fn percent_decoded(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `BIND`: an address and port (`127.0.0.1:8000`, `[::1]:8000`, `0.0.0.0:8000`), or a host
+/// name and port (`localhost:8000`), which is resolved once, at start-up.
+fn bind_address(value: Option<String>) -> Result<SocketAddr, ConfigError> {
+    use std::net::ToSocketAddrs as _;
+    let Some(value) = value else {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], 8000)));
+    };
+    let text = value.trim();
+    if let Ok(address) = text.parse::<SocketAddr>() {
+        return Ok(address);
+    }
+    let problem = |why: &str| ConfigError {
+        variable: "BIND",
+        value: value.clone(),
+        problem: format!(
+            "{why}; give an address and a port, such as 127.0.0.1:8000, 0.0.0.0:8000 or localhost:8000"
+        ),
+    };
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err(problem("no port"));
+    };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| problem("the port is not a number from 0 to 65535"))?;
+    (host, port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .ok_or_else(|| problem("the host name does not resolve"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,6 +497,24 @@ mod tests {
         let seeded =
             config(&[("DATABASE_URL", "postgres://h/db"), ("SEED_SAMPLE", "yes")]).expect("valid");
         assert!(seeded.seed_sample);
+    }
+
+    #[test]
+    fn bind_takes_an_address_or_a_host_name_with_a_port() {
+        let local = config(&[("BIND", "localhost:8123")]).expect("a host name and a port");
+        assert_eq!(local.bind.port(), 8123);
+        assert!(local.bind.ip().is_loopback());
+        let any = config(&[("BIND", "0.0.0.0:80")]).expect("an address");
+        assert_eq!(any.bind, SocketAddr::from(([0, 0, 0, 0], 80)));
+        for bad in [
+            "localhost",
+            "8000",
+            "localhost:http",
+            "no-such-host.invalid:80",
+        ] {
+            let err = config(&[("BIND", bad)]).expect_err(bad);
+            assert!(err.to_string().contains("127.0.0.1:8000"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -4,7 +4,10 @@ use clap::Parser as _;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    api::telemetry::init();
+    if let Err(message) = api::telemetry::init() {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
+    }
     let cli = api::cli::Cli::parse();
     match cli.run().await {
         Ok(()) => ExitCode::SUCCESS,

@@ -32,6 +32,8 @@ fn a_bad_setting_stops_start_up_with_one_line_naming_the_variable() {
         ("DATABASE_MAX_CONNECTIONS", "0"),
         ("DATABASE_URL", "mysql://db/catalogue"),
         ("MIGRATE_ON_START", "maybe"),
+        ("LOG_FORMAT", "yaml"),
+        ("RUST_LOG", "debug,foo=bar=baz"),
     ] {
         let (output, _) = run(api().env(variable, value));
 
