@@ -101,12 +101,72 @@ async fn check_postgres_reachable(config: &DatabaseConfig) -> anyhow::Result<()>
 
     let context = || format!("failed to connect to {}", config.redacted_url());
     let options: PgConnectOptions = config.url.parse().with_context(context)?;
-    let connection = tokio::time::timeout(config.connect_timeout, options.connect())
+    let connected = tokio::time::timeout(config.connect_timeout, options.connect())
         .await
         .map_err(|_| anyhow::anyhow!("no answer within {:?}", config.connect_timeout))
-        .with_context(context)?
         .with_context(context)?;
+    let connection = match connected {
+        Ok(connection) => connection,
+        Err(err) if database_missing(&err) => {
+            create_postgres_database(config, &options).await?;
+            options.connect().await.with_context(context)?
+        }
+        Err(err) => return Err(anyhow::Error::from(err).context(context())),
+    };
     connection.close().await.with_context(context)
+}
+
+/// Whether Postgres said the database does not exist (SQLSTATE 3D000).
+fn database_missing(err: &sea_orm::sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|err| err.code())
+        .is_some_and(|code| code == "3D000")
+}
+
+/// Creates the database `DATABASE_URL` names, through the server's `postgres` database, when
+/// the role may; otherwise says how to create it.
+async fn create_postgres_database(
+    config: &DatabaseConfig,
+    options: &sea_orm::sqlx::postgres::PgConnectOptions,
+) -> anyhow::Result<()> {
+    use sea_orm::sqlx::{ConnectOptions as _, Connection as _, Executor as _};
+
+    let name = options.get_database().unwrap_or_default().to_owned();
+    let how = || {
+        format!(
+            "the database {name:?} does not exist on {} and this role may not create it; \
+             create it (`createdb {name}`, or CREATE DATABASE in psql) and start again",
+            config.redacted_url()
+        )
+    };
+    let mut maintenance = options
+        .clone()
+        .database("postgres")
+        .connect()
+        .await
+        .with_context(how)?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    // The name is an identifier from the operator's own URL, quoted with its quotes doubled;
+    // CREATE DATABASE takes no bind parameters.
+    let statement = sea_orm::sqlx::AssertSqlSafe(format!("CREATE DATABASE {quoted}"));
+    let created = maintenance.execute(statement).await;
+    let _ = maintenance.close().await;
+    match created {
+        Ok(_) => {
+            tracing::info!(database = %name, "created the database, which did not exist");
+            Ok(())
+        }
+        // Another instance created it meanwhile (duplicate_database).
+        Err(err)
+            if err
+                .as_database_error()
+                .and_then(|err| err.code())
+                .is_some_and(|code| code == "42P04") =>
+        {
+            Ok(())
+        }
+        Err(err) => Err(anyhow::Error::from(err).context(how())),
+    }
 }
 
 /// Applies every pending migration.

@@ -175,3 +175,48 @@ async fn head_answers_where_get_does_and_the_favicon_is_no_content() {
     let favicon = app.get("/favicon.ico", "image/*").await;
     assert_eq!(favicon.status(), 204);
 }
+
+/// A `DATABASE_URL` naming a database the Postgres server does not have yet: the service
+/// creates it (the role may) and starts, migrated and seeded, rather than failing with an
+/// error from inside Postgres.
+#[tokio::test]
+async fn a_missing_postgres_database_is_created_at_start() {
+    use sea_orm::ConnectionTrait as _;
+    let admin_url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| catalogue_tests::DEFAULT_TEST_DATABASE_URL.to_owned());
+    let name = format!(
+        "catalogue_created_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default()
+    );
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(base, _)| base);
+    let url = format!("{base}/{name}");
+    let vars = std::collections::HashMap::from([
+        ("BIND".to_owned(), "127.0.0.1:0".to_owned()),
+        ("DATABASE_URL".to_owned(), url),
+        ("SEED_SAMPLE".to_owned(), "true".to_owned()),
+    ]);
+    let config = api::config::Config::from_lookup(|name| vars.get(name).cloned()).expect("valid");
+
+    let app = api::startup::Application::build(&config).await;
+
+    let admin = sea_orm::Database::connect(&admin_url).await.expect("admin");
+    let started = app.is_ok();
+    if let Ok(app) = app {
+        let _ = app.db().clone().close().await;
+    }
+    let _ = admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await;
+    assert!(
+        started,
+        "the application did not start on a database it could create"
+    );
+}
