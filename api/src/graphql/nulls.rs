@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo,
 };
-use async_graphql::{PathSegment, QueryPathSegment, Response, ServerError, ServerResult, Value};
+use async_graphql::{
+    PathSegment, QueryPathNode, QueryPathSegment, Response, ServerError, ServerResult, Value,
+};
 
 /// Registers the rule on a schema: `Schema::build(..).extension(NullPropagation)`.
 pub struct NullPropagation;
@@ -73,16 +75,18 @@ impl Extension for Propagation {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
-        let path = path_of(&info);
-        let levels = nullability(info.return_type);
+        // Kept by reference: the path and the type are worked out only for a field that
+        // failed or has a failure below it, not for every field of every answer.
+        let (path_node, return_type) = (info.path_node, info.return_type);
         match next.run(ctx, info).await {
             Err(mut error) => {
+                let path = path_of(path_node);
                 if error.path.is_empty() {
                     error.path.clone_from(&path);
                 }
                 let mut failures = self.failures();
                 failures.errors.push(error);
-                if !levels.first().copied().unwrap_or(true) {
+                if return_type.ends_with('!') {
                     failures.invalid.push(path);
                 }
                 Ok(Some(Value::Null))
@@ -92,6 +96,8 @@ impl Extension for Propagation {
                 if failures.invalid.is_empty() {
                     return Ok(Some(value));
                 }
+                let path = path_of(path_node);
+                let levels = nullability(return_type);
                 let (below, others): (Vec<_>, Vec<_>) = std::mem::take(&mut failures.invalid)
                     .into_iter()
                     .partition(|invalid| invalid.len() > path.len() && invalid.starts_with(&path));
@@ -163,9 +169,9 @@ fn nullability(type_name: &str) -> Vec<bool> {
     }
 }
 
-fn path_of(info: &ResolveInfo<'_>) -> Vec<PathSegment> {
-    let mut path: Vec<PathSegment> = std::iter::once(info.path_node)
-        .chain(info.path_node.parents())
+fn path_of(node: &QueryPathNode<'_>) -> Vec<PathSegment> {
+    let mut path: Vec<PathSegment> = std::iter::once(node)
+        .chain(node.parents())
         .map(|node| match node.segment {
             QueryPathSegment::Index(index) => PathSegment::Index(index),
             QueryPathSegment::Name(name) => PathSegment::Field(name.to_owned()),

@@ -47,7 +47,6 @@ struct Params {
 /// A request the transport refuses before GraphQL sees it; its code decides its status.
 #[derive(Debug)]
 struct Refusal {
-    status: StatusCode,
     code: ErrorCode,
     message: String,
 }
@@ -55,10 +54,15 @@ struct Refusal {
 impl Refusal {
     fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status: code.refusal_status().unwrap_or(StatusCode::BAD_REQUEST),
             code,
             message: message.into(),
         }
+    }
+
+    fn status(&self) -> StatusCode {
+        self.code
+            .refusal_status()
+            .unwrap_or(StatusCode::BAD_REQUEST)
     }
 
     fn bad_request(message: impl Into<String>) -> Self {
@@ -66,7 +70,7 @@ impl Refusal {
     }
 
     fn into_response(self, media: ResponseMedia) -> HttpResponse {
-        HttpResponse::build(self.status)
+        HttpResponse::build(self.status())
             .content_type(media.content_type())
             .json(json!({
                 "errors": [{ "message": self.message, "extensions": { "code": self.code.as_str() } }]
@@ -108,7 +112,7 @@ fn refused(
         0,
         &[refusal.code.as_str()],
     );
-    let unauthorized = refusal.status == StatusCode::UNAUTHORIZED;
+    let unauthorized = refusal.code == ErrorCode::Unauthenticated;
     let mut response = refusal.into_response(media);
     if unauthorized {
         response.headers_mut().insert(
@@ -948,7 +952,7 @@ mod tests {
             json!({ "query": "{ x }", "extensions": [] }),
         ] {
             let refusal = params_from_json(object(bad.clone())).expect_err("refused");
-            assert_eq!(refusal.status, StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(refusal.status(), StatusCode::BAD_REQUEST, "{bad}");
         }
     }
 }
