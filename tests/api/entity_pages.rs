@@ -1,4 +1,4 @@
-use catalogue_tests::{Backend, TestApp, error_codes, on_both_databases, spawn_app};
+use catalogue_tests::{Backend, error_codes, on_both_databases, spawn_app};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -6,31 +6,6 @@ on_both_databases!(
     a_topic_page_includes_its_subtopics,
     a_venue_is_found_by_slug_with_its_publications,
 );
-
-async fn statements(app: &TestApp) -> f64 {
-    let text = app
-        .get("/metrics", "*/*")
-        .await
-        .text()
-        .await
-        .expect("metrics");
-    text.lines()
-        .find_map(|line| {
-            line.strip_prefix("graphql_sql_statements_per_request_sum ")?
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0.0)
-}
-
-/// The SQL statements one request ran, read from `/metrics`, with the count cache warm
-/// (the same request runs once before it is measured).
-async fn cost(app: &TestApp, query: &str, variables: Value) -> (Value, f64) {
-    app.query(query, variables.clone()).await;
-    let before = statements(app).await;
-    let data = app.query(query, variables).await;
-    (data, statements(app).await - before)
-}
 
 const AUTHOR_PAGE: &str = r#"
 query AuthorPage($slug: String!, $first: Int) {
@@ -48,18 +23,12 @@ async fn an_author_page_lists_their_publications_with_a_constant_number_of_state
 ) {
     let app = spawn_app(backend).await;
 
-    let (small, small_cost) = cost(
-        &app,
-        AUTHOR_PAGE,
-        json!({ "slug": "julien-launay", "first": 1 }),
-    )
-    .await;
-    let (full, full_cost) = cost(
-        &app,
-        AUTHOR_PAGE,
-        json!({ "slug": "julien-launay", "first": 20 }),
-    )
-    .await;
+    let (small, small_cost) = app
+        .cost(AUTHOR_PAGE, json!({ "slug": "julien-launay", "first": 1 }))
+        .await;
+    let (full, full_cost) = app
+        .cost(AUTHOR_PAGE, json!({ "slug": "julien-launay", "first": 20 }))
+        .await;
 
     let author = &full["author"];
     assert_eq!(author["name"], "Julien Launay");
@@ -95,8 +64,10 @@ async fn a_topic_page_includes_its_subtopics(backend: Backend) {
     let query = r#"query($slug: String!, $first: Int) { topic(slug: $slug) { name publicationCount children { name publicationCount }
         publications(first: $first) { totalCount nodes { title authors(first: 3) { nodes { name } } venue { name } topics { name } } } } }"#;
 
-    let (small, small_cost) = cost(&app, query, json!({ "slug": "llms", "first": 1 })).await;
-    let (full, full_cost) = cost(&app, query, json!({ "slug": "llms", "first": 10 })).await;
+    let (small, small_cost) = app.cost(query, json!({ "slug": "llms", "first": 1 })).await;
+    let (full, full_cost) = app
+        .cost(query, json!({ "slug": "llms", "first": 10 }))
+        .await;
 
     let topic = &full["topic"];
     assert_eq!(topic["publicationCount"], 4, "{topic}");

@@ -182,18 +182,8 @@ async fn head_answers_where_get_does_and_the_favicon_is_no_content() {
 #[tokio::test]
 async fn a_missing_postgres_database_is_created_at_start() {
     use sea_orm::ConnectionTrait as _;
-    let admin_url = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-        .unwrap_or_else(|| catalogue_tests::DEFAULT_TEST_DATABASE_URL.to_owned());
-    let name = format!(
-        "catalogue_created_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default()
-    );
+    let admin_url = catalogue_tests::admin_url();
+    let name = catalogue_tests::unique_name();
     let base = admin_url
         .rsplit_once('/')
         .map_or(admin_url.as_str(), |(base, _)| base);

@@ -428,36 +428,12 @@ async fn every_connection_has_counts_page_info_edges_nodes_and_both_directions(b
 
 on_both_databases!(the_last_authors_of_every_listed_publication_cost_the_same_statements);
 
-async fn statements(app: &TestApp) -> f64 {
-    let text = app
-        .get("/metrics", "*/*")
-        .await
-        .text()
-        .await
-        .expect("metrics");
-    text.lines()
-        .find_map(|line| {
-            line.strip_prefix("graphql_sql_statements_per_request_sum ")?
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0.0)
-}
-
-/// The SQL statements one request ran, with the count cache warm.
-async fn cost(app: &TestApp, query: &str, variables: Value) -> (Value, f64) {
-    app.query(query, variables.clone()).await;
-    let before = statements(app).await;
-    let data = app.query(query, variables).await;
-    (data, statements(app).await - before)
-}
-
 async fn the_last_authors_of_every_listed_publication_cost_the_same_statements(backend: Backend) {
     let app = spawn_app(backend).await;
     let query = "query($first: Int) { publications(first: $first) { nodes { authorCount authors(last: 2) { totalCount edges { position } } } } }";
 
-    let (one, one_cost) = cost(&app, query, json!({ "first": 1 })).await;
-    let (all, all_cost) = cost(&app, query, json!({ "first": 6 })).await;
+    let (one, one_cost) = app.cost(query, json!({ "first": 1 })).await;
+    let (all, all_cost) = app.cost(query, json!({ "first": 6 })).await;
 
     assert_eq!(
         one["publications"]["nodes"].as_array().map(Vec::len),

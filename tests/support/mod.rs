@@ -67,7 +67,8 @@ enum Cleanup {
     ),
 }
 
-fn unique_name() -> String {
+/// A database name no other test uses.
+pub fn unique_name() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -144,7 +145,8 @@ fn build_fingerprint() -> String {
     format!("{:016x}", hasher.finish())
 }
 
-fn admin_url() -> String {
+/// The Postgres server tests create their databases on (`TEST_DATABASE_URL`).
+pub fn admin_url() -> String {
     std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|url| !url.is_empty())
@@ -483,6 +485,31 @@ impl TestApp {
             "unexpected errors: {response:#}"
         );
         response["data"].clone()
+    }
+
+    /// The SQL statements one request ran, read from `/metrics`, with the count cache warm
+    /// (the same request runs once before it is measured); and its `data`.
+    pub async fn cost(&self, query: &str, variables: Value) -> (Value, f64) {
+        self.query(query, variables.clone()).await;
+        let before = self.statements_so_far().await;
+        let data = self.query(query, variables).await;
+        (data, self.statements_so_far().await - before)
+    }
+
+    async fn statements_so_far(&self) -> f64 {
+        let text = self
+            .get("/metrics", "*/*")
+            .await
+            .text()
+            .await
+            .expect("metrics");
+        text.lines()
+            .find_map(|line| {
+                line.strip_prefix("graphql_sql_statements_per_request_sum ")?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0.0)
     }
 
     pub async fn get(&self, path: &str, accept: &str) -> reqwest::Response {
