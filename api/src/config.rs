@@ -31,6 +31,9 @@ pub struct Config {
     /// the API cross-origin, comma-separated, or `*` for any origin. Default: none, so only
     /// pages served from the API's own origin may call it from a browser.
     pub cors_allowed_origins: CorsOrigins,
+    /// `FEED_RETENTION_HOURS`: how long the change feed keeps a revision, which bounds how
+    /// far back a subscriber can resume with `sinceRevision`. Default 168 (a week).
+    pub feed_retention: Duration,
     pub limits: Limits,
 }
 
@@ -103,6 +106,22 @@ pub struct Limits {
     /// `HTTP_CACHE_MAX_AGE_SECS`: `Cache-Control: max-age` of successful anonymous GET
     /// queries; they also get an `ETag`, so a client revalidates cheaply. Default 0.
     pub cache_max_age_secs: u64,
+    /// `WS_INIT_TIMEOUT_SECS`: how long a WebSocket may stay open without `connection_init`
+    /// before it is closed (4408). Default 10.
+    pub ws_init_timeout: Duration,
+    /// `WS_KEEPALIVE_SECS`: the server pings each WebSocket this often and closes one that
+    /// has sent nothing (not even a pong) for three times as long (4504). Default 15.
+    pub ws_keepalive: Duration,
+    /// `SUBSCRIPTIONS_PER_CONNECTION`: subscriptions one WebSocket may hold at once; one more
+    /// is answered with a `TOO_MANY_SUBSCRIPTIONS` error. Default 20.
+    pub subscriptions_per_connection: usize,
+    /// `SUBSCRIPTIONS_PER_INSTANCE`: subscriptions one instance holds at once over all its
+    /// connections; past it, new ones get `TOO_MANY_SUBSCRIPTIONS`. Default 10,000.
+    pub subscriptions_per_instance: usize,
+    /// `WS_SEND_BUFFER`: messages queued for one WebSocket that the client has not read yet;
+    /// a client that falls this far behind is closed with 4503 and resumes with
+    /// `sinceRevision`. Default 256.
+    pub ws_send_buffer: usize,
 }
 
 impl Default for Limits {
@@ -119,6 +138,11 @@ impl Default for Limits {
             persisted_queries_max_bytes: 16 * 1024 * 1024,
             submissions_per_hour: 5,
             cache_max_age_secs: 0,
+            ws_init_timeout: Duration::from_secs(10),
+            ws_keepalive: Duration::from_secs(15),
+            subscriptions_per_connection: 20,
+            subscriptions_per_instance: 10_000,
+            ws_send_buffer: 256,
         }
     }
 }
@@ -254,6 +278,11 @@ impl Config {
             shutdown_grace: Duration::from_secs(env.parse("SHUTDOWN_GRACE_SECS", || 30u64)?),
             cors_allowed_origins: env
                 .parse("CORS_ALLOWED_ORIGINS", || CorsOrigins::List(Vec::new()))?,
+            feed_retention: Duration::from_secs(
+                env.parse("FEED_RETENTION_HOURS", || 168u64)?
+                    .max(1)
+                    .saturating_mul(3600),
+            ),
             limits: {
                 let default = Limits::default();
                 Limits {
@@ -276,6 +305,23 @@ impl Config {
                         .parse("SUBMISSIONS_PER_HOUR", || default.submissions_per_hour)?,
                     cache_max_age_secs: env
                         .parse("HTTP_CACHE_MAX_AGE_SECS", || default.cache_max_age_secs)?,
+                    ws_init_timeout: Duration::from_secs(
+                        env.parse("WS_INIT_TIMEOUT_SECS", || default.ws_init_timeout.as_secs())?,
+                    ),
+                    ws_keepalive: Duration::from_secs(
+                        env.parse("WS_KEEPALIVE_SECS", || default.ws_keepalive.as_secs())?
+                            .max(1),
+                    ),
+                    subscriptions_per_connection: env
+                        .parse("SUBSCRIPTIONS_PER_CONNECTION", || {
+                            default.subscriptions_per_connection
+                        })?,
+                    subscriptions_per_instance: env.parse("SUBSCRIPTIONS_PER_INSTANCE", || {
+                        default.subscriptions_per_instance
+                    })?,
+                    ws_send_buffer: env
+                        .parse("WS_SEND_BUFFER", || default.ws_send_buffer)?
+                        .max(1),
                 }
             },
         })

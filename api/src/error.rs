@@ -47,6 +47,10 @@ pub enum ErrorCode {
     PersistedQueryNotFound,
     /// Too many public submissions from one address.
     RateLimited,
+    /// A subscription over the limit of its connection or of the instance.
+    TooManySubscriptions,
+    /// A subscription's `sinceRevision` is older than the change feed keeps.
+    RevisionExpired,
     /// The request ran past the time limit.
     RequestTimeout,
     /// The database cannot be reached, or the service is shutting down.
@@ -57,7 +61,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order of the README's table.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 19] = [
         Self::BadRequest,
         Self::BatchNotSupported,
         Self::UnsupportedMediaType,
@@ -72,6 +76,8 @@ impl ErrorCode {
         Self::InvalidCursor,
         Self::PersistedQueryNotFound,
         Self::RateLimited,
+        Self::TooManySubscriptions,
+        Self::RevisionExpired,
         Self::RequestTimeout,
         Self::ServiceUnavailable,
         Self::InternalServerError,
@@ -94,6 +100,8 @@ impl ErrorCode {
             Self::InvalidCursor => "INVALID_CURSOR",
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::RateLimited => "RATE_LIMITED",
+            Self::TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
+            Self::RevisionExpired => "REVISION_EXPIRED",
             Self::RequestTimeout => "REQUEST_TIMEOUT",
             Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",
@@ -125,7 +133,9 @@ impl ErrorCode {
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::RequestTimeout | Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::InternalServerError => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::InvalidCursor => return None,
+            Self::InvalidCursor | Self::TooManySubscriptions | Self::RevisionExpired => {
+                return None;
+            }
         })
     }
 
@@ -163,6 +173,12 @@ pub enum ApiError {
     /// No token where one is needed.
     #[error("{0}")]
     Unauthenticated(&'static str),
+    /// A subscription over a limit.
+    #[error("{0}")]
+    TooManySubscriptions(String),
+    /// A `sinceRevision` the change feed no longer holds.
+    #[error("{0}")]
+    RevisionExpired(String),
     /// The database cannot be reached or has no free connection right now.
     #[error("the catalogue database is unavailable; try again shortly")]
     Unavailable(#[source] Arc<DbErr>),
@@ -185,6 +201,8 @@ impl ApiError {
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,
             Self::InvalidCursor { .. } => ErrorCode::InvalidCursor,
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Self::TooManySubscriptions(_) => ErrorCode::TooManySubscriptions,
+            Self::RevisionExpired(_) => ErrorCode::RevisionExpired,
             Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
             Self::Internal(_) => ErrorCode::InternalServerError,
         }

@@ -35,6 +35,11 @@ struct ErrorLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CloseLabels {
+    code: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
     state: &'static str,
 }
@@ -52,6 +57,12 @@ pub struct Metrics {
     errors: Family<ErrorLabels, Counter>,
     statements: Histogram,
     pool: Family<PoolLabels, Gauge>,
+    feed_revision: Gauge,
+    feed_lag: Gauge,
+    feed_listening: Gauge,
+    subscriptions: Gauge,
+    subscription_events: Counter,
+    ws_closes: Family<CloseLabels, Counter>,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -97,6 +108,42 @@ impl Metrics {
             "Database pool connections by state (in_use, idle)",
             pool.clone(),
         );
+        let feed_revision = Gauge::default();
+        let feed_lag = Gauge::default();
+        let feed_listening = Gauge::default();
+        let subscriptions = Gauge::default();
+        let subscription_events = Counter::default();
+        let ws_closes = Family::<CloseLabels, Counter>::default();
+        registry.register(
+            "feed_revision",
+            "The newest catalogue revision this instance has handed to its subscribers",
+            feed_revision.clone(),
+        );
+        registry.register(
+            "feed_lag_revisions",
+            "Revisions committed that this instance has not read from the change feed yet",
+            feed_lag.clone(),
+        );
+        registry.register(
+            "feed_listening",
+            "1 while the instance listens for changes (its LISTEN connection is up), else 0",
+            feed_listening.clone(),
+        );
+        registry.register(
+            "graphql_subscriptions",
+            "Subscriptions this instance holds",
+            subscriptions.clone(),
+        );
+        registry.register(
+            "graphql_subscription_messages",
+            "Messages (events) sent to subscribers",
+            subscription_events.clone(),
+        );
+        registry.register(
+            "websocket_closes",
+            "WebSockets the server closed, by close code",
+            ws_closes.clone(),
+        );
         Self {
             registry,
             requests,
@@ -104,6 +151,12 @@ impl Metrics {
             errors,
             statements,
             pool,
+            feed_revision,
+            feed_lag,
+            feed_listening,
+            subscriptions,
+            subscription_events,
+            ws_closes,
             operations: Mutex::new(HashSet::new()),
         }
     }
@@ -152,8 +205,23 @@ impl Metrics {
         }
     }
 
-    /// The metrics in the OpenMetrics text format, with the pool read now.
-    pub fn render(&self, db: &DatabaseConnection) -> String {
+    /// One message sent to a subscriber.
+    pub fn record_subscription_event(&self) {
+        self.subscription_events.inc();
+    }
+
+    /// A WebSocket the server closed with `code`.
+    pub fn record_ws_close(&self, code: u16) {
+        self.ws_closes.get_or_create(&CloseLabels { code }).inc();
+    }
+
+    /// The metrics in the OpenMetrics text format, with the pool and the feed read now.
+    pub fn render(&self, db: &DatabaseConnection, feed: crate::live::FeedStatus) -> String {
+        self.feed_revision.set(feed.applied);
+        self.feed_lag.set(feed.lag());
+        self.feed_listening.set(i64::from(feed.listening));
+        self.subscriptions
+            .set(i64::try_from(feed.subscriptions).unwrap_or(i64::MAX));
         let (size, idle) = match db.get_database_backend() {
             DbBackend::Postgres => {
                 let pool = db.get_postgres_connection_pool();

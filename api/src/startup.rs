@@ -17,6 +17,7 @@ pub struct Application {
     port: u16,
     server: Server,
     db: DatabaseConnection,
+    hub: std::sync::Arc<crate::live::Hub>,
 }
 
 impl std::fmt::Debug for Application {
@@ -44,7 +45,15 @@ impl Application {
             .local_addr()
             .context("failed to read the bound port")?
             .port();
+        let hub = crate::live::Hub::start(
+            db.clone(),
+            crate::live::Hub::listen_url_for(&db, &config.database.url),
+            config.feed_retention,
+            config.limits.subscriptions_per_instance,
+        )
+        .await;
         let state = AppState {
+            hub: std::sync::Arc::clone(&hub),
             schema: graphql::build_schema(&config.limits),
             db: db.clone(),
             metrics: std::sync::Arc::new(crate::metrics::Metrics::new()),
@@ -75,7 +84,12 @@ impl Application {
         .listen(listener)
         .context("failed to start the HTTP server")?
         .run();
-        Ok(Self { port, server, db })
+        Ok(Self {
+            port,
+            server,
+            db,
+            hub,
+        })
     }
 
     /// The port the server listens on (useful with `BIND=127.0.0.1:0`).
@@ -92,16 +106,20 @@ impl Application {
     /// requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
+        let hub = std::sync::Arc::clone(&self.hub);
         let signals = tokio::spawn(async move {
             let signal = stop_signal().await;
             tracing::info!(
                 signal,
                 "stopping: no new connections; in-flight requests may finish"
             );
+            // WebSockets are told to reconnect (to another instance) rather than held open.
+            hub.stop();
             handle.stop(true).await;
         });
         let result = self.server.await;
         signals.abort();
+        self.hub.stop();
         if let Err(err) = self.db.close().await {
             tracing::warn!(error = %err, "failed to close the database pool cleanly");
         }

@@ -113,9 +113,10 @@ pub async fn clear(db: &DatabaseConnection) -> anyhow::Result<()> {
             }
         }
     }
-    api::service::revision::bump(&txn)
+    // A bulk load is not a stream of edits: the feed forgets what the triggers noted.
+    api::service::feed::forget_bulk_load(&txn)
         .await
-        .context("failed to bump the catalogue revision")?;
+        .context("failed to move the catalogue revision")?;
     txn.commit()
         .await
         .context("failed to commit the deletion")?;
@@ -145,7 +146,7 @@ async fn strings(db: &impl ConnectionTrait, sql: &str) -> anyhow::Result<Vec<Str
 }
 
 /// Generates `options.publications` publications with their authors, venues and topics and
-/// loads them, then rebuilds the search index and bumps the catalogue revision.
+/// loads them, then rebuilds the search index and moves the catalogue revision.
 pub async fn load(db: &DatabaseConnection, options: Options) -> anyhow::Result<Report> {
     load_reporting(db, options, &|_| {}).await
 }
@@ -249,9 +250,10 @@ pub async fn load_reporting(
     api::service::search_index::rebuild(&txn)
         .await
         .context("failed to rebuild the search index")?;
-    api::service::revision::bump(&txn)
+    // A bulk load is not a stream of edits: the feed forgets what the triggers noted.
+    api::service::feed::forget_bulk_load(&txn)
         .await
-        .context("failed to bump the catalogue revision")?;
+        .context("failed to move the catalogue revision")?;
     txn.commit()
         .await
         .context("failed to commit the search index")?;

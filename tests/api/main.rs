@@ -12,6 +12,7 @@ mod hostile;
 mod http;
 mod leaks;
 mod listing;
+mod live;
 mod metrics;
 mod migrations;
 mod mutations;

@@ -17,6 +17,8 @@ use api::startup::Application;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 
+pub mod ws;
+
 pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// Which database a test runs on.
@@ -388,6 +390,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub database: TestDatabase,
     client: reqwest::Client,
+    settings: HashMap<String, String>,
 }
 
 /// Starts the server on a fresh, migrated database holding the sample catalogue.
@@ -414,6 +417,21 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Test
     for (name, value) in settings {
         vars.insert((*name).to_owned(), (*value).to_owned());
     }
+    let (address, db) = serve(&vars).await;
+    TestApp {
+        address,
+        db,
+        database,
+        client: reqwest::Client::new(),
+        settings: vars,
+    }
+}
+
+/// Builds and starts a server with these settings; its address and its pool.
+async fn serve(vars: &HashMap<String, String>) -> (String, DatabaseConnection) {
+    if std::env::var("TEST_LOG").is_ok() {
+        let _ = api::telemetry::init();
+    }
     let config =
         Config::from_lookup(|name| vars.get(name).cloned()).expect("a valid test configuration");
     let app = Application::build(&config)
@@ -422,15 +440,46 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Test
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        db,
-        database,
-        client: reqwest::Client::new(),
+    (address, db)
+}
+
+/// Another instance of the service on the same database (as behind a load balancer).
+#[derive(Debug)]
+pub struct Instance {
+    pub address: String,
+    client: reqwest::Client,
+}
+
+impl Instance {
+    /// POSTs a GraphQL request, with a token if given, and returns the JSON response.
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request
+            .send()
+            .await
+            .expect("the server answers")
+            .json()
+            .await
+            .expect("a JSON answer")
     }
 }
 
 impl TestApp {
+    /// Starts another instance of the service on this app's database, with its settings.
+    pub async fn another_instance(&self) -> Instance {
+        let (address, _) = serve(&self.settings).await;
+        Instance {
+            address,
+            client: reqwest::Client::new(),
+        }
+    }
+
     /// POSTs a GraphQL request and returns the HTTP response, whatever it holds.
     pub async fn post(&self, query: &str, variables: Value) -> reqwest::Response {
         self.client

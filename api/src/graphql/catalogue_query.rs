@@ -1,4 +1,4 @@
-//! `author`, `venue` and `topic`: one entry by id, slug (or ORCID iD for authors).
+//! `revision`, and `author`, `venue` and `topic`: one entry by id, slug (or ORCID iD for authors).
 
 use async_graphql::{Context, ID, Object};
 use entity::{author, topic, venue};
@@ -28,6 +28,13 @@ fn one_of(given: &[bool], names: &str) -> Result<(), ApiError> {
 
 #[Object]
 impl CatalogueQuery {
+    /// The catalogue's revision, which every change moves on. Ask for it in the query that
+    /// reads a list, then subscribe to `publicationEvents` with it as `sinceRevision`: no
+    /// change falls between the two (one may arrive that the list already shows).
+    async fn revision(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        super::request_revision(ctx).await
+    }
+
     /// One author by global id, slug or ORCID iD (give exactly one); null when none matches.
     async fn author(
         &self,

@@ -16,12 +16,13 @@ mod nulls;
 mod order;
 mod publication;
 mod scalars;
+mod subscription;
 mod suggest;
 mod topic;
 mod venue;
 pub mod viewer;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::config::Limits;
@@ -45,7 +46,7 @@ pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity:
 }
 
 /// The schema type the server executes.
-pub type AppSchema = Schema<Query, mutation::Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, mutation::Mutation, subscription::Subscription>;
 
 /// Every root query field, one object per domain.
 #[derive(MergedObject, Default)]
@@ -67,7 +68,7 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
     let mut builder = Schema::build(
         Query::default(),
         mutation::Mutation::default(),
-        EmptySubscription,
+        subscription::Subscription,
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
@@ -144,11 +145,20 @@ pub fn request_data(
     db: DatabaseConnection,
     caller: viewer::Caller,
 ) -> async_graphql::Request {
+    subscription_data(request, db, caller).data(RequestRevision::default())
+}
+
+/// [`request_data`] for a subscription, which lives across revisions: each event reads the
+/// revision afresh rather than keeping the one of its start.
+pub fn subscription_data(
+    request: async_graphql::Request,
+    db: DatabaseConnection,
+    caller: viewer::Caller,
+) -> async_graphql::Request {
     let audience = caller.audience();
     request
         .data(caller)
         .data(audience)
         .data(loaders::for_request(db.clone(), audience))
-        .data(RequestRevision::default())
         .data(db)
 }

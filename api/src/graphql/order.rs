@@ -27,9 +27,10 @@ impl ExtensionFactory for SelectionOrder {
     }
 }
 
-/// The document of one request, kept from parsing to the end of execution.
+/// The document of one request, kept from parsing to the end of execution (of every event,
+/// for a subscription).
 #[derive(Default)]
-struct Ordering(Mutex<Option<ExecutableDocument>>);
+struct Ordering(Mutex<Option<Arc<ExecutableDocument>>>);
 
 /// Fragment spreads are followed this deep at most; validation has refused cycles and the
 /// transport deeper chains, so this only bounds the walk.
@@ -47,7 +48,7 @@ impl Extension for Ordering {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(document.clone());
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(document.clone()));
         Ok(document)
     }
 
@@ -58,7 +59,11 @@ impl Extension for Ordering {
         next: NextExecute<'_>,
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
-        let document = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let document = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         if let Some(document) = document {
             let operation = match (&document.operations, operation_name) {
                 (DocumentOperations::Single(operation), _) => Some(operation),

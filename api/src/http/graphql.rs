@@ -36,19 +36,19 @@ use crate::service::token;
 
 /// The parameters of a GraphQL request, however it arrived.
 #[derive(Debug)]
-struct Params {
+pub(super) struct Params {
     /// Absent when a persisted query's hash stands for it.
     query: Option<String>,
     operation_name: Option<String>,
     variables: Option<Map<String, Value>>,
-    extensions: Option<Map<String, Value>>,
+    pub(super) extensions: Option<Map<String, Value>>,
 }
 
 /// A request the transport refuses before GraphQL sees it; its code decides its status.
 #[derive(Debug)]
-struct Refusal {
-    code: ErrorCode,
-    message: String,
+pub(super) struct Refusal {
+    pub(super) code: ErrorCode,
+    pub(super) message: String,
 }
 
 impl Refusal {
@@ -166,13 +166,21 @@ fn may_run_all(doc: &ExecutableDocument, name: Option<&str>, caller: &Caller) ->
 /// malformed, or a token that is unknown or revoked, is refused rather than served as
 /// anonymous, so that an editor is never shown less than they expect without being told.
 async fn caller(state: &AppState, http: &HttpRequest) -> Result<Caller, Refusal> {
-    let Some(value) = http.headers().get(header::AUTHORIZATION) else {
+    let value = http
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|value| value.to_str().unwrap_or("a value that is not text"));
+    caller_of(state, value).await
+}
+
+/// Who is calling, from the value of an `Authorization` header (or of the same key in a
+/// WebSocket's `connection_init`).
+pub(super) async fn caller_of(state: &AppState, value: Option<&str>) -> Result<Caller, Refusal> {
+    let Some(value) = value else {
         return Ok(Caller::Anonymous);
     };
     let unauthenticated = |message: &str| Refusal::new(ErrorCode::Unauthenticated, message);
-    let secret = value
-        .to_str()
-        .ok()
+    let secret = Some(value)
         .and_then(|value| {
             let (scheme, secret) = value.trim().split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then(|| secret.trim())
@@ -241,7 +249,7 @@ async fn read_post(
     }
 }
 
-fn params_from_json(mut object: Map<String, Value>) -> Result<Params, Refusal> {
+pub(super) fn params_from_json(mut object: Map<String, Value>) -> Result<Params, Refusal> {
     let query = match object.remove("query") {
         Some(Value::String(query)) => Some(query),
         None | Some(Value::Null) => None,
@@ -386,7 +394,7 @@ fn count_aliases(doc: &ExecutableDocument) -> usize {
     in_operations + in_fragments
 }
 
-fn request_id(http: &HttpRequest) -> String {
+pub(super) fn request_id(http: &HttpRequest) -> String {
     http.extensions()
         .get::<RequestId>()
         .map(|id| id.0.clone())
@@ -406,43 +414,12 @@ async fn execute(
 ) -> HttpResponse {
     let request_id = request_id(http);
     let mut operation = params.operation_name.clone();
+    let extensions = params.extensions.clone();
     let admitted = async {
         let caller = caller(state, http).await.map_err(Early::Refused)?;
-        let query = resolve_query(state, params.query, params.extensions.as_ref())?;
-        let (query, variables, document) =
-            read(state, query, params.variables, &request_id).await?;
-        if operation.is_none() {
-            // Clients rarely send operationName with a single named operation.
-            let mut operations = document.operations.iter();
-            if let (Some((Some(name), _)), None) = (operations.next(), operations.next()) {
-                operation = Some(name.to_string());
-            }
-        }
-        admit(
-            state,
-            &document,
-            params.operation_name.as_deref(),
-            &caller,
-            over_get,
-        )?;
-        preflight::check_required_variables(
-            &document,
-            params.operation_name.as_deref(),
-            variables.as_ref(),
-        )
-        .map_err(|problem| {
-            let code = problem.code();
-            Early::Errors(vec![problem.into_error()], code)
-        })?;
-        let mut request = Request::new(query);
-        if let Some(name) = &params.operation_name {
-            request = request.operation_name(name);
-        }
-        request.set_parsed_query(document);
-        if let Some(variables) = variables {
-            request = request.variables(Variables::from_json(Value::Object(variables)));
-        }
-        Ok((caller, request))
+        let prepared = prepare(state, &caller, params, over_get, &request_id).await?;
+        operation = prepared.operation;
+        Ok((caller, prepared.request))
     }
     .await;
     let (caller, request) = match admitted {
@@ -461,7 +438,7 @@ async fn execute(
     // Only a request that was admitted is kept: a refused one must not cost memory.
     state
         .persisted_queries
-        .remember(&request.query, params.extensions.as_ref());
+        .remember(&request.query, extensions.as_ref());
     run(
         state,
         http,
@@ -474,6 +451,65 @@ async fn execute(
         started,
     )
     .await
+}
+
+/// A request ready to run, and the name of its operation (for the metrics and the log).
+pub(super) struct Prepared {
+    pub(super) request: Request,
+    pub(super) operation: Option<String>,
+    pub(super) kind: Option<OperationType>,
+}
+
+/// The steps before running, whatever the transport: which document (a persisted query's
+/// hash stands for one), reading it within bounds, admitting it (method, authorization,
+/// aliases) and checking its variables.
+pub(super) async fn prepare(
+    state: &AppState,
+    caller: &Caller,
+    params: Params,
+    over_get: bool,
+    request_id: &str,
+) -> Result<Prepared, Early> {
+    let mut operation = params.operation_name.clone();
+    let query = resolve_query(state, params.query, params.extensions.as_ref())?;
+    let (query, variables, document) = read(state, query, params.variables, request_id).await?;
+    if operation.is_none() {
+        // Clients rarely send operationName with a single named operation.
+        let mut operations = document.operations.iter();
+        if let (Some((Some(name), _)), None) = (operations.next(), operations.next()) {
+            operation = Some(name.to_string());
+        }
+    }
+    admit(
+        state,
+        &document,
+        params.operation_name.as_deref(),
+        caller,
+        over_get,
+    )?;
+    preflight::check_required_variables(
+        &document,
+        params.operation_name.as_deref(),
+        variables.as_ref(),
+    )
+    .map_err(|problem| {
+        let code = problem.code();
+        Early::Errors(vec![problem.into_error()], code)
+    })?;
+    let kind = selected_operation(&document, params.operation_name.as_deref());
+    let mut request = Request::new(query);
+    if let Some(name) = &params.operation_name {
+        request = request.operation_name(name);
+    }
+    request.set_parsed_query(document);
+    if let Some(variables) = variables {
+        request = request.variables(Variables::from_json(Value::Object(variables)));
+    }
+    Ok(Prepared {
+        request,
+        operation,
+        kind,
+    })
 }
 
 /// The document a request names: its `query`, or the persisted query its hash stands for.
@@ -632,7 +668,8 @@ async fn run(
     let request = graphql::request_data(request, db, caller)
         .data(ClientKey(client))
         .data(Arc::clone(&state.counts))
-        .data(Arc::clone(&state.facets));
+        .data(Arc::clone(&state.facets))
+        .data(Arc::clone(&state.hub));
     let outcome =
         tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request)).await;
     let statements = statements.load(Ordering::Relaxed);
@@ -690,12 +727,12 @@ fn read_document(
 }
 
 /// What the transport decides before running a document.
-enum Early {
+pub(super) enum Early {
     Refused(Refusal),
     Errors(Vec<ServerError>, ErrorCode),
 }
 
-fn record(
+pub(super) fn record(
     state: &AppState,
     operation: Option<&str>,
     started: Instant,
@@ -843,6 +880,38 @@ fn respond(
     request_id: &str,
     request_error_code: ErrorCode,
 ) -> (HttpResponse, Vec<String>) {
+    let answer = answer(response, request_id, request_error_code);
+    let status = if let Some(status) = answer.overriding {
+        status
+    } else if answer.request_error && media == ResponseMedia::GraphqlResponse {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let response = HttpResponse::build(status)
+        .content_type(media.content_type())
+        .body(answer.body.to_string());
+    (response, answer.codes)
+}
+
+/// A GraphQL response as the client receives it, whatever the transport.
+pub(super) struct Answer {
+    pub(super) body: Value,
+    /// The `extensions.code` of each error.
+    pub(super) codes: Vec<String>,
+    /// No data and errors without a path: the request did not run.
+    pub(super) request_error: bool,
+    /// The status one of the errors asks for (503, 429).
+    overriding: Option<StatusCode>,
+}
+
+/// Gives every error of `response` its code (unexpected ones a request id instead of their
+/// message), in the specification's key order, at most a bounded number of them.
+pub(super) fn answer(
+    response: Response,
+    request_id: &str,
+    request_error_code: ErrorCode,
+) -> Answer {
     // Field errors have a path; errors without data and without any path are request errors.
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -895,17 +964,12 @@ fn respond(
             object.insert("extensions".to_owned(), json!({ "omittedErrors": omitted }));
         }
     }
-    let status = if let Some(status) = overriding {
-        status
-    } else if request_error && media == ResponseMedia::GraphqlResponse {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    let response = HttpResponse::build(status)
-        .content_type(media.content_type())
-        .body(body.to_string());
-    (response, codes)
+    Answer {
+        body,
+        codes,
+        request_error,
+        overriding,
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod graphql;
 mod media;
 mod preflight;
 pub mod request_id;
+mod ws;
 
 use std::sync::Arc;
 
@@ -41,6 +42,8 @@ pub struct AppState {
     /// as there are cores, so a flood of large documents queues instead of multiplying the
     /// threads and the memory that parse them.
     pub document_readers: Arc<tokio::sync::Semaphore>,
+    /// The instance's follower of the change feed, for subscriptions.
+    pub hub: Arc<crate::live::Hub>,
 }
 
 /// The permits of [`AppState::document_readers`]: one per core.
@@ -74,6 +77,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
     config
         .service(
             web::resource("/graphql")
+                .route(web::get().guard(websocket_upgrade()).to(ws::upgrade))
                 .route(web::post().to(graphql::post))
                 .route(web::get().to(graphql::get))
                 .default_service(web::to(graphql::method_not_allowed)),
@@ -87,6 +91,16 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics))
         .route("/favicon.ico", get_or_head().to(favicon))
         .route("/", get_or_head().to(root));
+}
+
+/// A request to open a WebSocket (`Upgrade: websocket`, in any case).
+fn websocket_upgrade() -> impl actix_web::guard::Guard {
+    actix_web::guard::fn_guard(|ctx| {
+        ctx.head()
+            .headers()
+            .get(header::UPGRADE)
+            .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"websocket"))
+    })
 }
 
 fn get_or_head() -> actix_web::Route {
@@ -116,11 +130,19 @@ async fn healthz() -> HttpResponse {
 
 /// The service can answer queries: the database answers and its schema is current.
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let feed = state.hub.status();
+    let feed = json!({
+        "revision": feed.applied,
+        "lagRevisions": feed.lag(),
+        "listening": feed.listening,
+        "subscriptions": feed.subscriptions,
+    });
     match crate::db::readiness(&state.db).await {
-        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready", "feed": feed })),
         Err(reason) => HttpResponse::ServiceUnavailable().json(json!({
             "status": "unavailable",
             "reason": reason,
+            "feed": feed,
         })),
     }
 }
@@ -128,7 +150,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(state.metrics.render(&state.db))
+        .body(state.metrics.render(&state.db, state.hub.status()))
 }
 
 async fn root() -> HttpResponse {

@@ -436,6 +436,7 @@ pub async fn merge_authors(
         .filter(author::Column::Id.is_in(merged.iter().copied()))
         .exec(conn)
         .await?;
+    super::feed::note_merged(conn, super::feed::Entity::Author, &merged).await?;
     let mut fields = vec!["nameVariants"];
     let mut row = <author::ActiveModel as Default>::default();
     if target.orcid.is_none()

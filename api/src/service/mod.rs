@@ -10,6 +10,7 @@ pub mod csl;
 pub mod directory;
 pub mod edit;
 pub mod facets;
+pub mod feed;
 pub mod listing;
 pub mod lock;
 pub mod pagination;

@@ -171,6 +171,27 @@ pub async fn list_condition(
     Ok(visible(audience).add(filter.condition(&topics, conn.get_database_backend())))
 }
 
+/// Which of `ids` are in the list `audience` sees under `filter` now (one statement, or two
+/// when the filter names topics).
+pub async fn matching(
+    conn: &impl ConnectionTrait,
+    audience: Audience,
+    filter: &PublicationFilter,
+    ids: &[i64],
+) -> Result<Vec<i64>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    publication::Entity::find()
+        .select_only()
+        .column(publication::Column::Id)
+        .filter(list_condition(conn, audience, filter).await?)
+        .filter(publication::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple::<i64>()
+        .all(conn)
+        .await
+}
+
 /// One page of the publications `audience` may see that match `filter`, in `ordering`.
 pub async fn page(
     conn: &impl ConnectionTrait,

@@ -192,6 +192,9 @@ pub async fn load(db: &DatabaseConnection, catalogue: &str) -> anyhow::Result<Se
         publication::create(&txn, new).await.with_context(context)?;
         report.created += 1;
     }
+    super::feed::record(&txn, "seed")
+        .await
+        .context("failed to record the seed in the change feed")?;
     txn.commit()
         .await
         .context("failed to commit the seed transaction")?;

@@ -152,6 +152,14 @@ impl Extension for EditorsOnly {
     }
 }
 
+/// Who the change feed says made a change: the token's name, or `anonymous` for a public
+/// submission.
+fn actor_name(ctx: &Context<'_>) -> String {
+    ctx.data_opt::<Caller>()
+        .and_then(Caller::actor)
+        .map_or_else(|| "anonymous".to_owned(), |actor| actor.0)
+}
+
 /// The actor of an editor mutation (the guard has admitted the caller).
 pub fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
     ctx.data::<Caller>()?
@@ -218,12 +226,18 @@ where
         .gql()?;
     match edit(&txn).await {
         Ok(value) => {
-            // In the same transaction: a cached count is stale exactly when this commits.
-            crate::service::revision::bump(&txn)
+            // In the same transaction, last: the change feed and the revision move exactly
+            // when this commits (and a cached count is stale exactly then).
+            let revision = crate::service::feed::record(&txn, &actor_name(ctx))
                 .await
                 .map_err(ApiError::from)
                 .gql()?;
             txn.commit().await.map_err(ApiError::from).gql()?;
+            if let (Some(revision), Some(hub)) =
+                (revision, ctx.data_opt::<std::sync::Arc<crate::live::Hub>>())
+            {
+                hub.committed(revision);
+            }
             Ok(Ok(value))
         }
         Err(err) => {

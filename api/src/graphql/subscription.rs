@@ -1,0 +1,312 @@
+//! Live updates: `publicationEvents`, fed by the instance's [`Hub`].
+//!
+//! Each subscriber sees the change feed through its filter and audience. A change reaches it
+//! when the publication is in its list after the change (CREATED or UPDATED, with the
+//! publication), or may have been before (DELETED, or REMOVED when it left the list), so that
+//! a page can drop an entry that left its filter. "May have been": the subscriber remembers
+//! what it was told of each publication; of one it has not been told about, it cannot know
+//! whether the page holds it, and says REMOVED, which a page treats as "drop it if present".
+
+use std::collections::VecDeque;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ErrorExtensions as _, ID, Object, Subscription};
+use chrono::{DateTime, Utc};
+use entity::publication;
+use futures_util::Stream;
+use lru::LruCache;
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::sync::{broadcast, watch};
+
+use super::filters::PublicationFilterInput;
+use super::publication::Publication;
+use super::scalars::Timestamp;
+use super::{GlobalId, NodeKind};
+use crate::error::{ApiError, ApiResultExt as _};
+use crate::live::{Batch, Hub, SubscriptionPlace};
+use crate::service::feed::{self, Action};
+use crate::service::listing::PublicationFilter;
+use crate::service::{Audience, revision};
+
+/// How many revisions a replay reads at once.
+const REPLAY_CHUNK: i64 = 100;
+/// How many publications a subscriber remembers being told about.
+const REMEMBERED: usize = 4096;
+
+#[derive(Default)]
+pub struct Subscription;
+
+/// Live updates, over the graphql-transport-ws protocol at `/graphql`.
+#[Subscription]
+impl Subscription {
+    /// The catalogue's changes to the publications of a list, as they are committed on any
+    /// instance, in revision order. `sinceRevision` first replays what happened after that
+    /// revision (the `revision` of the last event seen), within the change feed's retention,
+    /// then goes on live without a gap or a repeat. Anonymous subscribers see published
+    /// entries only: one that is unpublished arrives as REMOVED, without its data. The token
+    /// of an editor goes in `connection_init`'s payload: `{"Authorization": "Bearer ..."}`.
+    async fn publication_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which publications to follow; the list's filter.")] filter: Option<
+            PublicationFilterInput,
+        >,
+        #[graphql(
+            desc = "Replay the changes after this revision before going on live; at most the feed's retention back."
+        )]
+        since_revision: Option<i64>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<PublicationEvent>> + use<>>
+    {
+        let hub = Arc::clone(ctx.data::<Arc<Hub>>()?);
+        let db = ctx.data::<DatabaseConnection>()?.clone();
+        let audience = *ctx.data::<Audience>()?;
+        let filter = filter
+            .map(|filter| filter.parse("filter"))
+            .transpose()
+            .gql()?
+            .unwrap_or_default();
+        let place = hub.admit().ok_or_else(|| {
+            ApiError::TooManySubscriptions(
+                "this instance holds as many subscriptions as it may; try again later".into(),
+            )
+            .extend()
+        })?;
+        // Subscribed before the revision is read: nothing committed after it can be missed.
+        let revisions = hub.revisions();
+        let current = revision::current(&db).await.gql()?;
+        let start = match since_revision {
+            None => current,
+            Some(since) => resume_point(&db, since, current).await?,
+        };
+        let follower = Follower {
+            digest: filter.digest(),
+            stopping: hub.stopped(),
+            db,
+            audience,
+            filter,
+            revisions,
+            delivered: start,
+            replay_upto: current,
+            queue: VecDeque::new(),
+            remembered: LruCache::new(NonZeroUsize::new(REMEMBERED).unwrap_or(NonZeroUsize::MIN)),
+            hub,
+            done: false,
+            _place: place,
+        };
+        Ok(futures_util::stream::unfold(follower, Follower::next))
+    }
+}
+
+/// Checks that the feed still holds every revision after `since`.
+async fn resume_point(
+    db: &DatabaseConnection,
+    since: i64,
+    current: i64,
+) -> async_graphql::Result<i64> {
+    if since < 0 || since > current {
+        return Err(ApiError::bad_input(
+            "sinceRevision",
+            format!("must be between 0 and the catalogue's revision, {current}"),
+        )
+        .extend());
+    }
+    if since == current {
+        return Ok(since);
+    }
+    let oldest = feed::oldest(db).await.gql()?;
+    match oldest {
+        Some(oldest) if oldest <= since + 1 => Ok(since),
+        _ => Err(ApiError::RevisionExpired(format!(
+            "the change feed no longer holds the revisions after {since}{}; re-read the list, then subscribe without sinceRevision",
+            oldest.map_or_else(String::new, |o| format!(" (its oldest is {o})"))
+        ))
+        .extend()),
+    }
+}
+
+/// What happened to a publication, as the subscriber's list sees it.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PublicationEventKind {
+    /// Created, and in the list.
+    Created,
+    /// Changed, and in the list now (it may just have entered it).
+    Updated,
+    /// Deleted from the catalogue.
+    Deleted,
+    /// Not in the list (any more): it left the filter or, for anonymous subscribers, is no
+    /// longer published. Drop it if the page shows it.
+    Removed,
+}
+
+/// One publication's change at one revision.
+#[derive(Debug, Clone)]
+pub struct PublicationEvent {
+    revision: i64,
+    kind: PublicationEventKind,
+    id: i64,
+    row: Option<publication::Model>,
+    at: DateTime<Utc>,
+}
+
+/// One publication's change, as the subscriber's list sees it.
+#[Object]
+impl PublicationEvent {
+    /// The catalogue revision of the change; resume from the last one seen with
+    /// `sinceRevision`. Several events may share a revision (one edit that changed several
+    /// publications).
+    async fn revision(&self) -> i64 {
+        self.revision
+    }
+
+    /// What happened, as the subscriber's list sees it.
+    async fn kind(&self) -> PublicationEventKind {
+        self.kind
+    }
+
+    /// The publication's id, whatever the kind.
+    async fn publication_id(&self) -> ID {
+        GlobalId::new(NodeKind::Publication, self.id).encode()
+    }
+
+    /// The publication as it is when the event is sent; null for DELETED and REMOVED.
+    async fn publication(&self) -> Option<Publication> {
+        self.row.clone().map(Publication)
+    }
+
+    /// When the change was committed.
+    async fn changed_at(&self) -> Timestamp {
+        Timestamp(self.at)
+    }
+}
+
+/// One subscriber's walk along the feed.
+struct Follower {
+    hub: Arc<Hub>,
+    db: DatabaseConnection,
+    audience: Audience,
+    filter: PublicationFilter,
+    digest: String,
+    revisions: broadcast::Receiver<Arc<Batch>>,
+    stopping: watch::Receiver<bool>,
+    /// The newest revision handed out.
+    delivered: i64,
+    /// Revisions up to this one are read from the feed table, not taken from the hub.
+    replay_upto: i64,
+    queue: VecDeque<PublicationEvent>,
+    /// Whether each publication the subscriber was told about is in its list.
+    remembered: LruCache<i64, bool>,
+    done: bool,
+    _place: SubscriptionPlace,
+}
+
+impl Follower {
+    async fn next(mut self) -> Option<(async_graphql::Result<PublicationEvent>, Self)> {
+        loop {
+            if let Some(event) = self.queue.pop_front() {
+                return Some((Ok(event), self));
+            }
+            if self.done {
+                return None;
+            }
+            let batches = if self.delivered < self.replay_upto {
+                let end = (self.delivered + REPLAY_CHUNK).min(self.replay_upto);
+                match feed::read(&self.db, self.delivered, end).await {
+                    Ok(revisions) => {
+                        let batches: Vec<Arc<Batch>> = revisions
+                            .into_iter()
+                            .map(|revision| Arc::new(Batch::new(revision)))
+                            .collect();
+                        if let Err(err) = self.take(&batches).await {
+                            return self.fail(err);
+                        }
+                        self.delivered = self.delivered.max(end);
+                        continue;
+                    }
+                    Err(err) => return self.fail(err),
+                }
+            } else if self.hub.status().applied == crate::live::NOT_YET {
+                // The hub has not read the feed yet (the database was down at start): what it
+                // reads first may be past this subscriber's start, so wait for it, then read
+                // the difference from the table.
+                let mut applied = self.hub.applied();
+                tokio::select! {
+                    _ = applied.wait_for(|applied| *applied != crate::live::NOT_YET) => continue,
+                    _ = self.stopping.wait_for(|stop| *stop) => return None,
+                }
+            } else if self.hub.status().applied > self.delivered {
+                // The hub handed out revisions after this one before the subscription took
+                // its receiver (it may have started, or caught up, meanwhile): read them from
+                // the table. Whatever it hands out from now on, the receiver holds.
+                self.replay_upto = self.hub.status().applied;
+                continue;
+            } else {
+                tokio::select! {
+                    received = self.revisions.recv() => match received {
+                        Ok(batch) => vec![batch],
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            // Fell behind the hub: read what was missed from the table.
+                            self.replay_upto = self.hub.status().applied;
+                            continue;
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    },
+                    _ = self.stopping.wait_for(|stop| *stop) => return None,
+                }
+            };
+            if let Err(err) = self.take(&batches).await {
+                return self.fail(err);
+            }
+        }
+    }
+
+    /// Queues the events of `batches` that this subscriber sees.
+    async fn take(&mut self, batches: &[Arc<Batch>]) -> Result<(), DbErr> {
+        for batch in batches {
+            let revision = batch.revision.revision;
+            if revision <= self.delivered {
+                continue;
+            }
+            let changes: Vec<(i64, Action)> = batch.revision.publications().collect();
+            if !changes.is_empty() {
+                let rows = batch.rows(&self.db).await?;
+                let matching = batch
+                    .matching(&self.db, self.audience, &self.filter, &self.digest)
+                    .await?;
+                for (id, action) in changes {
+                    let before = if action == Action::Created {
+                        Some(false)
+                    } else {
+                        self.remembered.get(&id).copied()
+                    };
+                    let after = action != Action::Deleted && matching.contains(&id);
+                    let kind = match (after, action, before) {
+                        (true, Action::Created, _) => PublicationEventKind::Created,
+                        (true, _, _) => PublicationEventKind::Updated,
+                        (false, _, Some(false)) => continue,
+                        (false, Action::Deleted, _) => PublicationEventKind::Deleted,
+                        (false, _, _) => PublicationEventKind::Removed,
+                    };
+                    self.remembered.put(id, after);
+                    self.queue.push_back(PublicationEvent {
+                        revision,
+                        kind,
+                        id,
+                        row: if after { rows.get(&id).cloned() } else { None },
+                        at: batch.revision.at,
+                    });
+                }
+            }
+            self.delivered = revision;
+        }
+        Ok(())
+    }
+
+    /// Ends the subscription with an error: the client resumes from the last revision it saw.
+    fn fail(mut self, err: DbErr) -> Option<(async_graphql::Result<PublicationEvent>, Self)> {
+        self.done = true;
+        self.queue.clear();
+        let err = ApiError::from(err).extend();
+        Some((Err(err), self))
+    }
+}

@@ -1,0 +1,542 @@
+//! GraphQL over WebSocket at `/graphql`: the `graphql-transport-ws` protocol of the graphql-ws
+//! library (Apollo Client, urql, Relay and GraphiQL speak it), mostly for subscriptions.
+//!
+//! A connection is bounded like a request: frames no larger than `MAX_BODY_BYTES`, each
+//! document read within the same bounds (`graphql::prepare`), `connection_init` within
+//! `WS_INIT_TIMEOUT_SECS`, a ping every `WS_KEEPALIVE_SECS`, at most
+//! `SUBSCRIPTIONS_PER_CONNECTION` subscriptions, and at most `WS_SEND_BUFFER` messages queued
+//! for a client that does not read them: one that falls that far behind is closed (1013,
+//! "try again later") rather than buffered without bound, and resumes with `sinceRevision`.
+//! Close codes are the library's where it has one, and the README lists them all.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use async_graphql::parser::types::OperationType;
+use futures_util::StreamExt as _;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use tokio::sync::{Notify, mpsc};
+
+use super::AppState;
+use super::graphql::{Early, Prepared, Refusal, answer, params_from_json, prepare, request_id};
+use crate::error::ErrorCode;
+use crate::graphql::viewer::{Caller, ClientKey};
+use crate::metrics::Outcome;
+
+/// The subprotocol this endpoint speaks.
+pub const PROTOCOL: &str = "graphql-transport-ws";
+/// The longest reason a close frame can carry (RFC 6455: 125 bytes with the code).
+const MAX_CLOSE_REASON: usize = 123;
+/// The longest subscription id a client may choose.
+const MAX_ID_BYTES: usize = 128;
+
+/// Close codes, as the README's table lists them.
+mod close {
+    pub const BAD_MESSAGE: u16 = 4400;
+    pub const UNAUTHORIZED: u16 = 4401;
+    pub const FORBIDDEN: u16 = 4403;
+    pub const INIT_TIMEOUT: u16 = 4408;
+    pub const DUPLICATE_ID: u16 = 4409;
+    pub const TOO_MANY_INITS: u16 = 4429;
+    pub const SILENT: u16 = 4504;
+    /// RFC 6455 "try again later": a client that does not read fast enough.
+    pub const TOO_SLOW: u16 = 1013;
+    /// RFC 6455 "going away": the instance is shutting down.
+    pub const GOING_AWAY: u16 = 1001;
+}
+
+/// `GET /graphql` with `Upgrade: websocket`.
+pub async fn upgrade(
+    state: web::Data<AppState>,
+    http: HttpRequest,
+    body: web::Payload,
+) -> HttpResponse {
+    let offered = http
+        .headers()
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|protocol| protocol.trim() == PROTOCOL);
+    if !offered {
+        return HttpResponse::BadRequest().json(json!({
+            "errors": [{
+                "message": "WebSocket connections to /graphql speak graphql-transport-ws (the protocol of the graphql-ws library): offer it in Sec-WebSocket-Protocol. The older subscriptions-transport-ws protocol (`graphql-ws`) is not supported.",
+                "extensions": { "code": ErrorCode::BadRequest.as_str() }
+            }]
+        }));
+    }
+    let (mut response, session, stream) = match actix_ws::handle(&http, body) {
+        Ok(parts) => parts,
+        Err(err) => return err.error_response(),
+    };
+    response.headers_mut().insert(
+        header::SEC_WEBSOCKET_PROTOCOL,
+        header::HeaderValue::from_static(PROTOCOL),
+    );
+    let limit = state.limits.max_body_bytes;
+    let stream = stream
+        .max_frame_size(limit)
+        .aggregate_continuations()
+        .max_continuation_size(limit);
+    let client = http
+        .peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string());
+    let connection_id = request_id(&http);
+    actix_web::rt::spawn(serve(state, session, stream, client, connection_id));
+    response
+}
+
+/// A message from the client.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    ConnectionInit {
+        #[serde(default)]
+        payload: Option<Value>,
+    },
+    Ping {},
+    Pong {},
+    Subscribe {
+        id: String,
+        payload: Map<String, Value>,
+    },
+    Complete {
+        id: String,
+    },
+}
+
+/// Messages for the client, queued without waiting: a full queue means the client is not
+/// reading, and the connection is closed.
+#[derive(Clone)]
+struct Outbox {
+    queue: mpsc::Sender<String>,
+    overflowed: Arc<Notify>,
+}
+
+impl Outbox {
+    /// Queues `message`; false when the queue is full (the connection is then closing).
+    fn send(&self, message: &Value) -> bool {
+        match self.queue.try_send(message.to_string()) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.overflowed.notify_one();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+}
+
+/// A running operation, aborted when dropped (the client completed it or went away).
+struct Running(tokio::task::JoinHandle<()>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// What the connection knows of its client.
+struct Connection {
+    state: web::Data<AppState>,
+    outbox: Outbox,
+    caller: Option<Caller>,
+    init_seen: bool,
+    /// Each with the number it was started as, so that a finished one is told apart from a
+    /// later one under the same id.
+    running: HashMap<String, (u64, Running)>,
+    started: u64,
+    finished: mpsc::UnboundedSender<(String, u64)>,
+    client: String,
+    connection_id: String,
+}
+
+async fn serve(
+    state: web::Data<AppState>,
+    session: Session,
+    mut stream: AggregatedMessageStream,
+    client: String,
+    connection_id: String,
+) {
+    let limits = state.limits.clone();
+    let (queue, mut outgoing) = mpsc::channel::<String>(limits.ws_send_buffer);
+    let overflowed = Arc::new(Notify::new());
+    let mut writer_session = session.clone();
+    let writer = actix_web::rt::spawn(async move {
+        while let Some(text) = outgoing.recv().await {
+            if writer_session.text(text).await.is_err() {
+                break;
+            }
+        }
+    });
+    let (finished, mut finished_ids) = mpsc::unbounded_channel::<(String, u64)>();
+    let mut connection = Connection {
+        outbox: Outbox {
+            queue,
+            overflowed: Arc::clone(&overflowed),
+        },
+        state,
+        caller: None,
+        init_seen: false,
+        running: HashMap::new(),
+        started: 0,
+        finished,
+        client,
+        connection_id,
+    };
+    let mut stopping = connection.state.hub.stopped();
+    let init_deadline = tokio::time::sleep(limits.ws_init_timeout);
+    tokio::pin!(init_deadline);
+    let mut keepalive = tokio::time::interval(limits.ws_keepalive);
+    keepalive.tick().await;
+    let mut last_heard = Instant::now();
+    let mut pong_session = session.clone();
+    let closing: Option<(u16, String)> = loop {
+        tokio::select! {
+            message = stream.recv() => {
+                last_heard = Instant::now();
+                match message {
+                    None | Some(Ok(AggregatedMessage::Close(_))) => break None,
+                    Some(Err(err)) => break Some((close::BAD_MESSAGE, format!("unreadable frame: {err}"))),
+                    Some(Ok(AggregatedMessage::Binary(_))) => {
+                        break Some((close::BAD_MESSAGE, "binary messages are not part of graphql-transport-ws".into()));
+                    }
+                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                        if pong_session.pong(&bytes).await.is_err() {
+                            break None;
+                        }
+                    }
+                    Some(Ok(AggregatedMessage::Pong(_))) => {}
+                    Some(Ok(AggregatedMessage::Text(text))) => {
+                        if let Some(close) = connection.receive(&text).await {
+                            break Some(close);
+                        }
+                    }
+                }
+            }
+            () = &mut init_deadline, if connection.caller.is_none() => {
+                break Some((close::INIT_TIMEOUT, "Connection initialisation timeout".into()));
+            }
+            _ = keepalive.tick() => {
+                if last_heard.elapsed() > limits.ws_keepalive * 3 {
+                    break Some((close::SILENT, "the client sent nothing, not even a pong, for too long".into()));
+                }
+                if connection.caller.is_some() {
+                    connection.outbox.send(&json!({ "type": "ping" }));
+                }
+            }
+            Some((id, number)) = finished_ids.recv() => {
+                if connection.running.get(&id).is_some_and(|(n, _)| *n == number) {
+                    connection.running.remove(&id);
+                }
+            }
+            () = overflowed.notified() => {
+                break Some((close::TOO_SLOW, "the client fell too far behind reading its messages; reconnect and resume with sinceRevision".into()));
+            }
+            _ = stopping.wait_for(|stop| *stop) => {
+                break Some((close::GOING_AWAY, "the server is shutting down; reconnect".into()));
+            }
+        }
+    };
+    connection.running.clear();
+    writer.abort();
+    if let Some((code, mut reason)) = closing {
+        connection.state.metrics.record_ws_close(code);
+        // A close frame's reason holds at most 123 bytes; a longer one breaks the frame.
+        if reason.len() > MAX_CLOSE_REASON {
+            let mut end = MAX_CLOSE_REASON;
+            while !reason.is_char_boundary(end) {
+                end -= 1;
+            }
+            reason.truncate(end);
+        }
+        let reason = CloseReason {
+            code: CloseCode::Other(code),
+            description: Some(reason),
+        };
+        // A client that reads nothing cannot be told why; it is dropped all the same.
+        let _ = tokio::time::timeout(Duration::from_secs(1), session.close(Some(reason))).await;
+    }
+}
+
+impl Connection {
+    /// Handles one text message; `Some` closes the connection with that code and reason.
+    async fn receive(&mut self, text: &str) -> Option<(u16, String)> {
+        let message: ClientMessage = match serde_json::from_str(text) {
+            Ok(message) => message,
+            Err(err) => {
+                return Some((
+                    close::BAD_MESSAGE,
+                    format!("Invalid message received: {err}"),
+                ));
+            }
+        };
+        match message {
+            ClientMessage::ConnectionInit { payload } => {
+                if self.init_seen {
+                    return Some((
+                        close::TOO_MANY_INITS,
+                        "Too many initialisation requests".into(),
+                    ));
+                }
+                self.init_seen = true;
+                let authorization = payload.as_ref().and_then(authorization);
+                match super::graphql::caller_of(&self.state, authorization.as_deref()).await {
+                    Ok(caller) => {
+                        self.caller = Some(caller);
+                        self.outbox.send(&json!({ "type": "connection_ack" }));
+                        None
+                    }
+                    Err(Refusal {
+                        code: ErrorCode::Unauthenticated,
+                        message,
+                    }) => Some((close::FORBIDDEN, message)),
+                    Err(Refusal { message, .. }) => Some((close::TOO_SLOW, message)),
+                }
+            }
+            ClientMessage::Ping {} => {
+                self.outbox.send(&json!({ "type": "pong" }));
+                None
+            }
+            ClientMessage::Pong {} => None,
+            ClientMessage::Complete { id } => {
+                self.running.remove(&id);
+                None
+            }
+            ClientMessage::Subscribe { id, payload } => self.subscribe(id, payload),
+        }
+    }
+
+    fn subscribe(&mut self, id: String, payload: Map<String, Value>) -> Option<(u16, String)> {
+        let Some(caller) = self.caller.clone() else {
+            return Some((close::UNAUTHORIZED, "Unauthorized".into()));
+        };
+        if id.is_empty() || id.len() > MAX_ID_BYTES {
+            return Some((
+                close::BAD_MESSAGE,
+                format!("a subscription id has 1 to {MAX_ID_BYTES} bytes"),
+            ));
+        }
+        if self.running.contains_key(&id) {
+            return Some((
+                close::DUPLICATE_ID,
+                format!("Subscriber for {id} already exists"),
+            ));
+        }
+        let limit = self.state.limits.subscriptions_per_connection;
+        if self.running.len() >= limit {
+            self.outbox.send(&error_message(
+                &id,
+                ErrorCode::TooManySubscriptions,
+                &format!("this connection holds {limit} operations, its limit; complete one first"),
+            ));
+            return None;
+        }
+        self.started += 1;
+        let number = self.started;
+        let operation = Operation {
+            state: self.state.clone(),
+            outbox: self.outbox.clone(),
+            caller,
+            client: self.client.clone(),
+            request_id: format!("{}-{number}", self.connection_id),
+            id: id.clone(),
+        };
+        let finished = self.finished.clone();
+        let task = tokio::spawn(async move {
+            let id = operation.id.clone();
+            operation.run(payload).await;
+            // The connection may have closed meanwhile; nothing is left to tidy then.
+            let _ = finished.send((id, number));
+        });
+        self.running.insert(id, (number, Running(task)));
+        None
+    }
+}
+
+/// The token in `connection_init`'s payload: `Authorization` (any case) at its top level or
+/// under `headers`, as clients put it.
+fn authorization(payload: &Value) -> Option<String> {
+    let find = |object: &Map<String, Value>| {
+        object
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
+            .map(|(_, value)| {
+                value
+                    .as_str()
+                    .unwrap_or("a value that is not text")
+                    .to_owned()
+            })
+    };
+    let object = payload.as_object()?;
+    find(object).or_else(|| object.get("headers")?.as_object().and_then(find))
+}
+
+fn error_message(id: &str, code: ErrorCode, message: &str) -> Value {
+    json!({
+        "id": id,
+        "type": "error",
+        "payload": [{ "message": message, "extensions": { "code": code.as_str() } }],
+    })
+}
+
+/// One operation of a connection, from its document to its last message.
+struct Operation {
+    state: web::Data<AppState>,
+    outbox: Outbox,
+    caller: Caller,
+    client: String,
+    request_id: String,
+    id: String,
+}
+
+impl Operation {
+    async fn run(self, payload: Map<String, Value>) {
+        let started = Instant::now();
+        let prepared = match params_from_json(payload) {
+            Ok(params) => {
+                let extensions = params.extensions.clone();
+                let prepared =
+                    prepare(&self.state, &self.caller, params, false, &self.request_id).await;
+                if let Ok(prepared) = &prepared {
+                    self.state
+                        .persisted_queries
+                        .remember(&prepared.request.query, extensions.as_ref());
+                }
+                prepared
+            }
+            Err(refusal) => Err(Early::Refused(refusal)),
+        };
+        let Prepared {
+            request,
+            operation,
+            kind,
+        } = match prepared {
+            Ok(prepared) => prepared,
+            Err(Early::Refused(Refusal { code, message })) => {
+                self.outbox.send(&error_message(&self.id, code, &message));
+                self.record(None, started, &[code.as_str().to_owned()]);
+                return;
+            }
+            Err(Early::Errors(errors, code)) => {
+                let response = async_graphql::Response::from_errors(errors);
+                let answer = answer(response, &self.request_id, code);
+                self.send_errors(answer.body);
+                self.record(None, started, &answer.codes);
+                return;
+            }
+        };
+        let state = &self.state;
+        let db = state.db.clone();
+        let request = if kind == Some(OperationType::Subscription) {
+            crate::graphql::subscription_data(request, db, self.caller.clone())
+        } else {
+            crate::graphql::request_data(request, db, self.caller.clone())
+        }
+        .data(ClientKey(self.client.clone()))
+        .data(Arc::clone(&state.counts))
+        .data(Arc::clone(&state.facets))
+        .data(Arc::clone(&state.hub));
+        let mut responses = state.schema.execute_stream(request);
+        let mut first = true;
+        loop {
+            let next = if kind == Some(OperationType::Subscription) {
+                responses.next().await
+            } else {
+                match tokio::time::timeout(state.limits.request_timeout, responses.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        self.outbox.send(&error_message(
+                            &self.id,
+                            ErrorCode::RequestTimeout,
+                            &format!(
+                                "the operation took longer than {} s",
+                                state.limits.request_timeout.as_secs()
+                            ),
+                        ));
+                        return;
+                    }
+                }
+            };
+            let Some(response) = next else { break };
+            let answer = answer(
+                response,
+                &self.request_id,
+                ErrorCode::GraphqlValidationFailed,
+            );
+            if first {
+                self.record(operation.as_deref(), started, &answer.codes);
+            }
+            if first && answer.request_error {
+                // It never ran (validation): `error`, and no `complete` after it.
+                self.send_errors(answer.body);
+                return;
+            }
+            first = false;
+            if !self
+                .outbox
+                .send(&json!({ "id": self.id, "type": "next", "payload": answer.body }))
+            {
+                return;
+            }
+            state.metrics.record_subscription_event();
+        }
+        self.outbox
+            .send(&json!({ "id": self.id, "type": "complete" }));
+    }
+
+    fn send_errors(&self, mut body: Value) {
+        let errors = body
+            .get_mut("errors")
+            .map(Value::take)
+            .unwrap_or_else(|| json!([]));
+        self.outbox
+            .send(&json!({ "id": self.id, "type": "error", "payload": errors }));
+    }
+
+    fn record(&self, operation: Option<&str>, started: Instant, codes: &[String]) {
+        let outcome = if codes.is_empty() {
+            Outcome::Ok
+        } else {
+            Outcome::Error
+        };
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        self.state
+            .metrics
+            .record_request(operation, outcome, started.elapsed(), 0, &codes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_is_found_where_clients_put_it() {
+        let top = json!({ "Authorization": "Bearer a" });
+        let lower = json!({ "authorization": "Bearer b" });
+        let headers = json!({ "headers": { "Authorization": "Bearer c" } });
+        assert_eq!(authorization(&top).as_deref(), Some("Bearer a"));
+        assert_eq!(authorization(&lower).as_deref(), Some("Bearer b"));
+        assert_eq!(authorization(&headers).as_deref(), Some("Bearer c"));
+        assert_eq!(authorization(&json!({})), None);
+        assert_eq!(authorization(&json!("text")), None);
+    }
+
+    #[test]
+    fn client_messages_of_the_protocol_parse_and_others_do_not() {
+        let subscribe: ClientMessage = serde_json::from_str(
+            r#"{"type":"subscribe","id":"1","payload":{"query":"subscription { x }"}}"#,
+        )
+        .expect("a subscribe message");
+        assert!(matches!(subscribe, ClientMessage::Subscribe { id, .. } if id == "1"));
+        assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"ping"}"#).is_ok());
+        assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"start","id":"1"}"#).is_err());
+        assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"subscribe"}"#).is_err());
+    }
+}

@@ -1,0 +1,384 @@
+//! Following the change feed: each instance reads every revision once, in order, and hands it
+//! to its subscribers.
+//!
+//! On Postgres the [`Hub`] holds one `LISTEN` connection of its own (outside the request pool):
+//! a notification says a revision was committed, on this instance or any other, and the hub
+//! reads the feed from the last revision it applied up to the current one. When that connection
+//! drops it reconnects with backoff and catches up from the table, so nothing is missed or
+//! handed out twice; it also polls now and then, in case a notification is lost. On SQLite (one
+//! instance by nature) a commit on this instance wakes the hub directly, and the poll picks up
+//! changes made by another process (`api seed`).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use entity::publication;
+use sea_orm::{DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter};
+use tokio::sync::{Notify, OnceCell, broadcast, watch};
+
+use crate::service::feed::{self, Action};
+use crate::service::listing::PublicationFilter;
+use crate::service::{Audience, revision};
+
+/// The applied revision before the hub could read one (the database was not ready).
+pub const NOT_YET: i64 = -1;
+/// How many revisions the hub keeps for subscribers that have not taken them yet; one that
+/// falls further behind reads the feed from the database instead.
+const BROADCAST_CAPACITY: usize = 1024;
+/// How many revisions are read from the feed in one statement.
+const READ_CHUNK: i64 = 100;
+/// How often the hub looks at the revision without being told to.
+const POLL: Duration = Duration::from_secs(2);
+const BACKOFF_MIN: Duration = Duration::from_millis(100);
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// How often old changes are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// What the instance knows of the feed, for `/readyz` and `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedStatus {
+    /// The newest revision handed to subscribers.
+    pub applied: i64,
+    /// The newest revision the instance has heard of.
+    pub latest: i64,
+    /// Whether the instance is listening (always, on SQLite).
+    pub listening: bool,
+    pub subscriptions: usize,
+}
+
+impl FeedStatus {
+    pub fn lag(&self) -> i64 {
+        (self.latest - self.applied).max(0)
+    }
+}
+
+/// One instance's follower of the change feed.
+#[derive(Debug)]
+pub struct Hub {
+    db: DatabaseConnection,
+    /// The Postgres URL for the listening connection; `None` on SQLite.
+    listen_url: Option<String>,
+    retention: Duration,
+    applied: watch::Sender<i64>,
+    latest: AtomicI64,
+    listening: AtomicBool,
+    wake: Notify,
+    stopping: watch::Sender<bool>,
+    revisions: broadcast::Sender<Arc<Batch>>,
+    subscriptions: AtomicUsize,
+    max_subscriptions: usize,
+}
+
+impl Hub {
+    /// A hub that starts at the catalogue's current revision, once it can read it (a
+    /// subscriber that wants older changes asks for them with `sinceRevision`, which reads the
+    /// feed table).
+    pub async fn start(
+        db: DatabaseConnection,
+        listen_url: Option<String>,
+        retention: Duration,
+        max_subscriptions: usize,
+    ) -> Arc<Self> {
+        // Read here, before the server serves, when the database answers; otherwise by the
+        // follower once it does (subscriptions wait for it).
+        let current = revision::current(&db).await.unwrap_or(NOT_YET);
+        let hub = Arc::new(Self {
+            listening: AtomicBool::new(listen_url.is_none()),
+            db,
+            listen_url,
+            retention,
+            applied: watch::Sender::new(current),
+            latest: AtomicI64::new(current),
+            wake: Notify::new(),
+            stopping: watch::Sender::new(false),
+            revisions: broadcast::Sender::new(BROADCAST_CAPACITY),
+            subscriptions: AtomicUsize::new(0),
+            max_subscriptions,
+        });
+        tokio::spawn(Arc::clone(&hub).follow());
+        tokio::spawn(Arc::clone(&hub).prune());
+        hub
+    }
+
+    /// For a database that is not Postgres, `None`; otherwise the URL to listen with.
+    pub fn listen_url_for(db: &DatabaseConnection, url: &str) -> Option<String> {
+        (db.get_database_backend() == DbBackend::Postgres).then(|| url.to_owned())
+    }
+
+    pub fn status(&self) -> FeedStatus {
+        FeedStatus {
+            applied: *self.applied.borrow(),
+            latest: self.latest.load(Ordering::Relaxed),
+            listening: self.listening.load(Ordering::Relaxed),
+            subscriptions: self.subscriptions.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Tells the hub that this instance committed a revision: it reads it now rather than
+    /// when the notification (or the poll) comes.
+    pub fn committed(&self, revision: i64) {
+        self.latest.fetch_max(revision, Ordering::Relaxed);
+        self.wake.notify_one();
+    }
+
+    /// Stops following, and tells every subscriber to end (the server is shutting down).
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// The newest revision handed to subscribers, as it moves; [`NOT_YET`] until the hub has
+    /// read one.
+    pub fn applied(&self) -> watch::Receiver<i64> {
+        self.applied.subscribe()
+    }
+
+    /// Resolves when the hub is stopping.
+    pub fn stopped(&self) -> watch::Receiver<bool> {
+        self.stopping.subscribe()
+    }
+
+    /// Revisions as the hub applies them. Subscribe before reading where to start, so that
+    /// nothing falls between the two.
+    pub fn revisions(&self) -> broadcast::Receiver<Arc<Batch>> {
+        self.revisions.subscribe()
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Takes a place for one more subscription, if the instance has one.
+    pub fn admit(self: &Arc<Self>) -> Option<SubscriptionPlace> {
+        let taken = self
+            .subscriptions
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max_subscriptions).then_some(n + 1)
+            });
+        taken.is_ok().then(|| SubscriptionPlace(Arc::clone(self)))
+    }
+
+    async fn follow(self: Arc<Self>) {
+        let mut stopping = self.stopped();
+        let mut backoff = BACKOFF_MIN;
+        loop {
+            let mut listener = match &self.listen_url {
+                None => None,
+                Some(url) => match listen(url).await {
+                    Ok(listener) => {
+                        tracing::info!("listening for catalogue changes");
+                        backoff = BACKOFF_MIN;
+                        Some(listener)
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, retry_in = ?backoff, "cannot listen for catalogue changes");
+                        self.listening.store(false, Ordering::Relaxed);
+                        tokio::select! {
+                            () = tokio::time::sleep(backoff) => {}
+                            _ = stopping.wait_for(|stop| *stop) => return,
+                        }
+                        backoff = (backoff * 2).min(BACKOFF_MAX);
+                        continue;
+                    }
+                },
+            };
+            self.listening.store(true, Ordering::Relaxed);
+            loop {
+                // After (re)connecting, this reads what was committed while not listening.
+                if let Err(err) = self.catch_up().await {
+                    tracing::warn!(error = %err, "cannot read the change feed; retrying");
+                }
+                let lost = tokio::select! {
+                    notified = next_notification(listener.as_mut()) => match notified {
+                        Ok(Some(revision)) => {
+                            self.latest.fetch_max(revision, Ordering::Relaxed);
+                            false
+                        }
+                        Ok(None) => true,
+                        Err(err) => {
+                            tracing::warn!(error = %err, "the change feed's listening connection failed");
+                            true
+                        }
+                    },
+                    () = self.wake.notified() => false,
+                    () = tokio::time::sleep(POLL) => false,
+                    _ = stopping.wait_for(|stop| *stop) => return,
+                };
+                if lost {
+                    tracing::warn!("lost the listening connection; reconnecting");
+                    self.listening.store(false, Ordering::Relaxed);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Reads the feed from the last applied revision to the current one and hands each
+    /// revision to the subscribers.
+    async fn catch_up(&self) -> Result<(), DbErr> {
+        let upto = revision::current(&self.db).await?;
+        self.latest.fetch_max(upto, Ordering::Relaxed);
+        let mut after = *self.applied.borrow();
+        if after == NOT_YET {
+            // The first revision read: subscribers start from here.
+            self.applied.send_replace(upto);
+            return Ok(());
+        }
+        while after < upto {
+            let end = (after + READ_CHUNK).min(upto);
+            for revision in feed::read(&self.db, after, end).await? {
+                // No receiver is not an error: nobody subscribes.
+                let _ = self.revisions.send(Arc::new(Batch::new(revision)));
+            }
+            after = end;
+            self.applied.send_replace(after);
+        }
+        Ok(())
+    }
+
+    async fn prune(self: Arc<Self>) {
+        let mut stopping = self.stopped();
+        loop {
+            let before = chrono::Utc::now()
+                - chrono::Duration::from_std(self.retention).unwrap_or(chrono::Duration::MAX);
+            match feed::prune(&self.db, before).await {
+                Ok(0) => {}
+                Ok(rows) => tracing::info!(rows, "pruned old changes from the feed"),
+                Err(err) => tracing::warn!(error = %err, "cannot prune the change feed"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(PRUNE_EVERY) => {}
+                _ = stopping.wait_for(|stop| *stop) => return,
+            }
+        }
+    }
+}
+
+/// A subscription's place in the instance's limit, given back when dropped.
+#[derive(Debug)]
+pub struct SubscriptionPlace(Arc<Hub>);
+
+impl Drop for SubscriptionPlace {
+    fn drop(&mut self) {
+        self.0.subscriptions.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+type Listener = sea_orm::sqlx::postgres::PgListener;
+
+async fn listen(url: &str) -> Result<Listener, sea_orm::sqlx::Error> {
+    let mut listener = Listener::connect(url).await?;
+    listener.listen(feed::CHANNEL).await?;
+    Ok(listener)
+}
+
+/// The revision the next notification carries; `Ok(None)` when the connection was lost.
+/// Without a listener (SQLite) it never resolves.
+async fn next_notification(
+    listener: Option<&mut Listener>,
+) -> Result<Option<i64>, sea_orm::sqlx::Error> {
+    let Some(listener) = listener else {
+        return std::future::pending().await;
+    };
+    Ok(listener
+        .try_recv()
+        .await?
+        .map(|notification| notification.payload().parse().unwrap_or(0)))
+}
+
+/// Which changed publications are in one list, read once.
+type Matching = OnceCell<Arc<HashSet<i64>>>;
+
+/// One revision as subscribers see it, with what they share: the changed publications' rows
+/// and, per audience and filter, which of them are in the list (each read once, by the first
+/// subscriber that needs it).
+#[derive(Debug)]
+pub struct Batch {
+    pub revision: feed::Revision,
+    rows: OnceCell<Arc<HashMap<i64, publication::Model>>>,
+    matches: Mutex<HashMap<(Audience, String), Arc<Matching>>>,
+}
+
+impl Batch {
+    pub fn new(revision: feed::Revision) -> Self {
+        Self {
+            revision,
+            rows: OnceCell::new(),
+            matches: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn changed_ids(&self) -> Vec<i64> {
+        self.revision
+            .publications()
+            .filter(|(_, action)| *action != Action::Deleted)
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// The rows of the publications this revision changed (as they are now).
+    pub async fn rows(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<Arc<HashMap<i64, publication::Model>>, DbErr> {
+        self.rows
+            .get_or_try_init(|| async {
+                let ids = self.changed_ids();
+                if ids.is_empty() {
+                    return Ok(Arc::new(HashMap::new()));
+                }
+                let rows = publication::Entity::find()
+                    .filter(sea_orm::ColumnTrait::is_in(
+                        &publication::Column::Id,
+                        ids.iter().copied(),
+                    ))
+                    .all(db)
+                    .await?;
+                Ok(Arc::new(
+                    rows.into_iter().map(|row| (row.id, row)).collect(),
+                ))
+            })
+            .await
+            .cloned()
+    }
+
+    /// Which changed publications are in the list `audience` sees under `filter` now.
+    pub async fn matching(
+        &self,
+        db: &DatabaseConnection,
+        audience: Audience,
+        filter: &PublicationFilter,
+        digest: &str,
+    ) -> Result<Arc<HashSet<i64>>, DbErr> {
+        let cell = {
+            let Ok(mut matches) = self.matches.lock() else {
+                return Err(DbErr::Custom("a subscriber panicked".into()));
+            };
+            Arc::clone(matches.entry((audience, digest.to_owned())).or_default())
+        };
+        cell.get_or_try_init(|| async {
+            let ids = self.changed_ids();
+            let found = if *filter == PublicationFilter::default() {
+                // No filter: what the audience may see, read off the rows.
+                let rows = self.rows(db).await?;
+                ids.into_iter()
+                    .filter(|id| {
+                        rows.get(id).is_some_and(|row| {
+                            audience == Audience::Editor
+                                || row.status == publication::Status::Published
+                        })
+                    })
+                    .collect()
+            } else {
+                crate::service::publication::matching(db, audience, filter, &ids)
+                    .await?
+                    .into_iter()
+                    .collect()
+            };
+            Ok(Arc::new(found))
+        })
+        .await
+        .cloned()
+    }
+}

@@ -1,0 +1,515 @@
+//! Live updates: `publicationEvents` over graphql-transport-ws, fed by the change feed, on
+//! one instance and across instances of one Postgres database.
+
+use std::time::Duration;
+
+use catalogue_tests::ws::{Closed, Ws};
+use catalogue_tests::{Backend, TestApp, on_both_databases, spawn_app, spawn_app_with};
+use serde_json::{Value, json};
+
+const EVENTS: &str = "subscription($filter: PublicationFilter, $since: Int) {
+  publicationEvents(filter: $filter, sinceRevision: $since) {
+    revision kind publicationId publication { id title status } changedAt
+  }
+}";
+
+const CREATE: &str = "mutation($input: CreatePublicationInput!) {
+  createPublication(input: $input) { publication { id version } userErrors { field message } }
+}";
+const UPDATE: &str = "mutation($input: UpdatePublicationInput!) {
+  updatePublication(input: $input) { publication { id version } userErrors { field message } }
+}";
+const DELETE: &str = "mutation($input: DeletePublicationInput!) {
+  deletePublication(input: $input) { userErrors { field message } }
+}";
+
+/// Creates a published publication of `kind`; its id and version.
+async fn create(app: &TestApp, token: &str, title: &str, kind: &str) -> (String, i64) {
+    let answer = app
+        .graphql_as(
+            token,
+            CREATE,
+            json!({ "input": {
+                "title": title, "kind": kind, "status": "PUBLISHED",
+                "authors": [{ "new": { "name": "Ada Live" } }],
+            }}),
+        )
+        .await;
+    let publication = &answer["data"]["createPublication"]["publication"];
+    assert!(publication.is_object(), "{answer}");
+    (
+        publication["id"].as_str().expect("an id").to_owned(),
+        publication["version"].as_i64().expect("a version"),
+    )
+}
+
+/// Applies `changes` to publication `id` at `version`; the new version.
+async fn update(app: &TestApp, token: &str, id: &str, version: i64, changes: Value) -> i64 {
+    let mut input = json!({ "id": id, "expectedVersion": version });
+    for (key, value) in changes.as_object().expect("an object of changes") {
+        input[key] = value.clone();
+    }
+    let answer = app
+        .graphql_as(token, UPDATE, json!({ "input": input }))
+        .await;
+    answer["data"]["updatePublication"]["publication"]["version"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{answer}"))
+}
+
+fn kind_and_title(event: &Value) -> (String, Option<String>) {
+    let event = &event["data"]["publicationEvents"];
+    (
+        event["kind"].as_str().unwrap_or_default().to_owned(),
+        event["publication"]["title"].as_str().map(str::to_owned),
+    )
+}
+
+/// The catalogue's revision, as a client reads it before subscribing from it.
+async fn revision(address: &str) -> i64 {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{address}/graphql"))
+        .json(&json!({ "query": "{ revision }" }))
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    answer["data"]["revision"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{answer}"))
+}
+
+/// Nothing more arrives for a short while.
+async fn quiet(ws: &mut Ws) {
+    match ws.next_within(Duration::from_millis(500)).await {
+        Ok(None) => {}
+        other => panic!("expected no message, got {other:?}"),
+    }
+}
+
+async fn a_subscriber_follows_the_publications_of_its_filter(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("live-editor").await;
+    let mut ws = Ws::connect(&app.address, None).await;
+    // Subscribing from a revision read before: nothing after it can be missed, however long
+    // the server takes to set the subscription up.
+    let since = revision(&app.address).await;
+    ws.subscribe(
+        "reports",
+        EVENTS,
+        json!({ "filter": { "kinds": ["TECHNICAL_REPORT"] }, "since": since }),
+    )
+    .await;
+
+    let (id, version) = create(&app, &token, "Live report", "TECHNICAL_REPORT").await;
+    let event = ws.event("reports").await;
+    assert_eq!(
+        kind_and_title(&event),
+        ("CREATED".into(), Some("Live report".into()))
+    );
+    assert_eq!(event["data"]["publicationEvents"]["publicationId"], id);
+    let created_at = event["data"]["publicationEvents"]["revision"]
+        .as_i64()
+        .expect("a revision");
+
+    // Another kind of publication is not in the list: no event.
+    create(&app, &token, "Live preprint", "PREPRINT").await;
+
+    let version = update(
+        &app,
+        &token,
+        &id,
+        version,
+        json!({ "title": "Live report, revised" }),
+    )
+    .await;
+    let event = ws.event("reports").await;
+    assert_eq!(
+        kind_and_title(&event),
+        ("UPDATED".into(), Some("Live report, revised".into()))
+    );
+    assert!(event["data"]["publicationEvents"]["revision"].as_i64() > Some(created_at));
+
+    // Leaving the filter: REMOVED, without the data.
+    let version = update(&app, &token, &id, version, json!({ "kind": "PREPRINT" })).await;
+    assert_eq!(
+        kind_and_title(&ws.event("reports").await),
+        ("REMOVED".into(), None)
+    );
+    // Back in it: UPDATED with the data.
+    let version = update(
+        &app,
+        &token,
+        &id,
+        version,
+        json!({ "kind": "TECHNICAL_REPORT" }),
+    )
+    .await;
+    assert_eq!(
+        kind_and_title(&ws.event("reports").await),
+        ("UPDATED".into(), Some("Live report, revised".into()))
+    );
+
+    let answer = app
+        .graphql_as(
+            &token,
+            DELETE,
+            json!({ "input": { "id": id, "expectedVersion": version } }),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["deletePublication"]["userErrors"],
+        json!([]),
+        "{answer}"
+    );
+    let event = ws.event("reports").await;
+    assert_eq!(kind_and_title(&event), ("DELETED".into(), None));
+    assert_eq!(event["data"]["publicationEvents"]["publicationId"], id);
+    quiet(&mut ws).await;
+
+    // Completing the subscription stops it; the connection stays usable.
+    ws.send(json!({ "type": "complete", "id": "reports" }))
+        .await;
+    // Messages are handled in order: once the pong is back, so is the completion.
+    ws.send(json!({ "type": "ping" })).await;
+    assert_eq!(ws.next().await["type"], "pong");
+    create(&app, &token, "After the end", "TECHNICAL_REPORT").await;
+    quiet(&mut ws).await;
+}
+
+async fn anonymous_subscribers_see_an_unpublished_entry_leave_without_its_data(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("live-editor").await;
+    let mut public = Ws::connect(&app.address, None).await;
+    let mut editor = Ws::connect(&app.address, Some(&token)).await;
+    let since = revision(&app.address).await;
+    public
+        .subscribe("all", EVENTS, json!({ "since": since }))
+        .await;
+    editor
+        .subscribe("all", EVENTS, json!({ "since": since }))
+        .await;
+
+    let (id, version) = create(&app, &token, "Soon a draft", "PREPRINT").await;
+    assert_eq!(kind_and_title(&public.event("all").await).0, "CREATED");
+    assert_eq!(kind_and_title(&editor.event("all").await).0, "CREATED");
+
+    update(&app, &token, &id, version, json!({ "status": "DRAFT" })).await;
+    assert_eq!(
+        kind_and_title(&public.event("all").await),
+        ("REMOVED".into(), None)
+    );
+    let event = editor.event("all").await;
+    assert_eq!(
+        kind_and_title(&event),
+        ("UPDATED".into(), Some("Soon a draft".into()))
+    );
+    assert_eq!(
+        event["data"]["publicationEvents"]["publication"]["status"],
+        "DRAFT"
+    );
+
+    // A draft created and edited is news to editors only.
+    let answer = app
+        .graphql_as(
+            &token,
+            CREATE,
+            json!({ "input": { "title": "Quiet draft", "kind": "OTHER" } }),
+        )
+        .await;
+    assert!(
+        answer["data"]["createPublication"]["publication"].is_object(),
+        "{answer}"
+    );
+    assert_eq!(kind_and_title(&editor.event("all").await).0, "CREATED");
+    quiet(&mut public).await;
+}
+
+async fn a_subscriber_resumes_with_since_revision_and_misses_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("live-editor").await;
+    let mut ws = Ws::connect(&app.address, None).await;
+    let since = revision(&app.address).await;
+    ws.subscribe("1", EVENTS, json!({ "since": since })).await;
+    create(&app, &token, "Seen live", "OTHER").await;
+    let seen = ws.event("1").await["data"]["publicationEvents"]["revision"]
+        .as_i64()
+        .expect("a revision");
+    drop(ws);
+
+    // While the client is away: three creations, one of them made twice as fast.
+    for title in ["Missed one", "Missed two", "Missed three"] {
+        create(&app, &token, title, "OTHER").await;
+    }
+    let mut ws = Ws::connect(&app.address, None).await;
+    ws.subscribe("2", EVENTS, json!({ "since": seen })).await;
+    let mut titles = Vec::new();
+    let mut revisions = Vec::new();
+    for _ in 0..3 {
+        let event = ws.event("2").await;
+        revisions.push(event["data"]["publicationEvents"]["revision"].as_i64());
+        titles.push(kind_and_title(&event).1.unwrap_or_default());
+    }
+    assert_eq!(titles, ["Missed one", "Missed two", "Missed three"]);
+    assert!(
+        revisions.windows(2).all(|pair| pair[0] < pair[1]),
+        "{revisions:?}"
+    );
+    // Then live, without repeating anything.
+    create(&app, &token, "Live again", "OTHER").await;
+    assert_eq!(
+        kind_and_title(&ws.event("2").await).1.as_deref(),
+        Some("Live again")
+    );
+    quiet(&mut ws).await;
+
+    // A revision ahead of the catalogue, or one the feed no longer holds, is refused.
+    let mut ws = Ws::connect(&app.address, None).await;
+    ws.subscribe("ahead", EVENTS, json!({ "since": 1_000_000 }))
+        .await;
+    let answer = ws.event("ahead").await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{answer}"
+    );
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("sinceRevision")),
+        "{answer}"
+    );
+    assert_eq!(
+        ws.next().await,
+        json!({ "id": "ahead", "type": "complete" })
+    );
+    app.db
+        .execute_unprepared("DELETE FROM catalogue_change WHERE revision < (SELECT MAX(revision) FROM catalogue_change)")
+        .await
+        .expect("the feed is pruned");
+    ws.subscribe("expired", EVENTS, json!({ "since": seen }))
+        .await;
+    let answer = ws.event("expired").await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "REVISION_EXPIRED",
+        "{answer}"
+    );
+}
+
+on_both_databases!(
+    a_subscriber_follows_the_publications_of_its_filter,
+    anonymous_subscribers_see_an_unpublished_entry_leave_without_its_data,
+    a_subscriber_resumes_with_since_revision_and_misses_nothing,
+);
+
+use sea_orm::ConnectionTrait as _;
+
+#[tokio::test]
+async fn a_change_on_one_instance_reaches_subscribers_of_another() {
+    let a = spawn_app(Backend::Postgres).await;
+    let b = a.another_instance().await;
+    let token = a.editor_token("live-editor").await;
+    let mut on_b = Ws::connect(&b.address, None).await;
+    let since = revision(&b.address).await;
+    on_b.subscribe(
+        "1",
+        EVENTS,
+        json!({ "filter": { "kinds": ["THESIS"] }, "since": since }),
+    )
+    .await;
+    let count = "{ publications(filter: { kinds: [THESIS] }) { totalCount } }";
+    let before = b.graphql(None, count, json!({})).await["data"]["publications"]["totalCount"]
+        .as_i64()
+        .expect("a count");
+
+    let (id, _) = create(&a, &token, "A thesis made on A", "THESIS").await;
+    // A count asked of B right after the change on A is exact.
+    let after = b.graphql(None, count, json!({})).await["data"]["publications"]["totalCount"]
+        .as_i64()
+        .expect("a count");
+    assert_eq!(after, before + 1);
+    let event = on_b.event("1").await;
+    assert_eq!(
+        kind_and_title(&event),
+        ("CREATED".into(), Some("A thesis made on A".into()))
+    );
+    assert_eq!(event["data"]["publicationEvents"]["publicationId"], id);
+}
+
+#[tokio::test]
+async fn the_listener_loses_nothing_when_its_connection_is_terminated() {
+    let a = spawn_app(Backend::Postgres).await;
+    let b = a.another_instance().await;
+    let token = a.editor_token("live-editor").await;
+    let mut on_b = Ws::connect(&b.address, None).await;
+    let since = revision(&b.address).await;
+    on_b.subscribe("1", EVENTS, json!({ "since": since })).await;
+
+    // Both instances' LISTEN connections go; changes are made before they are back.
+    for address in [&a.address, &b.address] {
+        listening(address).await;
+    }
+    let terminated =
+        a.db.query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        ))
+        .await
+        .expect("the listeners are terminated");
+    assert_eq!(terminated.len(), 2, "one listener per instance");
+    let titles = [
+        "During the outage 1",
+        "During the outage 2",
+        "During the outage 3",
+    ];
+    for title in titles {
+        create(&a, &token, title, "OTHER").await;
+    }
+    let mut received = Vec::new();
+    for _ in 0..titles.len() {
+        received.push(kind_and_title(&on_b.event("1").await).1.unwrap_or_default());
+    }
+    assert_eq!(received, titles);
+    quiet(&mut on_b).await;
+    // And B listens again: a change now arrives too.
+    create(&a, &token, "After the outage", "OTHER").await;
+    assert_eq!(
+        kind_and_title(&on_b.event("1").await).1.as_deref(),
+        Some("After the outage")
+    );
+    let ready = listening(&b.address).await;
+    assert_eq!(ready["feed"]["lagRevisions"], 0, "{ready}");
+}
+
+/// Waits until the instance at `address` says, on `/readyz`, that it listens for changes;
+/// returns what it said.
+async fn listening(address: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + catalogue_tests::ws::PATIENCE;
+    loop {
+        let ready: Value = reqwest::get(format!("{address}/readyz"))
+            .await
+            .expect("readyz answers")
+            .json()
+            .await
+            .expect("JSON");
+        if ready["feed"]["listening"] == true {
+            return ready;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the instance does not listen: {ready}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn the_websocket_protocol_is_enforced(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("WS_INIT_TIMEOUT_SECS", "1"),
+            ("SUBSCRIPTIONS_PER_CONNECTION", "1"),
+        ],
+    )
+    .await;
+    let closed = |code: u16| move |closed: Closed| assert_eq!(closed.code, code, "{closed:?}");
+
+    // No connection_init in time.
+    let mut ws = Ws::open(&app.address).await;
+    closed(4408)(ws.closed().await);
+    // A subscribe before connection_init.
+    let mut ws = Ws::open(&app.address).await;
+    ws.subscribe("1", EVENTS, json!({})).await;
+    closed(4401)(ws.closed().await);
+    // An unknown token.
+    let mut ws = Ws::open(&app.address).await;
+    ws.send(json!({ "type": "connection_init", "payload": { "Authorization": "Bearer nope" } }))
+        .await;
+    closed(4403)(ws.closed().await);
+    // Two connection_inits.
+    let mut ws = Ws::connect(&app.address, None).await;
+    ws.send(json!({ "type": "connection_init" })).await;
+    closed(4429)(ws.closed().await);
+    // Not a protocol message; the reason says why, within a close frame's 123 bytes.
+    let mut ws = Ws::connect(&app.address, None).await;
+    ws.send(json!({ "type": "start", "id": "1" })).await;
+    let refused = ws.closed().await;
+    assert_eq!(refused.code, 4400, "{refused:?}");
+    assert!(
+        refused
+            .reason
+            .starts_with("Invalid message received: unknown variant `start`"),
+        "{refused:?}"
+    );
+    // One operation per connection here: a second is refused, a repeated id closes.
+    let mut ws = Ws::connect(&app.address, None).await;
+    ws.subscribe("1", EVENTS, json!({})).await;
+    ws.subscribe("2", EVENTS, json!({})).await;
+    let refused = ws.next().await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["id"], "2");
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"],
+        "TOO_MANY_SUBSCRIPTIONS"
+    );
+    ws.subscribe("1", EVENTS, json!({})).await;
+    closed(4409)(ws.closed().await);
+
+    // Pings are answered; queries and validation errors work over the socket too.
+    let mut ws = Ws::connect(&app.address, None).await;
+    ws.send(json!({ "type": "ping" })).await;
+    assert_eq!(ws.next().await["type"], "pong");
+    ws.subscribe("q", "{ publications(first: 1) { totalCount } }", json!({}))
+        .await;
+    let answer = ws.event("q").await;
+    assert!(
+        answer["data"]["publications"]["totalCount"].as_i64() > Some(0),
+        "{answer}"
+    );
+    assert_eq!(ws.next().await, json!({ "id": "q", "type": "complete" }));
+    ws.subscribe("bad", "subscription { nothingHere }", json!({}))
+        .await;
+    let refused = ws.next().await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    // A mutation needs a token here as over HTTP.
+    ws.subscribe(
+        "m",
+        r#"mutation { createTopic(input: { name: "x" }) { topic { id } } }"#,
+        json!({}),
+    )
+    .await;
+    let refused = ws.next().await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+
+    // A WebSocket that does not offer graphql-transport-ws is told what is supported.
+    let answer = reqwest::Client::new()
+        .get(format!("{}/graphql", app.address))
+        .header("Connection", "Upgrade")
+        .header("Upgrade", "websocket")
+        .header("Sec-WebSocket-Version", "13")
+        .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .header("Sec-WebSocket-Protocol", "graphql-ws")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), 400);
+    let body: Value = answer.json().await.expect("JSON");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("graphql-transport-ws")),
+        "{body}"
+    );
+}
+
+on_both_databases!(the_websocket_protocol_is_enforced);
