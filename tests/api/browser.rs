@@ -8,7 +8,7 @@ use catalogue_tests::{Backend, spawn_app};
 
 #[tokio::test]
 #[ignore = "needs node, tests/browser/node_modules and chromium; .ci/run provides them"]
-async fn an_editor_runs_a_query_and_a_mutation_from_graphiql() {
+async fn an_editor_runs_a_query_a_mutation_and_a_subscription_from_graphiql() {
     let app = spawn_app(Backend::Sqlite).await;
     let token = app.editor_token("graphiql-editor").await;
     let script_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/browser");

@@ -12,11 +12,13 @@ use std::time::{Duration, Instant};
 use api::graphql::{GlobalId, NodeKind};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use catalogue_tests::ws::Ws;
 use catalogue_tests::{Backend, TestApp, error_codes, on_both_databases, spawn_app};
 use serde_json::{Value, json};
 
 on_both_databases!(
     every_hostile_request_is_refused_cleanly_and_the_service_stays_up,
+    every_hostile_request_is_refused_cleanly_over_a_websocket_too,
     every_hostile_mutation_is_refused_and_writes_nothing,
 );
 
@@ -534,6 +536,113 @@ async fn every_hostile_request_is_refused_cleanly_and_the_service_stays_up(backe
     // The few harmless shapes in the corpus (20 nesting levels, 9 filter levels) are
     // answered; everything else is refused.
     assert!(refused > 80, "only {refused} attacks were refused");
+}
+
+/// The same corpus as `subscribe` messages over a WebSocket, then attacks on the protocol
+/// itself: each gets an `error` (or a `next` and `complete` for the harmless shapes) or a
+/// close with a documented code, within the bound, and the process stays up.
+async fn every_hostile_request_is_refused_cleanly_over_a_websocket_too(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let page = app
+        .query(
+            "{ publications(first: 1) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let cursor = page["publications"]["pageInfo"]["endCursor"]
+        .as_str()
+        .expect("a cursor");
+    let mut ws = Ws::connect(&app.address, None).await;
+    for (n, attack) in query_corpus(cursor).into_iter().enumerate() {
+        let started = Instant::now();
+        ws.send_text(format!(
+            r#"{{"type":"subscribe","id":"{n}","payload":{{"query":{},"variables":{}}}}}"#,
+            Value::String(attack.query.clone()),
+            attack.variables
+        ))
+        .await;
+        match ws.next_within(BOUND).await {
+            Ok(Some(message)) => {
+                assert!(
+                    message.to_string().len() <= MAX_RESPONSE_BYTES,
+                    "{}: a message of {} bytes",
+                    attack.name,
+                    message.to_string().len()
+                );
+                let body = match message["type"].as_str() {
+                    Some("error") => json!({ "errors": message["payload"] }),
+                    Some("next") => {
+                        let complete = ws.next().await;
+                        assert_eq!(complete["type"], "complete", "{}: {complete}", attack.name);
+                        message["payload"].clone()
+                    }
+                    _ => panic!("{}: {message}", attack.name),
+                };
+                assert_refused_cleanly(&attack, 200, &body, started.elapsed());
+            }
+            Ok(None) => panic!("{}: no answer within {BOUND:?}", attack.name),
+            Err(closed) => {
+                // JSON nested deeper than the message reader goes: the message is refused whole.
+                assert_eq!(closed.code, 4400, "{}: {closed:?}", attack.name);
+                ws = Ws::connect(&app.address, None).await;
+            }
+        }
+        assert_alive(&app, &attack.name).await;
+    }
+
+    // The protocol: each closes the connection with its code, and the process goes on.
+    let too_large = "x".repeat(2 * 1024 * 1024);
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let long_id = "i".repeat(10_000);
+    let frames: Vec<(&str, String)> = vec![
+        ("a frame over MAX_BODY_BYTES", too_large),
+        ("JSON nested 100,000 deep", deep),
+        ("not JSON", "{\"type\": \"subscribe\", ".into()),
+        (
+            "a 10,000-byte id",
+            json!({ "type": "subscribe", "id": long_id, "payload": { "query": "{ revision }" } })
+                .to_string(),
+        ),
+        (
+            "a payload that is not an object",
+            json!({ "type": "subscribe", "id": "1", "payload": "{ revision }" }).to_string(),
+        ),
+    ];
+    for (name, frame) in frames {
+        let mut ws = Ws::connect(&app.address, None).await;
+        ws.send_text(frame).await;
+        let closed = ws.closed().await;
+        assert_eq!(closed.code, 4400, "{name}: {closed:?}");
+        assert_alive(&app, name).await;
+    }
+    let mut ws = Ws::connect(&app.address, None).await;
+    ws.send_binary(vec![0; 1024]).await;
+    assert_eq!(ws.closed().await.code, 4400, "a binary frame");
+
+    // A flood of subscriptions on one connection: past the limit, each is refused.
+    let mut ws = Ws::connect(&app.address, None).await;
+    for n in 0..200 {
+        ws.subscribe(
+            &n.to_string(),
+            "subscription { publicationEvents { revision } }",
+            json!({}),
+        )
+        .await;
+    }
+    let mut refused = 0;
+    while let Ok(Some(message)) = ws.next_within(Duration::from_secs(2)).await {
+        assert_eq!(message["type"], "error", "{message}");
+        assert_eq!(
+            message["payload"][0]["extensions"]["code"],
+            "TOO_MANY_SUBSCRIPTIONS"
+        );
+        refused += 1;
+    }
+    assert_eq!(
+        refused, 180,
+        "20 subscriptions run, the other 180 are refused"
+    );
+    assert_alive(&app, "a flood of subscriptions").await;
 }
 
 fn mutation_corpus() -> Vec<Attack> {

@@ -457,6 +457,10 @@ async fn the_websocket_protocol_is_enforced(backend: Backend) {
     ws.subscribe("1", EVENTS, json!({})).await;
     closed(4409)(ws.closed().await);
 
+    // A client's close is answered with the same code (the closing handshake).
+    let mut ws = Ws::connect(&app.address, None).await;
+    closed(1000)(ws.close_normally().await);
+
     // Pings are answered; queries and validation errors work over the socket too.
     let mut ws = Ws::connect(&app.address, None).await;
     ws.send(json!({ "type": "ping" })).await;
@@ -513,3 +517,49 @@ async fn the_websocket_protocol_is_enforced(backend: Backend) {
 }
 
 on_both_databases!(the_websocket_protocol_is_enforced);
+
+async fn a_client_that_does_not_read_is_closed_rather_than_buffered(backend: Backend) {
+    let app = spawn_app_with(backend, &[("WS_SEND_BUFFER", "1")]).await;
+    let token = app.editor_token("live-editor").await;
+    // Large events: an abstract of 100 KB, twenty times in each (aliases).
+    let (id, mut version) = create(&app, &token, "A long read", "OTHER").await;
+    version = update(
+        &app,
+        &token,
+        &id,
+        version,
+        json!({ "abstract": "word ".repeat(20_000) }),
+    )
+    .await;
+    let copies: Vec<String> = (0..20).map(|n| format!("a{n}: abstract")).collect();
+    let query = format!(
+        "subscription($since: Int) {{ publicationEvents(sinceRevision: $since) {{ revision publication {{ {} }} }} }}",
+        copies.join(" ")
+    );
+    let mut ws = Ws::connect(&app.address, None).await;
+    ws.subscribe(
+        "1",
+        &query,
+        json!({ "since": revision(&app.address).await }),
+    )
+    .await;
+    // Forty events of 2 MB that the client does not read.
+    for n in 0..40 {
+        version = update(
+            &app,
+            &token,
+            &id,
+            version,
+            json!({ "title": format!("A long read, take {n}") }),
+        )
+        .await;
+    }
+    // What was queued arrives, then the close: the server did not buffer the rest.
+    let closed = ws.closed().await;
+    assert_eq!(closed.code, 1013, "{closed:?}");
+    assert!(closed.reason.contains("sinceRevision"), "{closed:?}");
+    // The instance is fine.
+    assert!(revision(&app.address).await > 0);
+}
+
+on_both_databases!(a_client_that_does_not_read_is_closed_rather_than_buffered);

@@ -8,6 +8,7 @@ mod edits;
 mod entity_pages;
 mod fault;
 mod graphql_over_http;
+mod graphql_ws;
 mod hostile;
 mod http;
 mod leaks;

@@ -1,5 +1,6 @@
 // Drives GraphiQL as an editor would: load it from the running server, run a query, put a
-// token in the headers pane, run a mutation, and read the result on the page.
+// token in the headers pane, run a mutation, follow a subscription (over the WebSocket, with
+// the token), and read the results on the page.
 // Usage: node graphiql.mjs BASE_URL TOKEN
 import { chromium } from 'playwright-core';
 
@@ -75,6 +76,43 @@ try {
     failures.push(`unexpected mutation result: ${JSON.stringify(created)}`);
   } else {
     console.log('mutation answered:', created.data.createTopic.topic.name);
+  }
+
+  // A subscription, as the editor: a draft created meanwhile arrives, which only an editor
+  // sees, so the headers pane's token reached the WebSocket too.
+  const post = async (query, variables) => {
+    const answer = await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    return answer.json();
+  };
+  const { data: { revision } } = await post('{ revision }');
+  await setEditor(
+    '.graphiql-query-editor .CodeMirror',
+    `subscription { publicationEvents(sinceRevision: ${revision}) { kind publication { title status } } }`,
+  );
+  // GraphiQL picks the WebSocket from the parsed document, which follows the editor's text
+  // after a short debounce.
+  await page.waitForTimeout(1_000);
+  await page.click('.graphiql-execute-button');
+  const draft = await post(
+    'mutation($input: CreatePublicationInput!) { createPublication(input: $input) { publication { id } } }',
+    { input: { title: 'Followed Live From GraphiQL', kind: 'OTHER' } },
+  );
+  if (!draft.data?.createPublication?.publication) {
+    failures.push(`the draft was not created: ${JSON.stringify(draft)}`);
+  }
+  try {
+    await page.waitForFunction(
+      (text) => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue().includes(text),
+      'Followed Live From GraphiQL',
+      { timeout: 15_000 },
+    );
+    console.log('subscription answered:', JSON.parse(await response()).data.publicationEvents.kind);
+  } catch (error) {
+    failures.push(`no event in the response pane; it shows: ${await response()}`);
   }
   await page.screenshot({ path: process.env.SCREENSHOT ?? 'graphiql.png' });
 } finally {

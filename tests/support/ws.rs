@@ -71,6 +71,22 @@ impl Ws {
             .expect("the message is sent");
     }
 
+    /// Sends `text` as it is, JSON or not.
+    pub async fn send_text(&mut self, text: String) {
+        self.socket
+            .send(Message::text(text))
+            .await
+            .expect("the message is sent");
+    }
+
+    /// Sends a binary frame.
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) {
+        self.socket
+            .send(Message::binary(bytes))
+            .await
+            .expect("the message is sent");
+    }
+
     /// Starts an operation.
     pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         self.send(json!({
@@ -131,6 +147,18 @@ impl Ws {
                 }
             }
         }
+    }
+
+    /// Closes the connection with 1000 (normal) and returns the server's answering close.
+    pub async fn close_normally(&mut self) -> Closed {
+        self.socket
+            .close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                code: 1000.into(),
+                reason: "done".into(),
+            }))
+            .await
+            .expect("the close frame is sent");
+        self.closed().await
     }
 
     /// Waits for the server to close the connection and says how.

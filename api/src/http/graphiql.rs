@@ -16,10 +16,15 @@ struct Asset {
 }
 
 /// The page's own script: GraphiQL mounted on `#graphiql`, talking to the endpoint the page
-/// names in `data-endpoint`.
+/// names in `data-endpoint`, over HTTP and, for subscriptions, over a WebSocket.
 const INIT_JS: &str = r#"'use strict';
 const container = document.getElementById('graphiql');
-const fetcher = GraphiQL.createFetcher({ url: container.dataset.endpoint || '/graphql' });
+const endpoint = container.dataset.endpoint || '/graphql';
+// Subscriptions go over a WebSocket to the same path; the Headers pane's Authorization goes
+// in its connection_init.
+const socket = new URL(endpoint, window.location.href);
+socket.protocol = socket.protocol === 'https:' ? 'wss:' : 'ws:';
+const fetcher = GraphiQL.createFetcher({ url: endpoint, subscriptionUrl: socket.href });
 const root = ReactDOM.createRoot(container);
 root.render(
   React.createElement(GraphiQL, {

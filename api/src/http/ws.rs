@@ -32,6 +32,8 @@ use crate::metrics::Outcome;
 pub const PROTOCOL: &str = "graphql-transport-ws";
 /// The longest reason a close frame can carry (RFC 6455: 125 bytes with the code).
 const MAX_CLOSE_REASON: usize = 123;
+/// How long a close frame may wait behind the messages a client has not read.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
 /// The longest subscription id a client may choose.
 const MAX_ID_BYTES: usize = 128;
 
@@ -141,6 +143,14 @@ impl Drop for Running {
     }
 }
 
+/// How a connection ends, when it ends with a close frame from the server.
+enum Ending {
+    /// The server closes it with this code and reason.
+    Close(u16, String),
+    /// The client closed it with this code: the server answers in kind.
+    Echo(u16),
+}
+
 /// What the connection knows of its client.
 struct Connection {
     state: web::Data<AppState>,
@@ -196,15 +206,19 @@ async fn serve(
     keepalive.tick().await;
     let mut last_heard = Instant::now();
     let mut pong_session = session.clone();
-    let closing: Option<(u16, String)> = loop {
+    let ending: Option<Ending> = loop {
         tokio::select! {
             message = stream.recv() => {
                 last_heard = Instant::now();
                 match message {
-                    None | Some(Ok(AggregatedMessage::Close(_))) => break None,
-                    Some(Err(err)) => break Some((close::BAD_MESSAGE, format!("unreadable frame: {err}"))),
+                    None => break None,
+                    Some(Ok(AggregatedMessage::Close(reason))) => {
+                        // The closing handshake: the client's code goes back to it.
+                        break Some(Ending::Echo(reason.map_or(1000, |reason| u16::from(reason.code))));
+                    }
+                    Some(Err(err)) => break Some(Ending::Close(close::BAD_MESSAGE, format!("unreadable frame: {err}"))),
                     Some(Ok(AggregatedMessage::Binary(_))) => {
-                        break Some((close::BAD_MESSAGE, "binary messages are not part of graphql-transport-ws".into()));
+                        break Some(Ending::Close(close::BAD_MESSAGE, "binary messages are not part of graphql-transport-ws".into()));
                     }
                     Some(Ok(AggregatedMessage::Ping(bytes))) => {
                         if pong_session.pong(&bytes).await.is_err() {
@@ -213,18 +227,18 @@ async fn serve(
                     }
                     Some(Ok(AggregatedMessage::Pong(_))) => {}
                     Some(Ok(AggregatedMessage::Text(text))) => {
-                        if let Some(close) = connection.receive(&text).await {
-                            break Some(close);
+                        if let Some((code, reason)) = connection.receive(&text).await {
+                            break Some(Ending::Close(code, reason));
                         }
                     }
                 }
             }
             () = &mut init_deadline, if connection.caller.is_none() => {
-                break Some((close::INIT_TIMEOUT, "Connection initialisation timeout".into()));
+                break Some(Ending::Close(close::INIT_TIMEOUT, "Connection initialisation timeout".into()));
             }
             _ = keepalive.tick() => {
                 if last_heard.elapsed() > limits.ws_keepalive * 3 {
-                    break Some((close::SILENT, "the client sent nothing, not even a pong, for too long".into()));
+                    break Some(Ending::Close(close::SILENT, "the client sent nothing, not even a pong, for too long".into()));
                 }
                 if connection.caller.is_some() {
                     connection.outbox.send(&json!({ "type": "ping" }));
@@ -236,31 +250,39 @@ async fn serve(
                 }
             }
             () = overflowed.notified() => {
-                break Some((close::TOO_SLOW, "the client fell too far behind reading its messages; reconnect and resume with sinceRevision".into()));
+                break Some(Ending::Close(close::TOO_SLOW, "the client fell too far behind reading its messages; reconnect and resume with sinceRevision".into()));
             }
             _ = stopping.wait_for(|stop| *stop) => {
-                break Some((close::GOING_AWAY, "the server is shutting down; reconnect".into()));
+                break Some(Ending::Close(close::GOING_AWAY, "the server is shutting down; reconnect".into()));
             }
         }
     };
     connection.running.clear();
     writer.abort();
-    if let Some((code, mut reason)) = closing {
-        connection.state.metrics.record_ws_close(code);
-        // A close frame's reason holds at most 123 bytes; a longer one breaks the frame.
-        if reason.len() > MAX_CLOSE_REASON {
-            let mut end = MAX_CLOSE_REASON;
-            while !reason.is_char_boundary(end) {
-                end -= 1;
+    let reason = match ending {
+        None => None,
+        Some(Ending::Echo(code)) => Some((code, String::new())),
+        Some(Ending::Close(code, mut reason)) => {
+            connection.state.metrics.record_ws_close(code);
+            // A close frame's reason holds at most 123 bytes; a longer one breaks the frame.
+            if reason.len() > MAX_CLOSE_REASON {
+                let mut end = MAX_CLOSE_REASON;
+                while !reason.is_char_boundary(end) {
+                    end -= 1;
+                }
+                reason.truncate(end);
             }
-            reason.truncate(end);
+            Some((code, reason))
         }
+    };
+    if let Some((code, reason)) = reason {
         let reason = CloseReason {
             code: CloseCode::Other(code),
-            description: Some(reason),
+            description: (!reason.is_empty()).then_some(reason),
         };
-        // A client that reads nothing cannot be told why; it is dropped all the same.
-        let _ = tokio::time::timeout(Duration::from_secs(1), session.close(Some(reason))).await;
+        // The close frame queues behind what the client has not read yet; a client that reads
+        // nothing within the grace is not told why, and is dropped all the same.
+        let _ = tokio::time::timeout(CLOSE_GRACE, session.close(Some(reason))).await;
     }
 }
 
