@@ -93,7 +93,9 @@ async fn run_token(action: TokenAction) -> anyhow::Result<()> {
                 .await
                 .map_err(|err| match err.sql_err() {
                     Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                        anyhow::anyhow!("a token named {name:?} exists already; pick another name")
+                        anyhow::anyhow!(
+                            "a token named {name:?} exists already (a revoked token keeps its name, so that the history's names stay unambiguous); pick another name"
+                        )
                     }
                     _ => anyhow::Error::from(err).context("failed to create the token"),
                 })?;

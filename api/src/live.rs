@@ -4,8 +4,9 @@
 //! On Postgres the [`Hub`] holds one `LISTEN` connection of its own (outside the request pool):
 //! a notification says a revision was committed, on this instance or any other, and the hub
 //! reads the feed from the last revision it applied up to the current one. When that connection
-//! drops it reconnects with backoff and catches up from the table, so nothing is missed or
-//! handed out twice; it also polls now and then, in case a notification is lost. On SQLite (one
+//! drops it reconnects with backoff, polling the table meanwhile, and catches up from the table,
+//! so nothing is missed or handed out twice; it also polls now and then, in case a notification
+//! is lost. On SQLite (one
 //! instance by nature) a commit on this instance wakes the hub directly, and the poll picks up
 //! changes made by another process (`api seed`).
 
@@ -174,6 +175,10 @@ impl Hub {
                     Err(err) => {
                         tracing::warn!(error = %err, retry_in = ?backoff, "cannot listen for catalogue changes");
                         self.listening.store(false, Ordering::Relaxed);
+                        // Meanwhile the feed is polled, at the backoff's pace.
+                        if let Err(err) = self.catch_up().await {
+                            tracing::warn!(error = %err, "cannot read the change feed; retrying");
+                        }
                         tokio::select! {
                             () = tokio::time::sleep(backoff) => {}
                             _ = stopping.wait_for(|stop| *stop) => return,

@@ -1,4 +1,6 @@
-//! GraphiQL in headless Chromium, driven by `tests/browser/graphiql.mjs` (playwright-core).
+//! GraphiQL in headless Chromium, driven by `tests/browser/graphiql.mjs` (playwright-core):
+//! the Explorer, the line saying who the headers authenticate, every example tab, a query, a
+//! mutation and a subscription.
 //! It needs Node.js, `npm ci` in `tests/browser` and Debian's `chromium`, which `.ci/run`
 //! installs; so it is ignored by default and runs with `--run-ignored only`.
 
@@ -34,8 +36,26 @@ async fn an_editor_runs_a_query_a_mutation_and_a_subscription_from_graphiql() {
         output.status.success(),
         "the browser run failed:\n{stdout}\n{stderr}"
     );
+    for example in [
+        "FindPublication",
+        "FixTitle",
+        "ReorderAuthors",
+        "MergeAuthors",
+        "ImportBibtex",
+        "PublishDraft",
+    ] {
+        assert!(
+            stdout.contains(&format!("example answered: {example}\n")),
+            "{stdout}"
+        );
+    }
+    // The sample's six, and the one the examples imported and published.
     assert!(
-        stdout.contains("query answered: 6 publications"),
+        stdout.contains("query answered: 7 publications"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("subscription answered: CREATED"),
         "{stdout}"
     );
     assert!(

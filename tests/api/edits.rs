@@ -771,3 +771,154 @@ async fn a_publication_names_an_author_unless_it_is_a_draft(backend: Backend) {
         "{as_draft}"
     );
 }
+
+/// Editors name a publication by what they have at hand: the slug in its page's URL, its DOI
+/// or arXiv id, in `find`, instead of the global id.
+async fn an_update_or_a_deletion_can_name_the_publication_by_slug_or_doi(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("find-editor").await;
+    let slug = "what-language-model-to-train-if-you-have-one-million-gpu-hours";
+    let found = app
+        .query(
+            "query($slug: String!) { publication(slug: $slug) { id version } }",
+            json!({ "slug": slug }),
+        )
+        .await;
+    let version = found["publication"]["version"].as_i64().expect("a version");
+    let update = "mutation($input: UpdatePublicationInput!) { updatePublication(input: $input) { publication { id title version } userErrors { field code message } } }";
+    let answer = app
+        .graphql_as(
+            &token,
+            update,
+            json!({ "input": { "find": { "slug": slug }, "expectedVersion": version, "title": "Found By Its Slug" } }),
+        )
+        .await;
+    let publication = &answer["data"]["updatePublication"]["publication"];
+    assert_eq!(publication["title"], "Found By Its Slug", "{answer}");
+    assert_eq!(publication["id"], found["publication"]["id"]);
+
+    // Neither, both, an unknown slug, a malformed DOI: user errors naming the field.
+    for (input, field, code) in [
+        (
+            json!({ "expectedVersion": 1, "title": "x" }),
+            "input.id",
+            "INVALID",
+        ),
+        (
+            json!({ "id": found["publication"]["id"], "find": { "slug": slug }, "expectedVersion": 1 }),
+            "input.find",
+            "INVALID",
+        ),
+        (
+            json!({ "find": { "slug": "no-such-entry" }, "expectedVersion": 1, "title": "x" }),
+            "input.find.slug",
+            "NOT_FOUND",
+        ),
+        (
+            json!({ "find": { "doi": "not a doi" }, "expectedVersion": 1 }),
+            "input.find.doi",
+            "INVALID",
+        ),
+    ] {
+        let answer = app
+            .graphql_as(&token, update, json!({ "input": input }))
+            .await;
+        assert_eq!(
+            user_errors(&answer, "updatePublication"),
+            [(field.to_owned(), code.to_owned())],
+            "{input}: {answer}"
+        );
+    }
+
+    // A publication made with a DOI is deleted by it.
+    let created = app
+        .graphql_as(
+            &token,
+            CREATE,
+            json!({ "input": { "title": "Deleted By Its DOI", "kind": "OTHER", "doi": "10.1234/find-me" } }),
+        )
+        .await;
+    let version = created["data"]["createPublication"]["publication"]["version"]
+        .as_i64()
+        .expect("a version");
+    let deleted = app
+        .graphql_as(
+            &token,
+            "mutation($input: DeletePublicationInput!) { deletePublication(input: $input) { deletedPublicationId userErrors { field code } } }",
+            json!({ "input": { "find": { "doi": "https://doi.org/10.1234/FIND-ME" }, "expectedVersion": version } }),
+        )
+        .await;
+    assert_eq!(
+        deleted["data"]["deletePublication"]["deletedPublicationId"],
+        created["data"]["createPublication"]["publication"]["id"],
+        "{deleted}"
+    );
+}
+
+on_both_databases!(an_update_or_a_deletion_can_name_the_publication_by_slug_or_doi);
+
+/// The README's first edit, step by step: a new entry is a draft that anonymous readers do not
+/// see; publishing it without authors is refused at `input.status`; with an author it
+/// publishes, and then anonymous readers see it.
+async fn the_readmes_first_edit_works_as_written(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("alice").await;
+    let titles = |answer: Value| -> Vec<String> {
+        answer["publications"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .filter_map(|n| n["title"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let created = app
+        .graphql_as(
+            &token,
+            r#"mutation { createPublication(input: { title: "My First Entry", kind: PREPRINT }) {
+                publication { slug status version } userErrors { field message code } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        created["data"]["createPublication"]["publication"],
+        json!({ "slug": "my-first-entry", "status": "DRAFT", "version": 1 }),
+        "{created}"
+    );
+    let list = "{ publications(first: 10) { nodes { title } } }";
+    assert!(!titles(app.query(list, json!({})).await).contains(&"My First Entry".to_owned()));
+
+    let publish = |version: i64| {
+        format!(
+            r#"mutation {{ updatePublication(input: {{ find: {{ slug: "my-first-entry" }}, expectedVersion: {version},
+                status: PUBLISHED }}) {{ publication {{ status version }} userErrors {{ field message code }} }} }}"#
+        )
+    };
+    let refused = app.graphql_as(&token, &publish(1), json!({})).await;
+    assert_eq!(
+        user_errors(&refused, "updatePublication"),
+        [("input.status".to_owned(), "INVALID".to_owned())],
+        "{refused}"
+    );
+    let authors = app
+        .graphql_as(
+            &token,
+            r#"mutation { setPublicationAuthors(input: { find: { slug: "my-first-entry" },
+                expectedVersion: 1, authors: [{ new: { name: "Ada Example" } }] }) {
+                publication { version } userErrors { field message code } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        authors["data"]["setPublicationAuthors"]["publication"]["version"], 2,
+        "{authors}"
+    );
+    let published = app.graphql_as(&token, &publish(2), json!({})).await;
+    assert_eq!(
+        published["data"]["updatePublication"]["publication"],
+        json!({ "status": "PUBLISHED", "version": 3 }),
+        "{published}"
+    );
+    assert!(titles(app.query(list, json!({})).await).contains(&"My First Entry".to_owned()));
+}
+
+on_both_databases!(the_readmes_first_edit_works_as_written);

@@ -495,6 +495,37 @@ async fn the_websocket_protocol_is_enforced(backend: Backend) {
         "UNAUTHENTICATED"
     );
 
+    // A subscription over HTTP is told where subscriptions run.
+    for method in [reqwest::Method::POST, reqwest::Method::GET] {
+        let request = reqwest::Client::new()
+            .request(method.clone(), format!("{}/graphql", app.address))
+            .header("accept", "application/graphql-response+json");
+        let query = "subscription { publicationEvents { revision } }";
+        let request = if method == reqwest::Method::GET {
+            request.query(&[("query", query)])
+        } else {
+            request.json(&json!({ "query": query }))
+        };
+        let answer = request.send().await.expect("an answer");
+        assert_eq!(answer.status(), 400, "{method}");
+        let body: Value = answer.json().await.expect("JSON");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+            "{body}"
+        );
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("WebSocket") && m.contains("graphql-transport-ws")),
+            "{body}"
+        );
+        assert_eq!(
+            body["errors"].as_array().map(Vec::len),
+            Some(1),
+            "one error: {body}"
+        );
+    }
+
     // A WebSocket that does not offer graphql-transport-ws is told what is supported.
     let answer = reqwest::Client::new()
         .get(format!("{}/graphql", app.address))
@@ -563,3 +594,196 @@ async fn a_client_that_does_not_read_is_closed_rather_than_buffered(backend: Bac
 }
 
 on_both_databases!(a_client_that_does_not_read_is_closed_rather_than_buffered);
+
+async fn the_feed_keeps_its_retention_and_always_its_newest_revision(backend: Backend) {
+    use api::service::feed;
+    use chrono::{Duration as Days, Utc};
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("live-editor").await;
+    for title in ["Kept one", "Kept two", "Kept three"] {
+        create(&app, &token, title, "OTHER").await;
+    }
+    let newest = revision(&app.address).await;
+    let oldest = feed::oldest(&app.db)
+        .await
+        .expect("the feed")
+        .expect("changes");
+    assert!(oldest < newest);
+    let db_backend = app.db.get_database_backend();
+    let age = |sql: &str| {
+        let sql = if db_backend == sea_orm::DbBackend::Postgres {
+            sql.replace('?', "$1")
+        } else {
+            sql.to_owned()
+        };
+        sea_orm::Statement::from_sql_and_values(
+            db_backend,
+            sql,
+            [(Utc::now() - Days::days(30)).into()],
+        )
+    };
+    // Everything but the newest revision is a month old: a week's retention drops it.
+    app.db
+        .execute_raw(age(&format!(
+            "UPDATE catalogue_change SET changed_at = ? WHERE revision < {newest}"
+        )))
+        .await
+        .expect("the feed is aged");
+    let pruned = feed::prune(&app.db, Utc::now() - Days::days(7))
+        .await
+        .expect("the feed is pruned");
+    assert!(pruned > 0);
+    assert_eq!(feed::oldest(&app.db).await.expect("the feed"), Some(newest));
+    // The newest revision stays whatever its age, so a replay always knows where it can start.
+    app.db
+        .execute_raw(age("UPDATE catalogue_change SET changed_at = ?"))
+        .await
+        .expect("the feed is aged");
+    feed::prune(&app.db, Utc::now() - Days::days(7))
+        .await
+        .expect("the feed is pruned");
+    assert_eq!(feed::oldest(&app.db).await.expect("the feed"), Some(newest));
+    // A subscriber from the newest revision is fine; from before it, told to re-read.
+    let mut ws = Ws::connect(&app.address, None).await;
+    ws.subscribe("now", EVENTS, json!({ "since": newest }))
+        .await;
+    quiet(&mut ws).await;
+    ws.subscribe("then", EVENTS, json!({ "since": newest - 2 }))
+        .await;
+    let answer = ws.event("then").await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "REVISION_EXPIRED",
+        "{answer}"
+    );
+
+    // The metrics and /readyz say what the instance follows.
+    let metrics = reqwest::get(format!("{}/metrics", app.address))
+        .await
+        .expect("metrics answer")
+        .text()
+        .await
+        .expect("text");
+    for line in [
+        format!("feed_revision {newest}"),
+        "feed_lag_revisions 0".to_owned(),
+        "feed_listening 1".to_owned(),
+        "graphql_subscriptions 1".to_owned(),
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no line {line:?} in\n{metrics}"
+        );
+    }
+}
+
+on_both_databases!(the_feed_keeps_its_retention_and_always_its_newest_revision);
+
+async fn changes_that_touch_publications_indirectly_reach_their_subscribers(backend: Backend) {
+    use api::service::feed::{self, Action, Entity};
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("live-editor").await;
+    // A venue of the sample catalogue and the publications that appeared there.
+    let venue = app
+        .query(
+            "{ venues(first: 1, orderBy: { field: PUBLICATION_COUNT, direction: DESC }) { nodes { id version publications(first: 50) { totalCount nodes { id } } } } }",
+            json!({}),
+        )
+        .await;
+    let venue = &venue["venues"]["nodes"][0];
+    let mut expected: Vec<String> = venue["publications"]["nodes"]
+        .as_array()
+        .expect("publications")
+        .iter()
+        .map(|p| p["id"].as_str().expect("an id").to_owned())
+        .collect();
+    assert!(!expected.is_empty(), "{venue}");
+    let mut ws = Ws::connect(&app.address, None).await;
+    let since = revision(&app.address).await;
+    ws.subscribe("1", EVENTS, json!({ "since": since })).await;
+
+    let renamed = app
+        .graphql_as(
+            &token,
+            "mutation($input: UpdateVenueInput!) { updateVenue(input: $input) { userErrors { field message } } }",
+            json!({ "input": { "id": venue["id"], "expectedVersion": venue["version"], "name": "A Renamed Venue" } }),
+        )
+        .await;
+    assert_eq!(
+        renamed["data"]["updateVenue"]["userErrors"],
+        json!([]),
+        "{renamed}"
+    );
+    let mut received = Vec::new();
+    for _ in 0..expected.len() {
+        let event = ws.event("1").await;
+        assert_eq!(kind_and_title(&event).0, "UPDATED", "{event}");
+        received.push(
+            event["data"]["publicationEvents"]["publicationId"]
+                .as_str()
+                .expect("an id")
+                .to_owned(),
+        );
+    }
+    expected.sort();
+    received.sort();
+    assert_eq!(received, expected, "one event per publication of the venue");
+    quiet(&mut ws).await;
+
+    // The feed itself: the venue, and each of its publications once, at one revision.
+    let after = revision(&app.address).await;
+    let revisions = feed::read(&app.db, since, after).await.expect("the feed");
+    assert_eq!(revisions.len(), 1);
+    let changes = &revisions[0].changes;
+    assert_eq!(revisions[0].actor.as_deref(), Some("live-editor"));
+    assert_eq!(
+        changes.iter().filter(|c| c.entity == Entity::Venue).count(),
+        1
+    );
+    assert_eq!(
+        changes
+            .iter()
+            .filter(|c| c.entity == Entity::Publication)
+            .count(),
+        expected.len()
+    );
+
+    // Merging two authors: the source is `merged`, the target `updated`.
+    let authors = app
+        .query("{ authors(first: 2) { nodes { id } } }", json!({}))
+        .await;
+    let (source, target) = (
+        authors["authors"]["nodes"][0]["id"].clone(),
+        authors["authors"]["nodes"][1]["id"].clone(),
+    );
+    let merged = app
+        .graphql_as(
+            &token,
+            "mutation($input: MergeAuthorsInput!) { mergeAuthors(input: $input) { userErrors { field message } } }",
+            json!({ "input": { "sourceIds": [source], "targetId": target } }),
+        )
+        .await;
+    assert_eq!(
+        merged["data"]["mergeAuthors"]["userErrors"],
+        json!([]),
+        "{merged}"
+    );
+    let revisions = feed::read(&app.db, after, revision(&app.address).await)
+        .await
+        .expect("the feed");
+    assert_eq!(revisions.len(), 1);
+    let mut authors: Vec<Action> = revisions[0]
+        .changes
+        .iter()
+        .filter(|c| c.entity == Entity::Author)
+        .map(|c| c.action)
+        .collect();
+    authors.sort();
+    assert_eq!(
+        authors,
+        [Action::Updated, Action::Merged],
+        "{:?}",
+        revisions[0].changes
+    );
+}
+
+on_both_databases!(changes_that_touch_publications_indirectly_reach_their_subscribers);

@@ -1,6 +1,7 @@
-// Drives GraphiQL as an editor would: load it from the running server, run a query, put a
-// token in the headers pane, run a mutation, follow a subscription (over the WebSocket, with
-// the token), and read the results on the page.
+// Drives GraphiQL as an editor would: load it from the running server, see the Explorer and
+// the line that says who the headers authenticate, put a token in the headers pane, run every
+// example tab, run a query and a mutation, follow a subscription (over the WebSocket, with the
+// token), and read the results on the page.
 // Usage: node graphiql.mjs BASE_URL TOKEN
 import { chromium } from 'playwright-core';
 
@@ -37,6 +38,8 @@ try {
   const response = () =>
     page.evaluate(() => document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue());
   const run = async (expected) => {
+    // GraphiQL names the operation to run once it has parsed the document, after a debounce.
+    await page.waitForTimeout(1_000);
     await page.click('.graphiql-execute-button');
     try {
       await page.waitForFunction(
@@ -51,12 +54,24 @@ try {
     return response();
   };
 
-  // A query, anonymous.
-  await setEditor('.graphiql-query-editor .CodeMirror', '{ publications(first: 3) { totalCount nodes { title } } }');
-  const listing = await run('"totalCount"');
-  console.log('query answered:', JSON.parse(listing).data.publications.totalCount, 'publications');
+  const banner = () => page.evaluate(() => document.getElementById('viewer').textContent);
+  const bannerSays = async (text) => {
+    try {
+      await page.waitForFunction((t) => document.getElementById('viewer').textContent.includes(t), text, { timeout: 10_000 });
+    } catch (error) {
+      failures.push(`the line above GraphiQL says ${JSON.stringify(await banner())}, not ${text}`);
+    }
+  };
+  // The Explorer is open, and the page says the caller is anonymous.
+  try {
+    // The Explorer draws the schema once GraphiQL has introspected it.
+    await page.waitForSelector('.graphiql-explorer-root', { timeout: 15_000 });
+  } catch (error) {
+    failures.push('no Explorer on the page');
+  }
+  await bannerSays('Anonymous');
 
-  // The token, in the headers pane.
+  // The token, in the headers pane: the page says whose it is.
   await page.getByRole('button', { name: 'Headers' }).click();
   // The variables editor stays in the page, hidden; the headers editor is the shown one.
   const headers = '.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror';
@@ -65,6 +80,31 @@ try {
     headers,
   );
   await setEditor(headers, JSON.stringify({ Authorization: `Bearer ${token}` }));
+  await bannerSays('Signed in as graphiql-editor');
+
+  // Every example tab runs, in order, on the sample catalogue.
+  const examples = [
+    ['FindPublication', '"version"'],
+    ['FixTitle', '"RITA: A Study on Scaling Up'],
+    ['ReorderAuthors', '"userErrors": []'],
+    ['MergeAuthors', '"code": "INVALID"'],
+    ['ImportBibtex', '"createdCount": 1'],
+    ['PublishDraft', '"status": "PUBLISHED"'],
+  ];
+  const tabs = page.locator('.graphiql-tab');
+  if ((await tabs.count()) !== examples.length) failures.push(`${await tabs.count()} tabs, not ${examples.length}`);
+  for (const [index, [name, expected]] of examples.entries()) {
+    await tabs.nth(index).locator('.graphiql-tab-button').click();
+    const text = await run(expected);
+    if (text.includes('"errors"')) failures.push(`${name}: ${text}`);
+    console.log('example answered:', name);
+  }
+
+  // A query, in a new tab (the token applies there too).
+  await page.click('.graphiql-tab-add');
+  await setEditor('.graphiql-query-editor .CodeMirror', '{ publications(first: 3) { totalCount nodes { title } } }');
+  const listing = await run('"totalCount"');
+  console.log('query answered:', JSON.parse(listing).data.publications.totalCount, 'publications');
 
   // A mutation, as the editor.
   await setEditor(

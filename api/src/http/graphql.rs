@@ -417,7 +417,12 @@ async fn execute(
     let extensions = params.extensions.clone();
     let admitted = async {
         let caller = caller(state, http).await.map_err(Early::Refused)?;
-        let prepared = prepare(state, &caller, params, over_get, &request_id).await?;
+        let transport = if over_get {
+            Transport::Get
+        } else {
+            Transport::Post
+        };
+        let prepared = prepare(state, &caller, params, transport, &request_id).await?;
         operation = prepared.operation;
         Ok((caller, prepared.request))
     }
@@ -467,7 +472,7 @@ pub(super) async fn prepare(
     state: &AppState,
     caller: &Caller,
     params: Params,
-    over_get: bool,
+    transport: Transport,
     request_id: &str,
 ) -> Result<Prepared, Early> {
     let mut operation = params.operation_name.clone();
@@ -485,7 +490,7 @@ pub(super) async fn prepare(
         &document,
         params.operation_name.as_deref(),
         caller,
-        over_get,
+        transport,
     )?;
     preflight::check_required_variables(
         &document,
@@ -564,17 +569,32 @@ async fn read(
     }
 }
 
-/// Whether the document may run as this request: only queries over GET, mutations only as
-/// [`graphql::may_run`] allows the caller, and no more aliases than the limit.
+/// How a request arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Transport {
+    Get,
+    Post,
+    WebSocket,
+}
+
+/// Whether the document may run as this request: only queries over GET, subscriptions only
+/// over a WebSocket, mutations only as [`graphql::may_run`] allows the caller, and no more
+/// aliases than the limit.
 fn admit(
     state: &AppState,
     document: &ExecutableDocument,
     operation_name: Option<&str>,
     caller: &Caller,
-    over_get: bool,
+    transport: Transport,
 ) -> Result<(), Early> {
     let selected = selected_operation(document, operation_name);
-    if over_get && selected.is_some_and(|ty| ty != OperationType::Query) {
+    if selected == Some(OperationType::Subscription) && transport != Transport::WebSocket {
+        return Err(Early::Refused(Refusal::bad_request(
+            "subscriptions run over a WebSocket to /graphql with the graphql-transport-ws \
+             protocol (the graphql-ws library's, which Apollo Client, urql, Relay and GraphiQL use)",
+        )));
+    }
+    if transport == Transport::Get && selected.is_some_and(|ty| ty != OperationType::Query) {
         return Err(Early::Refused(Refusal::new(
             ErrorCode::MethodNotAllowed,
             "only queries run over GET; send mutations with POST",

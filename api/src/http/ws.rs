@@ -23,7 +23,9 @@ use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, mpsc};
 
 use super::AppState;
-use super::graphql::{Early, Prepared, Refusal, answer, params_from_json, prepare, request_id};
+use super::graphql::{
+    Early, Prepared, Refusal, Transport, answer, params_from_json, prepare, request_id,
+};
 use crate::error::ErrorCode;
 use crate::graphql::viewer::{Caller, ClientKey};
 use crate::metrics::Outcome;
@@ -423,8 +425,14 @@ impl Operation {
         let prepared = match params_from_json(payload) {
             Ok(params) => {
                 let extensions = params.extensions.clone();
-                let prepared =
-                    prepare(&self.state, &self.caller, params, false, &self.request_id).await;
+                let prepared = prepare(
+                    &self.state,
+                    &self.caller,
+                    params,
+                    Transport::WebSocket,
+                    &self.request_id,
+                )
+                .await;
                 if let Ok(prepared) = &prepared {
                     self.state
                         .persisted_queries

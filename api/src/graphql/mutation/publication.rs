@@ -120,8 +120,10 @@ pub struct CreatePublicationInput {
 pub struct UpdatePublicationInput {
     /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
-    /// The global id of the publication to change.
-    pub id: ID,
+    /// The global id of the publication to change; or name it with `find`.
+    pub id: Option<ID>,
+    /// The publication to change by its slug, DOI or arXiv id, instead of `id`.
+    pub find: Option<FindPublicationInput>,
     /// The `version` the change was made against; a stale one is a CONFLICT.
     pub expected_version: i32,
     /// Left out, it stays; it cannot be null.
@@ -152,13 +154,89 @@ pub struct UpdatePublicationInput {
     pub topics: Option<Vec<TopicRefInput>>,
 }
 
+/// A publication named by what an editor has at hand, such as the slug in its page's URL.
+#[derive(OneofObject, Clone, Debug)]
+pub enum FindPublicationInput {
+    /// The slug, as in the page's URL.
+    Slug(String),
+    /// The DOI, with or without `https://doi.org/`, in any case.
+    Doi(String),
+    /// The arXiv id, such as "2206.15342".
+    ArxivId(String),
+}
+
+/// Which publication an edit is for, once parsed.
+#[derive(Debug, Clone)]
+enum Target {
+    Id(i64),
+    Slug(Slug),
+    Doi(Doi),
+    ArxivId(ArxivId),
+}
+
+/// The publication `id` or `find` names (exactly one must be given), or the problem noted.
+fn target_of(
+    problems: &mut Problems,
+    id: Option<&ID>,
+    find: Option<FindPublicationInput>,
+) -> Option<Target> {
+    match (id, find) {
+        (Some(id), None) => {
+            id_of(problems, path(&[&"id"]), id, NodeKind::Publication).map(Target::Id)
+        }
+        (None, Some(FindPublicationInput::Slug(slug))) => problems
+            .parse(path(&[&"find", &"slug"]), &slug, Slug::parse)
+            .map(Target::Slug),
+        (None, Some(FindPublicationInput::Doi(doi))) => problems
+            .parse(path(&[&"find", &"doi"]), &doi, Doi::parse)
+            .map(Target::Doi),
+        (None, Some(FindPublicationInput::ArxivId(arxiv_id))) => problems
+            .parse(path(&[&"find", &"arxivId"]), &arxiv_id, ArxivId::parse)
+            .map(Target::ArxivId),
+        (id, _) => {
+            problems.add(
+                ProblemCode::Invalid,
+                path(&[&if id.is_some() { "find" } else { "id" }]),
+                "name the publication with exactly one of id and find",
+            );
+            None
+        }
+    }
+}
+
+impl Target {
+    /// The publication's id, read in the edit's transaction.
+    async fn resolve(
+        self,
+        conn: &impl sea_orm::ConnectionTrait,
+    ) -> Result<i64, crate::service::edit::EditError> {
+        use crate::service::publication::{Lookup, find};
+        let (lookup, field) = match &self {
+            Target::Id(id) => return Ok(*id),
+            Target::Slug(slug) => (Lookup::Slug(slug.as_ref()), "slug"),
+            Target::Doi(doi) => (Lookup::Doi(doi), "doi"),
+            Target::ArxivId(arxiv_id) => (Lookup::ArxivId(arxiv_id), "arxivId"),
+        };
+        match find(conn, crate::service::Audience::Editor, lookup).await? {
+            Some(row) => Ok(row.id),
+            None => Err(crate::service::edit::EditError::one(
+                ProblemCode::NotFound,
+                &["input", "find", field],
+                "no publication has it",
+            )),
+        }
+    }
+}
+
 /// Deletes a publication, if it is still at `expectedVersion`.
 #[derive(InputObject, Clone, Debug)]
 pub struct DeletePublicationInput {
     /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
-    /// The global id of the publication to delete.
-    pub id: ID,
+    /// The global id of the publication to delete; or name it with `find`.
+    pub id: Option<ID>,
+    /// The publication to delete by its slug, DOI or arXiv id, instead of `id`.
+    pub find: Option<FindPublicationInput>,
     /// The `version` the deletion was decided against; a stale one is a CONFLICT.
     pub expected_version: i32,
 }
@@ -168,8 +246,10 @@ pub struct DeletePublicationInput {
 pub struct SetPublicationAuthorsInput {
     /// Echoed in the payload, to match answers to requests.
     pub client_mutation_id: Option<String>,
-    /// The global id of the publication.
-    pub id: ID,
+    /// The global id of the publication; or name it with `find`.
+    pub id: Option<ID>,
+    /// The publication by its slug, DOI or arXiv id, instead of `id`.
+    pub find: Option<FindPublicationInput>,
     /// The `version` the change was made against; a stale one is a CONFLICT.
     pub expected_version: i32,
     /// In byline order.
@@ -396,14 +476,11 @@ fn patch_field<T>(
     }
 }
 
-fn parse_patch(input: UpdatePublicationInput) -> Result<(i64, PublicationPatch), Vec<UserError>> {
+fn parse_patch(
+    input: UpdatePublicationInput,
+) -> Result<(Target, PublicationPatch), Vec<UserError>> {
     let mut problems = Problems::default();
-    let id = id_of(
-        &mut problems,
-        path(&[&"id"]),
-        &input.id,
-        NodeKind::Publication,
-    );
+    let id = target_of(&mut problems, input.id.as_ref(), input.find);
     let patch = PublicationPatch {
         title: required(&mut problems, "title", input.title)
             .and_then(|t| problems.parse(path(&[&"title"]), &t, Title::parse)),
@@ -484,8 +561,9 @@ impl PublicationMutation {
         let client_mutation_id = input.client_mutation_id.clone();
         let expected_version = input.expected_version;
         let actor = actor(ctx)?;
-        let outcome = run_parsed(ctx, parse_patch(input), move |txn, (id, patch)| {
+        let outcome = run_parsed(ctx, parse_patch(input), move |txn, (target, patch)| {
             Box::pin(async move {
+                let id = target.resolve(txn).await?;
                 publication_edit::update_publication(txn, &actor, id, Some(expected_version), patch)
                     .await
             })
@@ -509,22 +587,18 @@ impl PublicationMutation {
         let expected_version = input.expected_version;
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
-        let id = id_of(
-            &mut problems,
-            path(&[&"id"]),
-            &input.id,
-            NodeKind::Publication,
-        );
+        let target = target_of(&mut problems, input.id.as_ref(), input.find);
         let authors = parse_authors(&mut problems, input.authors);
-        let outcome = match parsed(problems, id) {
+        let outcome = match parsed(problems, target) {
             Err(errors) => Err(errors),
-            Ok(id) => {
+            Ok(target) => {
                 let patch = PublicationPatch {
                     authors: Some(authors),
                     ..PublicationPatch::default()
                 };
                 in_transaction(ctx, move |txn| {
                     Box::pin(async move {
+                        let id = target.resolve(txn).await?;
                         publication_edit::update_publication(
                             txn,
                             &actor,
@@ -622,17 +696,13 @@ impl PublicationMutation {
         let expected_version = input.expected_version;
         let actor = actor(ctx)?;
         let mut problems = Problems::default();
-        let id = id_of(
-            &mut problems,
-            path(&[&"id"]),
-            &input.id,
-            NodeKind::Publication,
-        );
-        let outcome = match parsed(problems, id) {
+        let target = target_of(&mut problems, input.id.as_ref(), input.find);
+        let outcome = match parsed(problems, target) {
             Err(errors) => Err(errors),
-            Ok(id) => {
+            Ok(target) => {
                 in_transaction(ctx, move |txn| {
                     Box::pin(async move {
+                        let id = target.resolve(txn).await?;
                         publication_edit::delete_publication(txn, &actor, id, expected_version)
                             .await
                     })
