@@ -52,9 +52,14 @@ impl Application {
             config.limits.subscriptions_per_instance,
         )
         .await;
+        let schema = graphql::build_schema(&config.limits);
         let state = AppState {
             hub: std::sync::Arc::clone(&hub),
-            schema: graphql::build_schema(&config.limits),
+            input_shapes: std::sync::Arc::new(http::input_fields::InputShapes::from_sdl(
+                &graphql::sdl_of(&schema),
+                config.limits.suggestions,
+            )),
+            schema,
             db: db.clone(),
             metrics: std::sync::Arc::new(crate::metrics::Metrics::new()),
             counts: std::sync::Arc::new(crate::service::revision::CountCache::new(1000)),

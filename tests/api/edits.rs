@@ -2,7 +2,7 @@
 //! way to clear a field an entry cannot be without, and all four kinds of entry guard
 //! concurrent edits with a `version`.
 
-use catalogue_tests::{Backend, TestApp, on_both_databases, spawn_app};
+use catalogue_tests::{Backend, TestApp, on_both_databases, spawn_app, spawn_app_with};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Map, Value, json};
 
@@ -922,3 +922,40 @@ async fn the_readmes_first_edit_works_as_written(backend: Backend) {
 }
 
 on_both_databases!(the_readmes_first_edit_works_as_written);
+
+/// A misspelt input field is named, with its type, rather than reported as the required field
+/// it stood for being missing; with suggestions on, the field meant is suggested.
+async fn a_misspelt_input_field_is_named(backend: Backend) {
+    let app = spawn_app_with(backend, &[("GRAPHQL_SUGGESTIONS", "true")]).await;
+    let token = app.editor_token("typo-editor").await;
+    let answer = app
+        .graphql_as(
+            &token,
+            r#"mutation { createTopic(input: { nme: "Typos" }) { topic { id } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        answer["errors"][0]["message"],
+        "input: CreateTopicInput has no field \"nme\"; did you mean \"name\"?",
+        "{answer}"
+    );
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    let answer = app
+        .graphql_as(
+            &token,
+            "mutation($input: CreateTopicInput!) { createTopic(input: $input) { topic { id } } }",
+            json!({ "input": { "name": "Typos", "parnt": { "name": "x" } } }),
+        )
+        .await;
+    assert_eq!(
+        answer["errors"][0]["message"], "$input: CreateTopicInput has no field \"parnt\"",
+        "{answer}"
+    );
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+on_both_databases!(a_misspelt_input_field_is_named);

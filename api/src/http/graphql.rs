@@ -497,6 +497,13 @@ pub(super) async fn prepare(
         params.operation_name.as_deref(),
         variables.as_ref(),
     )
+    .and_then(|()| {
+        state.input_shapes.check(
+            &document,
+            params.operation_name.as_deref(),
+            variables.as_ref(),
+        )
+    })
     .map_err(|problem| {
         let code = problem.code();
         Early::Errors(vec![problem.into_error()], code)

@@ -9,6 +9,7 @@
 mod apq;
 mod graphiql;
 mod graphql;
+pub mod input_fields;
 mod media;
 mod preflight;
 pub mod request_id;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub document_readers: Arc<tokio::sync::Semaphore>,
     /// The instance's follower of the change feed, for subscriptions.
     pub hub: Arc<crate::live::Hub>,
+    /// The schema's input objects, to name a misspelt field before the document runs.
+    pub input_shapes: Arc<input_fields::InputShapes>,
 }
 
 /// The permits of [`AppState::document_readers`]: one per core.
