@@ -35,6 +35,15 @@ async fn open(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
         create_private_file(&file)
             .with_context(|| format!("failed to create the SQLite file {}", file.display()))?;
     }
+    if let Some(file) = config.sqlite_file()
+        && !config.url.contains("mode=rwc")
+        && !file.exists()
+    {
+        anyhow::bail!(
+            "the SQLite file {} does not exist; add ?mode=rwc to DATABASE_URL to create it",
+            file.display()
+        );
+    }
     if !config.is_sqlite() {
         check_postgres_reachable(config).await?;
     }
@@ -52,6 +61,16 @@ async fn open(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
         .await
         .map_err(|_| anyhow::anyhow!("timed out after {:?}", config.connect_timeout))
         .and_then(|connected| connected.map_err(anyhow::Error::from))
+        .map_err(|err| match config.sqlite_file() {
+            // SQLite says only "(code: 14) unable to open database file".
+            Some(file) if err.to_string().contains("code: 14") => err.context(format!(
+                "cannot open the SQLite file {}: its directory must exist and be writable by \
+                 this user, for the file and its -wal and -shm companions (DATA_DIR is relative \
+                 to the working directory)",
+                file.display()
+            )),
+            _ => err,
+        })
         .with_context(|| format!("failed to connect to {}", config.redacted_url()))?;
     if config.is_sqlite() {
         // Readers do not wait for a writer in WAL mode; the setting is kept in the file.

@@ -72,6 +72,25 @@ fn an_unreachable_postgres_stops_start_up_within_seconds() {
 }
 
 #[test]
+fn an_sqlite_url_naming_a_missing_file_says_how_to_create_it() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("missing.sqlite");
+    let (output, _) = run(api().env("DATABASE_URL", format!("sqlite://{}", file.display())));
+
+    assert!(!output.status.success());
+    let lines = stderr_lines(&output);
+    assert_eq!(lines.len(), 1, "expected one line, got {lines:#?}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "error: the SQLite file {} does not exist; add ?mode=rwc to DATABASE_URL to create it",
+            file.display()
+        )
+    );
+    assert!(!file.exists(), "nothing is created without mode=rwc");
+}
+
+#[test]
 fn export_schema_prints_the_schema_of_the_code() {
     let (output, _) = run(api().arg("export-schema"));
 
