@@ -499,6 +499,21 @@ async fn automatic_persisted_queries_follow_apollos_protocol() {
         json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(LISTING) } });
 
     let unknown = ask(&app, json!({ "extensions": extensions })).await;
+    // Over GET, the answer for an unknown hash is kept by no cache: the query that follows
+    // registers it.
+    let unknown_over_get = app
+        .get(
+            &format!("/graphql?extensions={}", urlencode(&extensions.to_string())),
+            "application/json",
+        )
+        .await;
+    assert_eq!(
+        unknown_over_get
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
     let registered = ask(&app, json!({ "query": LISTING, "extensions": extensions })).await;
     let by_hash = ask(&app, json!({ "extensions": extensions })).await;
     let get_by_hash = app

@@ -787,3 +787,42 @@ async fn changes_that_touch_publications_indirectly_reach_their_subscribers(back
 }
 
 on_both_databases!(changes_that_touch_publications_indirectly_reach_their_subscribers);
+
+/// A replay reads the rows as they are now: a publication created, changed and deleted while
+/// the subscriber was away is one DELETED, at the revision of its deletion.
+async fn a_replay_of_an_entry_deleted_since_says_only_that_it_was_deleted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("live-editor").await;
+    let since = revision(&app.address).await;
+    let (id, version) = create(&app, &token, "Here and gone", "OTHER").await;
+    let version = update(
+        &app,
+        &token,
+        &id,
+        version,
+        json!({ "title": "Here and gone, retitled" }),
+    )
+    .await;
+    let deleted = app
+        .graphql_as(
+            &token,
+            DELETE,
+            json!({ "input": { "id": id, "expectedVersion": version } }),
+        )
+        .await;
+    assert_eq!(
+        deleted["data"]["deletePublication"]["userErrors"],
+        json!([]),
+        "{deleted}"
+    );
+    let gone_at = revision(&app.address).await;
+    let mut ws = Ws::connect(&app.address, None).await;
+    ws.subscribe("1", EVENTS, json!({ "since": since })).await;
+    let event = ws.event("1").await;
+    assert_eq!(kind_and_title(&event), ("DELETED".into(), None), "{event}");
+    assert_eq!(event["data"]["publicationEvents"]["publicationId"], id);
+    assert_eq!(event["data"]["publicationEvents"]["revision"], gone_at);
+    quiet(&mut ws).await;
+}
+
+on_both_databases!(a_replay_of_an_entry_deleted_since_says_only_that_it_was_deleted);

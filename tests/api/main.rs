@@ -7,6 +7,7 @@ mod cursors_and_dates;
 mod edits;
 mod entity_pages;
 mod fault;
+mod frontend;
 mod graphql_over_http;
 mod graphql_ws;
 mod hostile;

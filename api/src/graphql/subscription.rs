@@ -274,6 +274,11 @@ impl Follower {
                     .matching(&self.db, self.audience, &self.filter, &self.digest)
                     .await?;
                 for (id, action) in changes {
+                    if action != Action::Deleted && !rows.contains_key(&id) {
+                        // Deleted since (a replay reads the rows as they are now): its
+                        // deletion, at a later revision, is the event to send.
+                        continue;
+                    }
                     let before = if action == Action::Created {
                         Some(false)
                     } else {

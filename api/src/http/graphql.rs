@@ -627,7 +627,7 @@ fn admit(
     Ok(())
 }
 
-/// Answers a request that stopped before running, counting it.
+/// Answers a request that stopped before running, counting it; no cache keeps the answer.
 fn stopped(
     state: &AppState,
     early: Early,
@@ -636,7 +636,7 @@ fn stopped(
     operation: Option<&str>,
     started: Instant,
 ) -> HttpResponse {
-    match early {
+    let response = match early {
         Early::Refused(refusal) => {
             let mut response = refused(state, started, refusal, media);
             if response.status() == StatusCode::METHOD_NOT_ALLOWED {
@@ -651,7 +651,10 @@ fn stopped(
             record(state, operation, started, 0, &codes);
             response
         }
-    }
+    };
+    // A GET refused before it ran (a persisted query's unknown hash, say) must not be kept
+    // by a CDN that caches what carries no Cache-Control.
+    no_store(response)
 }
 
 /// Runs an admitted request within the time limit, counting its SQL statements, and answers

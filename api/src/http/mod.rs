@@ -65,6 +65,11 @@ pub fn cors(origins: &CorsOrigins) -> actix_cors::Cors {
             header::AUTHORIZATION,
             header::ACCEPT,
             header::HeaderName::from_static(request_id::HEADER),
+            // What clients commonly add: Apollo Client's name and version, W3C trace context.
+            header::HeaderName::from_static("apollographql-client-name"),
+            header::HeaderName::from_static("apollographql-client-version"),
+            header::HeaderName::from_static("traceparent"),
+            header::HeaderName::from_static("tracestate"),
         ])
         .expose_headers([header::HeaderName::from_static(request_id::HEADER)])
         .max_age(3600);
