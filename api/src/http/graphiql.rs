@@ -188,6 +188,7 @@ const start = async () => {
       defaultTabs: examples(sample.rita, sample.pagnol),
       defaultEditorToolsVisibility: true,
       isHeadersEditorEnabled: true,
+      defaultQuery: '# A new tab: tick fields in the Explorer on the left, or type a query here.\n',
       onEditHeaders,
     }),
   );
@@ -197,11 +198,11 @@ start();
 "#;
 
 /// The page's own style: a line saying who the headers authenticate, and GraphiQL below it.
-const PAGE_CSS: &str = "body { margin: 0; height: 100vh; display: flex; flex-direction: column; }
+const PAGE_CSS: &str = "body { margin: 0; height: 100vh; display: flex; flex-direction: column; overflow: hidden; }
 #viewer { padding: 0.4em 1em; font: 14px system-ui, sans-serif; }
 #viewer.editor { background: #e6f4ea; } #viewer.anonymous { background: #eef2f7; }
 #viewer.refused { background: #fce8e6; }
-#graphiql { flex: 1; min-height: 0; }
+#graphiql { flex: 1; min-height: 0; } #graphiql > .graphiql-container { height: 100%; }
 ";
 
 const ASSETS: [Asset; 8] = [
