@@ -137,15 +137,8 @@ impl Author {
         )]
         first: i32,
     ) -> async_graphql::Result<Vec<Coauthor>> {
-        let limit = usize::try_from(first)
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| {
-                crate::error::ApiError::bad_input(
-                    "first",
-                    format!("must be between 1 and 100, got {first}"),
-                )
-            })
+        let limit = crate::service::pagination::list_size("first", first, 1..=100)
+            .map(|size| usize::try_from(size).unwrap_or(usize::MAX))
             .gql()?;
         let loaders = ctx.data::<Loaders>()?;
         let pairs = loaders

@@ -118,12 +118,8 @@ where
 }
 
 fn limit(first: i32) -> Result<usize, ApiError> {
-    usize::try_from(first)
-        .ok()
-        .filter(|n| (1..=100).contains(n))
-        .ok_or_else(|| {
-            ApiError::bad_input("first", format!("must be between 1 and 100, got {first}"))
-        })
+    let size = crate::service::pagination::list_size("first", first, 1..=100)?;
+    Ok(usize::try_from(size).unwrap_or(usize::MAX))
 }
 
 /// Counts of the list's publications by year, kind, venue kind, venue and topic. Each is

@@ -80,13 +80,7 @@ impl SuggestQuery {
         )]
         first: i32,
     ) -> async_graphql::Result<Vec<Suggestion>> {
-        if !(1..=10).contains(&first) {
-            return Err(ApiError::bad_input(
-                "first",
-                format!("must be between 1 and 10, got {first}"),
-            ))
-            .gql();
-        }
+        crate::service::pagination::list_size("first", first, 1..=10).gql()?;
         if prefix.chars().count() > 100 {
             return Err(ApiError::bad_input(
                 "prefix",

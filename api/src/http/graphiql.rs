@@ -198,7 +198,8 @@ start();
 "#;
 
 /// The page's own style: a line saying who the headers authenticate, and GraphiQL below it.
-const PAGE_CSS: &str = "body { margin: 0; height: 100vh; display: flex; flex-direction: column; overflow: hidden; }
+const PAGE_CSS: &str =
+    "body { margin: 0; height: 100vh; display: flex; flex-direction: column; overflow: hidden; }
 #viewer { padding: 0.4em 1em; font: 14px system-ui, sans-serif; }
 #viewer.editor { background: #e6f4ea; } #viewer.anonymous { background: #eef2f7; }
 #viewer.refused { background: #fce8e6; }

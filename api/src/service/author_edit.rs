@@ -120,33 +120,22 @@ pub async fn update_author(
     if let Some(Some(orcid)) = &patch.orcid {
         orcid_free(conn, orcid, Some(id), &["input", "orcid"]).await?;
     }
-    let mut fields = Vec::new();
-    let mut row = <author::ActiveModel as Default>::default();
-    if let Some(name) = patch.name
-        && name.as_ref() != before.name
-    {
-        row.name = Set(name.into());
-        fields.push("name");
-    }
-    if let Some(orcid) = patch.orcid {
-        let orcid = orcid.map(String::from);
-        if orcid != before.orcid {
-            row.orcid = Set(orcid);
-            fields.push("orcid");
-        }
-    }
-    if let Some(affiliation) = patch.affiliation
-        && affiliation != before.affiliation
-    {
-        row.affiliation = Set(affiliation);
-        fields.push("affiliation");
-    }
-    if let Some(url) = patch.url
-        && url != before.url
-    {
-        row.url = Set(url);
-        fields.push("url");
-    }
+    let mut changes = edit::Changes::<author::Entity>::default();
+    use author::Column as C;
+    changes.set("name", C::Name, &before.name, patch.name.map(String::from));
+    changes.set(
+        "orcid",
+        C::Orcid,
+        &before.orcid,
+        patch.orcid.map(|orcid| orcid.map(String::from)),
+    );
+    changes.set(
+        "affiliation",
+        C::Affiliation,
+        &before.affiliation,
+        patch.affiliation,
+    );
+    changes.set("url", C::Url, &before.url, patch.url);
     let mut new_variants = None;
     if let Some(variants) = patch.name_variants {
         let mut wanted: Vec<String> = variants.into_iter().map(String::from).collect();
@@ -162,26 +151,13 @@ pub async fn update_author(
         old.sort();
         if wanted != old {
             new_variants = Some(wanted);
-            fields.push("nameVariants");
+            changes.note("nameVariants");
         }
     }
-    if fields.is_empty() {
+    if changes.is_empty() {
         return Ok(before);
     }
-    // The guard on the version makes the check and the write one step: of two editors who
-    // read the same version, exactly one gets here first and the other updates no row.
-    let result = author::Entity::update_many()
-        .set(row)
-        .col_expr(
-            author::Column::Version,
-            Expr::col(author::Column::Version).add(1),
-        )
-        .col_expr(author::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(author::Column::Id.eq(id))
-        .filter(author::Column::Version.eq(before.version))
-        .exec(conn)
-        .await?;
-    if result.rows_affected == 0 {
+    if !changes.write(conn, id, before.version).await? {
         let now = find(conn, id).await?;
         return Err(edit::stale("author", before.version, now.version));
     }
@@ -204,7 +180,15 @@ pub async fn update_author(
         }
     }
     super::search_index::refresh_author(conn, id).await?;
-    edit::record(conn, actor, EntityType::Author, id, Action::Update, &fields).await?;
+    edit::record(
+        conn,
+        actor,
+        EntityType::Author,
+        id,
+        Action::Update,
+        changes.names(),
+    )
+    .await?;
     find(conn, id).await
 }
 

@@ -19,6 +19,28 @@ use crate::error::ApiError;
 
 /// The largest `first` or `last` a client may ask for.
 pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// The one rule for a list's size argument: `value` within `range` (a connection's page may
+/// be empty; a plain list asks for at least one), or BAD_USER_INPUT naming `argument`.
+pub fn list_size(
+    argument: &str,
+    value: i32,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ApiError> {
+    u64::try_from(value)
+        .ok()
+        .filter(|size| range.contains(size))
+        .ok_or_else(|| {
+            ApiError::bad_input(
+                argument,
+                format!(
+                    "must be between {} and {}, got {value}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
+}
 /// The page size when the client gives neither `first` nor `last`.
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 
@@ -197,17 +219,7 @@ impl PageRequest {
         before: Option<&str>,
         ordering: &str,
     ) -> Result<Self, ApiError> {
-        let size = |argument: &str, value: i32| -> Result<u64, ApiError> {
-            u64::try_from(value)
-                .ok()
-                .filter(|size| *size <= MAX_PAGE_SIZE)
-                .ok_or_else(|| {
-                    ApiError::bad_input(
-                        argument,
-                        format!("must be between 0 and {MAX_PAGE_SIZE}, got {value}"),
-                    )
-                })
-        };
+        let size = |argument: &str, value: i32| list_size(argument, value, 0..=MAX_PAGE_SIZE);
         let (size, direction) = match (first, last) {
             (Some(_), Some(_)) => {
                 return Err(ApiError::bad_input(

@@ -7,13 +7,12 @@
 
 use std::collections::HashSet;
 
-use chrono::Utc;
 use entity::history::{Action, EntityType};
 use entity::publication::{self, Kind, Status};
 use entity::{author, publication_author, publication_topic, topic, venue};
-use sea_orm::sea_query::{Expr, ExprTrait as _};
+
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Value,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 use super::author::NewAuthor;
@@ -483,84 +482,48 @@ pub async fn update_publication(
         None => None,
     };
 
-    let mut changes = Changes::default();
-    if let Some(title) = patch.title {
-        changes.set(
-            "title",
-            C::Title,
-            title.as_ref() != before.title,
-            String::from(title).into(),
-        );
-    }
-    if let Some(slug) = slug {
-        changes.set(
-            "slug",
-            C::Slug,
-            slug.as_ref() != before.slug,
-            String::from(slug).into(),
-        );
-    }
-    if let Some(text) = patch.r#abstract {
-        changes.set(
-            "abstract",
-            C::Abstract,
-            text != before.r#abstract,
-            text.into(),
-        );
-    }
-    if let Some(kind) = patch.kind {
-        changes.set("kind", C::Kind, kind != before.kind, kind.into());
-    }
-    if let Some(status) = patch.status {
-        changes.set("status", C::Status, status != before.status, status.into());
-    }
+    let mut changes = edit::Changes::<publication::Entity>::default();
+    changes.set(
+        "title",
+        C::Title,
+        &before.title,
+        patch.title.map(String::from),
+    );
+    changes.set("slug", C::Slug, &before.slug, slug.map(String::from));
+    changes.set(
+        "abstract",
+        C::Abstract,
+        &before.r#abstract,
+        patch.r#abstract,
+    );
+    changes.set("kind", C::Kind, &before.kind, patch.kind);
+    changes.set("status", C::Status, &before.status, patch.status);
     if let Some(published) = patch.published {
         let date = published.map(|p| p.date);
         let precision = published.map(|p| p.precision);
+        // The date and its precision are one field: either differing changes both.
         let differs = date != before.published_on || precision != before.published_on_precision;
-        changes.set("publishedOn", C::PublishedOn, differs, date.into());
         if differs {
-            changes
-                .sets
-                .push((C::PublishedOnPrecision, precision.into()));
+            changes.note("publishedOn");
+            changes.also(C::PublishedOn, date);
+            changes.also(C::PublishedOnPrecision, precision);
         }
     }
-    if let Some(venue_id) = venue_id {
-        changes.set(
-            "venue",
-            C::VenueId,
-            venue_id != before.venue_id,
-            venue_id.into(),
-        );
-    }
-    if let Some(doi) = patch.doi {
-        let doi = doi.map(String::from);
-        changes.set("doi", C::Doi, doi != before.doi, doi.into());
-    }
-    if let Some(arxiv_id) = patch.arxiv_id {
-        let arxiv_id = arxiv_id.map(String::from);
-        changes.set(
-            "arxivId",
-            C::ArxivId,
-            arxiv_id != before.arxiv_id,
-            arxiv_id.into(),
-        );
-    }
-    if let Some(url) = patch.url {
-        changes.set("url", C::Url, url != before.url, url.into());
-    }
-    if let Some(pdf_url) = patch.pdf_url {
-        changes.set(
-            "pdfUrl",
-            C::PdfUrl,
-            pdf_url != before.pdf_url,
-            pdf_url.into(),
-        );
-    }
-    let Changes {
-        names: mut changed,
-        sets,
-    } = changes;
+    changes.set("venue", C::VenueId, &before.venue_id, venue_id);
+    changes.set(
+        "doi",
+        C::Doi,
+        &before.doi,
+        patch.doi.map(|doi| doi.map(String::from)),
+    );
+    changes.set(
+        "arxivId",
+        C::ArxivId,
+        &before.arxiv_id,
+        patch.arxiv_id.map(|id| id.map(String::from)),
+    );
+    changes.set("url", C::Url, &before.url, patch.url);
+    changes.set("pdfUrl", C::PdfUrl, &before.pdf_url, patch.pdf_url);
     let (old_authors, old_topics) = link_ids(conn, id).await?;
     // The lists to write: only those given that differ from what the publication has.
     let new_authors = author_ids.as_ref().filter(|ids| **ids != old_authors);
@@ -568,10 +531,10 @@ pub async fn update_publication(
         .as_ref()
         .filter(|ids| ids.iter().copied().collect::<HashSet<_>>() != old_topics);
     if new_authors.is_some() {
-        changed.push("authors");
+        changes.note("authors");
     }
     if new_topics.is_some() {
-        changed.push("topics");
+        changes.note("topics");
     }
     let status_after = patch.status.unwrap_or(before.status);
     let authors_after = author_ids.as_ref().map_or(old_authors.len(), Vec::len);
@@ -583,22 +546,10 @@ pub async fn update_publication(
     needs_authors(status_after, authors_after, &["input", at_fault])?;
     // Nothing to change: no write, no new version, no history, and the caller's version
     // (checked above) stays good for their next change.
-    if changed.is_empty() {
+    if changes.is_empty() {
         return Ok(before);
     }
-
-    // The version guard makes the check and the write one step: of two editors who read
-    // the same version, exactly one gets here first and the other updates no row.
-    let mut update = publication::Entity::update_many()
-        .col_expr(C::Version, Expr::col(C::Version).add(1))
-        .col_expr(C::UpdatedAt, Expr::value(Utc::now()))
-        .filter(C::Id.eq(id))
-        .filter(C::Version.eq(before.version));
-    for (column, value) in sets {
-        update = update.col_expr(column, Expr::value(value));
-    }
-    let result = update.exec(conn).await?;
-    if result.rows_affected == 0 {
+    if !changes.write(conn, id, before.version).await? {
         let now = current(conn, id, None).await?;
         return Err(stale(before.version, now.version));
     }
@@ -615,32 +566,10 @@ pub async fn update_publication(
         EntityType::Publication,
         id,
         Action::Update,
-        &changed,
+        changes.names(),
     )
     .await?;
     current(conn, id, None).await
-}
-
-/// The columns a patch sets, and the names of the fields that really change.
-#[derive(Default)]
-struct Changes {
-    names: Vec<&'static str>,
-    sets: Vec<(publication::Column, Value)>,
-}
-
-impl Changes {
-    fn set(
-        &mut self,
-        name: &'static str,
-        column: publication::Column,
-        differs: bool,
-        value: Value,
-    ) {
-        if differs {
-            self.names.push(name);
-            self.sets.push((column, value));
-        }
-    }
 }
 
 /// Deletes publication `id` if it is still at `expected_version`.

@@ -4,9 +4,7 @@ use chrono::Utc;
 use entity::history::{Action, EntityType};
 use entity::{publication, publication_topic, topic, venue};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::author_edit::OnReferenced;
 use super::edit::{self, Actor, EditError, ProblemCode};
@@ -100,62 +98,39 @@ pub async fn update_venue(
 ) -> Result<venue::Model, EditError> {
     let before = find_venue(conn, id).await?;
     edit::check_version("venue", Some(expected_version), before.version)?;
-    let mut row = <venue::ActiveModel as Default>::default();
-    let mut fields = Vec::new();
-    if let Some(name) = patch.name
-        && name.as_ref() != before.name
-    {
+    use venue::Column as C;
+    let mut changes = edit::Changes::<venue::Entity>::default();
+    if let Some(name) = patch.name.filter(|name| name.as_ref() != before.name) {
         let slug = venue_slug_free(conn, &name, Some(id)).await?;
-        row.slug = Set(slug.into());
-        row.name = Set(name.into());
-        fields.push("name");
+        changes.set("name", C::Name, &before.name, Some(String::from(name)));
+        changes.also(C::Slug, String::from(slug));
     }
-    if let Some(short_name) = patch.short_name {
-        let short_name = short_name.map(String::from);
-        if short_name != before.short_name {
-            row.short_name = Set(short_name);
-            fields.push("shortName");
-        }
-    }
-    if let Some(kind) = patch.kind
-        && kind != before.kind
-    {
-        row.kind = Set(kind);
-        fields.push("kind");
-    }
-    if let Some(year) = patch.year
-        && year != before.year
-    {
-        row.year = Set(year);
-        fields.push("year");
-    }
-    if let Some(url) = patch.url
-        && url != before.url
-    {
-        row.url = Set(url);
-        fields.push("url");
-    }
-    if fields.is_empty() {
+    changes.set(
+        "shortName",
+        C::ShortName,
+        &before.short_name,
+        patch.short_name.map(|short| short.map(String::from)),
+    );
+    changes.set("kind", C::Kind, &before.kind, patch.kind);
+    changes.set("year", C::Year, &before.year, patch.year);
+    changes.set("url", C::Url, &before.url, patch.url);
+    if changes.is_empty() {
         return Ok(before);
     }
-    // The guard on the version makes the check and the write one step.
-    let result = venue::Entity::update_many()
-        .set(row)
-        .col_expr(
-            venue::Column::Version,
-            Expr::col(venue::Column::Version).add(1),
-        )
-        .col_expr(venue::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(venue::Column::Id.eq(id))
-        .filter(venue::Column::Version.eq(before.version))
-        .exec(conn)
-        .await?;
-    if result.rows_affected == 0 {
+    if !changes.write(conn, id, before.version).await? {
         let now = find_venue(conn, id).await?;
         return Err(edit::stale("venue", before.version, now.version));
     }
     super::search_index::refresh_venue(conn, id).await?;
-    edit::record(conn, actor, EntityType::Venue, id, Action::Update, &fields).await?;
+    edit::record(
+        conn,
+        actor,
+        EntityType::Venue,
+        id,
+        Action::Update,
+        changes.names(),
+    )
+    .await?;
     find_venue(conn, id).await
 }
 
@@ -307,22 +282,20 @@ pub async fn update_topic(
 ) -> Result<topic::Model, EditError> {
     let before = find_topic(conn, id, &["input", "id"]).await?;
     edit::check_version("topic", Some(expected_version), before.version)?;
-    let mut row = <topic::ActiveModel as Default>::default();
-    let mut fields = Vec::new();
-    if let Some(name) = patch.name
-        && name.as_ref() != before.name
-    {
+    use topic::Column as C;
+    let mut changes = edit::Changes::<topic::Entity>::default();
+    if let Some(name) = patch.name.filter(|name| name.as_ref() != before.name) {
         topic_name_free(conn, &name, Some(id)).await?;
-        row.slug = Set(Slug::from_text(name.as_ref(), "topic").into());
-        row.name = Set(name.into());
-        fields.push("name");
+        let slug = Slug::from_text(name.as_ref(), "topic");
+        changes.set("name", C::Name, &before.name, Some(String::from(name)));
+        changes.also(C::Slug, String::from(slug));
     }
-    if let Some(description) = patch.description
-        && description != before.description
-    {
-        row.description = Set(description);
-        fields.push("description");
-    }
+    changes.set(
+        "description",
+        C::Description,
+        &before.description,
+        patch.description,
+    );
     if let Some(parent_id) = patch.parent_id
         && parent_id != before.parent_id
     {
@@ -348,29 +321,24 @@ pub async fn update_topic(
                 .await?
                 .parent_id;
         }
-        row.parent_id = Set(parent_id);
-        fields.push("parent");
+        changes.set("parent", C::ParentId, &before.parent_id, Some(parent_id));
     }
-    if fields.is_empty() {
+    if changes.is_empty() {
         return Ok(before);
     }
-    // The guard on the version makes the check and the write one step.
-    let result = topic::Entity::update_many()
-        .set(row)
-        .col_expr(
-            topic::Column::Version,
-            Expr::col(topic::Column::Version).add(1),
-        )
-        .col_expr(topic::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(topic::Column::Id.eq(id))
-        .filter(topic::Column::Version.eq(before.version))
-        .exec(conn)
-        .await?;
-    if result.rows_affected == 0 {
+    if !changes.write(conn, id, before.version).await? {
         let now = find_topic(conn, id, &["input", "id"]).await?;
         return Err(edit::stale("topic", before.version, now.version));
     }
-    edit::record(conn, actor, EntityType::Topic, id, Action::Update, &fields).await?;
+    edit::record(
+        conn,
+        actor,
+        EntityType::Topic,
+        id,
+        Action::Update,
+        changes.names(),
+    )
+    .await?;
     find_topic(conn, id, &["input", "id"]).await
 }
 
