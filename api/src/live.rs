@@ -68,6 +68,9 @@ pub struct Hub {
     wake: Notify,
     stopping: watch::Sender<bool>,
     revisions: broadcast::Sender<Arc<Batch>>,
+    /// The last revisions handed out, for subscribers that resume or fall behind: they take
+    /// these batches (and what the batches have read) rather than read the feed again.
+    recent: Mutex<Recent>,
     subscriptions: AtomicUsize,
     max_subscriptions: usize,
 }
@@ -95,6 +98,10 @@ impl Hub {
             wake: Notify::new(),
             stopping: watch::Sender::new(false),
             revisions: broadcast::Sender::new(BROADCAST_CAPACITY),
+            recent: Mutex::new(Recent {
+                floor: current,
+                batches: std::collections::VecDeque::new(),
+            }),
             subscriptions: AtomicUsize::new(0),
             max_subscriptions,
         });
@@ -148,6 +155,23 @@ impl Hub {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The revisions after `after` up to `upto` that changed something, as the hub handed
+    /// them out, if it still holds them all.
+    pub fn recent(&self, after: i64, upto: i64) -> Option<Vec<Arc<Batch>>> {
+        let recent = self.recent.lock().ok()?;
+        if after < recent.floor || upto > *self.applied.borrow() {
+            return None;
+        }
+        Some(
+            recent
+                .batches
+                .iter()
+                .filter(|batch| (after + 1..=upto).contains(&batch.revision.revision))
+                .cloned()
+                .collect(),
+        )
     }
 
     /// Takes a place for one more subscription, if the instance has one.
@@ -227,14 +251,21 @@ impl Hub {
         let mut after = *self.applied.borrow();
         if after == NOT_YET {
             // The first revision read: subscribers start from here.
+            if let Ok(mut recent) = self.recent.lock() {
+                recent.floor = upto;
+            }
             self.applied.send_replace(upto);
             return Ok(());
         }
         while after < upto {
             let end = (after + READ_CHUNK).min(upto);
             for revision in feed::read(&self.db, after, end).await? {
+                let batch = Arc::new(Batch::new(revision));
+                if let Ok(mut recent) = self.recent.lock() {
+                    recent.push(Arc::clone(&batch));
+                }
                 // No receiver is not an error: nobody subscribes.
-                let _ = self.revisions.send(Arc::new(Batch::new(revision)));
+                let _ = self.revisions.send(batch);
             }
             after = end;
             self.applied.send_replace(after);
@@ -257,6 +288,25 @@ impl Hub {
                 _ = stopping.wait_for(|stop| *stop) => return,
             }
         }
+    }
+}
+
+/// The last [`BROADCAST_CAPACITY`] revisions handed out.
+#[derive(Debug)]
+struct Recent {
+    /// Every revision after this one that changed something is in `batches`.
+    floor: i64,
+    batches: std::collections::VecDeque<Arc<Batch>>,
+}
+
+impl Recent {
+    fn push(&mut self, batch: Arc<Batch>) {
+        if self.batches.len() == BROADCAST_CAPACITY
+            && let Some(oldest) = self.batches.pop_front()
+        {
+            self.floor = oldest.revision.revision;
+        }
+        self.batches.push_back(batch);
     }
 }
 

@@ -7,6 +7,7 @@ pub mod hostile;
 pub mod load;
 pub mod scenarios;
 pub mod server;
+pub mod subscriptions;
 mod words;
 
 /// Writes a line to standard output; these tools report on it.

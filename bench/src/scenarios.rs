@@ -13,7 +13,7 @@ use crate::load::{Api, Edited, Outcome};
 
 /// The scenarios, in the order they run. `editor` comes last of the default ones: its edits
 /// move the catalogue revision, which empties the count caches the others rely on.
-/// `hostile` runs only when asked for (see [`Scenario::ALL`]).
+/// `hostile` and `subscriptions` run only when asked for (see [`Scenario::ALL`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scenario {
@@ -28,12 +28,16 @@ pub enum Scenario {
     /// Attackers sending the worst requests known while a bystander measures `/healthz` and
     /// a plain listing: see [`crate::hostile`].
     Hostile,
+    /// Subscribers on two instances reading the events of steady edits: see
+    /// [`crate::subscriptions`].
+    Subscriptions,
 }
 
 impl Scenario {
     /// The scenarios run when none is named. `hostile` is not among them: its attackers
     /// load the server (CPU, memory, the pool) far beyond the others, and what they leave
-    /// behind would disturb the figures of whatever ran after them.
+    /// behind would disturb the figures of whatever ran after them. Nor is `subscriptions`,
+    /// which starts a second instance and edits a publication per mutation.
     pub const ALL: [Self; 8] = [
         Self::Listing,
         Self::Filtered,
@@ -46,7 +50,7 @@ impl Scenario {
     ];
 
     /// Every scenario, in the order they run when several are named.
-    pub const EVERY: [Self; 9] = [
+    pub const EVERY: [Self; 10] = [
         Self::Listing,
         Self::Filtered,
         Self::Search,
@@ -56,6 +60,7 @@ impl Scenario {
         Self::Suggest,
         Self::Editor,
         Self::Hostile,
+        Self::Subscriptions,
     ];
 
     pub fn name(self) -> &'static str {
@@ -69,6 +74,7 @@ impl Scenario {
             Self::Suggest => "suggest",
             Self::Editor => "editor",
             Self::Hostile => "hostile",
+            Self::Subscriptions => "subscriptions",
         }
     }
 }
@@ -296,6 +302,10 @@ pub async fn prepare(scenario: Scenario, cx: &Context<'_>) -> anyhow::Result<Pre
         }
         // Its attackers and bystander need more than a list of bodies for one kind of client.
         Scenario::Hostile => bail!("the hostile scenario is prepared by hostile::prepare"),
+        // WebSockets and a ticker of edits, not a list of bodies for closed-loop clients.
+        Scenario::Subscriptions => {
+            bail!("the subscriptions scenario is prepared by subscriptions::prepare")
+        }
     })
 }
 

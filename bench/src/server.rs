@@ -128,6 +128,11 @@ pub struct Scrape {
     pub statements_sum: f64,
     pub statements_count: f64,
     pub resident_bytes: Option<f64>,
+    /// `graphql_subscriptions`: subscriptions the instance holds now.
+    pub subscriptions: Option<f64>,
+    /// `feed_lag_revisions`: revisions committed that the instance has not handed to its
+    /// subscribers yet.
+    pub feed_lag: Option<f64>,
 }
 
 /// The value of the sample named exactly `name` (no labels).
@@ -157,6 +162,8 @@ pub async fn scrape(client: &reqwest::Client, base_url: &str) -> anyhow::Result<
         statements_sum: sample(&text, "graphql_sql_statements_per_request_sum").unwrap_or(0.0),
         statements_count: sample(&text, "graphql_sql_statements_per_request_count").unwrap_or(0.0),
         resident_bytes: sample(&text, "process_resident_memory_bytes"),
+        subscriptions: sample(&text, "graphql_subscriptions"),
+        feed_lag: sample(&text, "feed_lag_revisions"),
     })
 }
 

@@ -31,6 +31,10 @@ use crate::service::{Audience, revision};
 
 /// How many revisions a replay reads at once.
 const REPLAY_CHUNK: i64 = 100;
+/// How often in a row a subscriber waits for an unavailable database before it ends with
+/// the error, and how long it waits the first time (then twice as long, and so on).
+const MAX_RETRIES: u32 = 5;
+const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(200);
 /// How many publications a subscriber remembers being told about.
 const REMEMBERED: usize = 4096;
 
@@ -92,6 +96,7 @@ impl Subscription {
             remembered: LruCache::new(NonZeroUsize::new(REMEMBERED).unwrap_or(NonZeroUsize::MIN)),
             hub,
             done: false,
+            failures: 0,
             _place: place,
         };
         Ok(futures_util::stream::unfold(follower, Follower::next))
@@ -169,7 +174,8 @@ impl PublicationEvent {
         GlobalId::new(NodeKind::Publication, self.id).encode()
     }
 
-    /// The publication as it is when the event is sent; null for DELETED and REMOVED.
+    /// The publication as the instance read it when it first sent this revision, right after
+    /// the commit; null for DELETED and REMOVED.
     async fn publication(&self) -> Option<Publication> {
         self.row.clone().map(Publication)
     }
@@ -197,6 +203,8 @@ struct Follower {
     /// Whether each publication the subscriber was told about is in its list.
     remembered: LruCache<i64, bool>,
     done: bool,
+    /// Database errors in a row.
+    failures: u32,
     _place: SubscriptionPlace,
 }
 
@@ -210,42 +218,49 @@ impl Follower {
                 return None;
             }
             let batches = if self.delivered < self.replay_upto {
+                // Behind: the hub's recent revisions if it still holds them (shared with the
+                // other subscribers), else the feed table.
                 let end = (self.delivered + REPLAY_CHUNK).min(self.replay_upto);
-                match feed::read(&self.db, self.delivered, end).await {
-                    Ok(revisions) => {
-                        let batches: Vec<Arc<Batch>> = revisions
+                let batches = match self.hub.recent(self.delivered, end) {
+                    Some(batches) => batches,
+                    None => match feed::read(&self.db, self.delivered, end).await {
+                        Ok(revisions) => revisions
                             .into_iter()
                             .map(|revision| Arc::new(Batch::new(revision)))
-                            .collect();
-                        if let Err(err) = self.take(&batches).await {
-                            return self.fail(err);
-                        }
-                        self.delivered = self.delivered.max(end);
-                        continue;
+                            .collect(),
+                        Err(err) => match self.retry(err).await {
+                            Ok(()) => continue,
+                            Err(err) => return self.fail(err),
+                        },
+                    },
+                };
+                if let Err(err) = self.take(&batches).await {
+                    match self.retry(err).await {
+                        Ok(()) => continue,
+                        Err(err) => return self.fail(err),
                     }
-                    Err(err) => return self.fail(err),
                 }
+                self.delivered = self.delivered.max(end);
+                self.failures = 0;
+                continue;
             } else if self.hub.status().applied == crate::live::NOT_YET {
                 // The hub has not read the feed yet (the database was down at start): what it
                 // reads first may be past this subscriber's start, so wait for it, then read
-                // the difference from the table.
+                // the difference.
                 let mut applied = self.hub.applied();
                 tokio::select! {
-                    _ = applied.wait_for(|applied| *applied != crate::live::NOT_YET) => continue,
+                    _ = applied.wait_for(|applied| *applied != crate::live::NOT_YET) => {
+                        self.replay_upto = self.replay_upto.max(self.hub.status().applied);
+                        continue;
+                    }
                     _ = self.stopping.wait_for(|stop| *stop) => return None,
                 }
-            } else if self.hub.status().applied > self.delivered {
-                // The hub handed out revisions after this one before the subscription took
-                // its receiver (it may have started, or caught up, meanwhile): read them from
-                // the table. Whatever it hands out from now on, the receiver holds.
-                self.replay_upto = self.hub.status().applied;
-                continue;
             } else {
                 tokio::select! {
                     received = self.revisions.recv() => match received {
                         Ok(batch) => vec![batch],
                         Err(broadcast::error::RecvError::Lagged(_)) => {
-                            // Fell behind the hub: read what was missed from the table.
+                            // Fell behind the hub: catch up as a resuming subscriber does.
                             self.replay_upto = self.hub.status().applied;
                             continue;
                         }
@@ -255,9 +270,34 @@ impl Follower {
                 }
             };
             if let Err(err) = self.take(&batches).await {
-                return self.fail(err);
+                // What was taken stays delivered; the rest of the batch is read again.
+                match self.retry(err).await {
+                    Ok(()) => {
+                        self.replay_upto = self.replay_upto.max(
+                            batches
+                                .last()
+                                .map_or(self.delivered, |batch| batch.revision.revision),
+                        );
+                        continue;
+                    }
+                    Err(err) => return self.fail(err),
+                }
             }
+            self.failures = 0;
         }
+    }
+
+    /// After a database error: waits a moment and says to try again, unless the database has
+    /// failed too often in a row, or the error is not one of its being unavailable.
+    async fn retry(&mut self, err: DbErr) -> Result<(), DbErr> {
+        let transient = matches!(err, DbErr::Conn(_) | DbErr::ConnectionAcquire(_));
+        self.failures += 1;
+        if !transient || self.failures > MAX_RETRIES {
+            return Err(err);
+        }
+        tracing::warn!(error = %err, attempt = self.failures, "a subscriber waits for the database");
+        tokio::time::sleep(RETRY_PAUSE * self.failures).await;
+        Ok(())
     }
 
     /// Queues the events of `batches` that this subscriber sees.

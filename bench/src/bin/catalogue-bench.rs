@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 use catalogue_bench::load::{self, Api, Tally};
 use catalogue_bench::scenarios::{self, Context, Scenario};
 use catalogue_bench::server::{self, Log, Server};
-use catalogue_bench::{baseline, hostile, say};
+use catalogue_bench::{baseline, hostile, say, subscriptions};
 use clap::{ArgGroup, Parser};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use serde::Serialize;
@@ -19,12 +19,15 @@ use serde::Serialize;
 /// Give `--start` to run the release `api` binary on a free loopback port (the environment,
 /// DATABASE_URL included, passes through to it), or `--url` for a server already running.
 /// DATABASE_URL must name the catalogue's database either way: scenarios pick their ids
-/// there, the editor scenario creates a token there, and the baseline replays SQL there.
+/// there, the editor and subscriptions scenarios create a token there, and the baseline
+/// replays SQL there. The subscriptions scenario needs `--start`: it starts a second
+/// instance on the same database.
 #[derive(Debug, Parser)]
 #[command(name = "catalogue-bench", version)]
 #[command(group(ArgGroup::new("target").required(true).args(["start", "url"])))]
 struct Args {
-    /// Start the server (`--api-bin`) and measure it.
+    /// Start the server (`--api-bin`) and measure it; the subscriptions scenario starts a
+    /// second one beside it, and runs only with this.
     #[arg(long)]
     start: bool,
     /// Measure the server at this URL, such as http://127.0.0.1:8000.
@@ -46,14 +49,20 @@ struct Args {
     /// Attacker clients of the hostile scenario (besides its one bystander).
     #[arg(long, default_value_t = 8)]
     hostile_clients: usize,
+    /// Subscribers of the subscriptions scenario, spread evenly over its two instances.
+    #[arg(long, default_value_t = 1000)]
+    subscribers: usize,
+    /// Edits per second in the subscriptions scenario, alternating its two instances.
+    #[arg(long, default_value_t = 20.0)]
+    mutations_per_second: f64,
     /// How long each scenario is measured: 20s, 500ms, 1m.
     #[arg(long, default_value = "20s", value_parser = parse_duration)]
     duration: Duration,
     /// How long each scenario runs before it is measured.
     #[arg(long, default_value = "3s", value_parser = parse_duration)]
     warmup: Duration,
-    /// A scenario to run; repeat for several. Default: all but `hostile` (which runs only
-    /// when named), in the order listed.
+    /// A scenario to run; repeat for several. Default: all but `hostile` and
+    /// `subscriptions` (which run only when named), in the order listed.
     #[arg(long = "scenario", value_enum)]
     scenarios: Vec<Scenario>,
     /// Also replay the listing page's SQL straight against the database and compare.
@@ -62,7 +71,8 @@ struct Args {
     /// Write the results to this file as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Where the started server's log goes. Default: a file in the temporary directory.
+    /// Where the started server's log goes. Default: a file in the temporary directory. The
+    /// second instance of the subscriptions scenario logs beside it, to `NAME.b.log`.
     #[arg(long)]
     server_log: Option<PathBuf>,
 }
@@ -188,6 +198,8 @@ struct Report {
     scenarios: Vec<Row>,
     /// The hostile scenario's details; its rows are among `scenarios`.
     hostile: Option<HostileReport>,
+    /// The subscriptions scenario's details; its row is among `scenarios`.
+    subscriptions: Option<subscriptions::Figures>,
     baseline: Option<BaselineReport>,
 }
 
@@ -245,6 +257,15 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if args.clients == 0 || args.suggest_clients == 0 || args.hostile_clients == 0 {
         bail!("--clients, --suggest-clients and --hostile-clients must be at least 1");
     }
+    if args.subscribers == 0
+        || !args.mutations_per_second.is_finite()
+        || args.mutations_per_second <= 0.0
+    {
+        bail!("--subscribers and --mutations-per-second must be above 0");
+    }
+    if args.scenarios.contains(&Scenario::Subscriptions) && !args.start {
+        bail!("the subscriptions scenario needs --start: it starts a second instance");
+    }
     let api_bin = args.api_bin.clone().unwrap_or_else(default_api_bin);
     let client = http_client(
         args.clients
@@ -257,12 +278,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .context("failed to connect to DATABASE_URL")?;
 
+    let log = args.server_log.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("catalogue-bench-server-{}.log", std::process::id()))
+    });
     let server = if args.start {
-        let log = args.server_log.clone().unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("catalogue-bench-server-{}.log", std::process::id()))
-        });
         say!("starting {} (log: {})", api_bin.display(), log.display());
-        let (server, _) = Server::start(&api_bin, &[], Log::File(log), &client).await?;
+        let (server, _) = Server::start(&api_bin, &[], Log::File(log.clone()), &client).await?;
         Some(server)
     } else {
         None
@@ -272,7 +293,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
         (None, Some(url)) => url.trim_end_matches('/').to_owned(),
         (None, None) => bail!("give --start or --url"),
     };
-    let outcome = measure(&args, &api_bin, &client, &db, server.as_ref(), &base_url).await;
+    let outcome = measure(
+        &args,
+        &api_bin,
+        &log,
+        &client,
+        &db,
+        server.as_ref(),
+        &base_url,
+    )
+    .await;
     if let Some(server) = server {
         server.stop().await;
     }
@@ -289,6 +319,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 async fn measure(
     args: &Args,
     api_bin: &std::path::Path,
+    log: &std::path::Path,
     client: &reqwest::Client,
     db: &DatabaseConnection,
     server: Option<&Server>,
@@ -306,11 +337,12 @@ async fn measure(
     if args.baseline && !selected.contains(&Scenario::Listing) {
         selected.insert(0, Scenario::Listing);
     }
-    let token = if selected.contains(&Scenario::Editor) {
-        Some(editor_token(db).await?)
-    } else {
-        None
-    };
+    let token =
+        if selected.contains(&Scenario::Editor) || selected.contains(&Scenario::Subscriptions) {
+            Some(editor_token(db).await?)
+        } else {
+            None
+        };
 
     say!(
         "{} s per scenario after {} s of warm-up, against {base_url}",
@@ -320,7 +352,19 @@ async fn measure(
     header();
     let mut rows = Vec::new();
     let mut hostile_report = None;
+    let mut subscriptions_report = None;
     for scenario in selected {
+        if scenario == Scenario::Subscriptions {
+            let token = token.as_ref().map(|(_, secret)| secret.as_str());
+            match run_subscriptions(args, api_bin, log, db, server, client, token).await {
+                Ok((row, figures)) => {
+                    rows.push(row);
+                    subscriptions_report = Some(figures);
+                }
+                Err(err) => say!("{:<15} failed: {err:#}", scenario.name()),
+            }
+            continue;
+        }
         if scenario == Scenario::Hostile {
             match run_hostile(args, &api, db, server, client, base_url).await {
                 Ok((hostile_rows, report)) => {
@@ -359,6 +403,7 @@ async fn measure(
         warmup_seconds: args.warmup.as_secs_f64(),
         scenarios: rows,
         hostile: hostile_report,
+        subscriptions: subscriptions_report,
         baseline,
     })
 }
@@ -537,6 +582,197 @@ async fn run_hostile(
         listing_within_target: listing_met,
     };
     Ok((vec![attack_row, healthz_row, listing_row], report))
+}
+
+/// The subscriptions scenario: `server` as instance A, a second instance B started here on
+/// the same database, `--subscribers` WebSockets spread over both and
+/// `--mutations-per-second` edits alternating between them. One row in the table (the
+/// delivery latency, the mutations' rate, lost and duplicated events and closes as errors),
+/// then the events' accounting and a line per instance.
+async fn run_subscriptions(
+    args: &Args,
+    api_bin: &std::path::Path,
+    log: &std::path::Path,
+    db: &DatabaseConnection,
+    server: Option<&Server>,
+    client: &reqwest::Client,
+    token: Option<&str>,
+) -> anyhow::Result<(Row, subscriptions::Figures)> {
+    let a = server.context("the subscriptions scenario needs --start")?;
+    let token = token.context("the subscriptions scenario needs a token")?;
+    let plan = subscriptions::Plan {
+        subscribers: args.subscribers,
+        mutations_per_second: args.mutations_per_second,
+        warmup: args.warmup,
+        duration: args.duration,
+    };
+    let prepared = subscriptions::prepare(db, &plan).await?;
+    let b_log = log.with_extension("b.log");
+    say!(
+        "{:<15} starting instance B (log: {}); {} subscribers, {} mutations/s for {} s after {} s of warm-up",
+        Scenario::Subscriptions.name(),
+        b_log.display(),
+        plan.subscribers,
+        plan.mutations_per_second,
+        plan.duration.as_secs_f64(),
+        plan.warmup.as_secs_f64()
+    );
+    let (b, _) = Server::start(api_bin, &[], Log::File(b_log), client).await?;
+    let instances = [
+        subscriptions::Instance {
+            name: "A".into(),
+            api: Api::new(client.clone(), &a.base_url),
+        },
+        subscriptions::Instance {
+            name: "B".into(),
+            api: Api::new(client.clone(), &b.base_url),
+        },
+    ];
+    let outcome = subscriptions::run(&plan, &instances, &prepared, token).await;
+    let rss = [a, &b].map(|server| {
+        server
+            .peak_rss_bytes()
+            .map(|bytes| bytes as f64 / (1024.0 * 1024.0))
+    });
+    b.stop().await;
+    let mut figures = outcome?;
+    for (instance, rss) in figures.instances.iter_mut().zip(rss) {
+        instance.peak_rss_mib = rss;
+    }
+
+    let events = &figures.events;
+    let ended: u64 = figures.ended.iter().map(|end| end.subscribers).sum();
+    let target = subscriptions::TARGET_P99_MS;
+    let met = figures.latency.p99_ms < target && events.lost == 0 && events.duplicated == 0;
+    let row = Row {
+        scenario: Scenario::Subscriptions.name().to_owned(),
+        clients: figures.subscribers,
+        requests: figures.latency.events,
+        requests_per_second: figures.mutations_per_second,
+        p50_ms: figures.latency.p50_ms,
+        p95_ms: figures.latency.p95_ms,
+        p99_ms: figures.latency.p99_ms,
+        max_ms: figures.latency.max_ms,
+        errors: events.lost + events.duplicated + events.errors + figures.mutation_errors + ended,
+        conflicts: figures.mutation_conflicts,
+        statements_per_request: None,
+        server_rss_mib: figures
+            .instances
+            .iter()
+            .filter_map(|instance| instance.peak_rss_mib)
+            .reduce(f64::max),
+        note: format!(
+            "req/s = mutations/s; latency = mutation sent to event read; target p99 < {target} ms, none lost or duplicated: {}",
+            if met { "met" } else { "MISSED" }
+        ),
+        first_error: figures
+            .mutation_first_error
+            .clone()
+            .or_else(|| events.first_error.clone()),
+    };
+    row.print();
+    say!(
+        "                events: {} expected ({} subscribers x {} committed mutations, {} of them warm-up), {} received, {} lost, {} duplicated",
+        group(events.expected),
+        figures.subscribers,
+        figures.mutations_committed,
+        figures.warmup_mutations,
+        group(events.received),
+        group(events.lost),
+        group(events.duplicated)
+    );
+    if events.lost > 0 {
+        say!(
+            "                lost: {} on subscriptions the server ended, {} on live subscriptions not delivered {} s after the last mutation's answer",
+            group(events.lost_ended),
+            group(events.lost - events.lost_ended),
+            subscriptions::GRACE.as_secs()
+        );
+    }
+    if events.extra + events.unconfirmed + events.foreign + events.out_of_order + events.odd_kind
+        > 0
+    {
+        say!(
+            "                also: {} extra (another revision of an edited publication), {} unconfirmed (mutation not answered as committed), {} foreign, {} out of revision order, {} not UPDATED",
+            events.extra,
+            events.unconfirmed,
+            events.foreign,
+            events.out_of_order,
+            events.odd_kind
+        );
+    }
+    say!(
+        "                latency p50/p99: {:.1}/{:.1} ms when the subscriber's instance took the mutation, {:.1}/{:.1} ms when the other did",
+        figures.latency_same_instance.p50_ms,
+        figures.latency_same_instance.p99_ms,
+        figures.latency_other_instance.p50_ms,
+        figures.latency_other_instance.p99_ms
+    );
+    say!(
+        "                mutations: {} measured at {:.2}/s (target {}), {} committed in all, {} conflicts, {} errors; round trip p50/p99 {:.1}/{:.1} ms",
+        figures.measured_mutations,
+        figures.mutations_per_second,
+        figures.mutations_per_second_target,
+        figures.mutations_committed,
+        figures.mutation_conflicts,
+        figures.mutation_errors,
+        figures.mutation_latency.p50_ms,
+        figures.mutation_latency.p99_ms
+    );
+    say!(
+        "                subscribers connected in {:.1} s",
+        figures.connect_seconds
+    );
+    let optional = |value: Option<f64>, precision: usize| {
+        value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.precision$}"))
+    };
+    for instance in &figures.instances {
+        say!(
+            "                instance {} ({}): {} subscribers, {} mutations, latency p50/p99 {:.1}/{:.1} ms, {} lost, peak RSS {} MiB, max feed_lag_revisions {}, graphql_subscriptions at the end {}",
+            instance.name,
+            instance.base_url,
+            instance.subscribers,
+            instance.mutations,
+            instance.latency.p50_ms,
+            instance.latency.p99_ms,
+            group(instance.events_lost),
+            optional(instance.peak_rss_mib, 1),
+            optional(instance.max_feed_lag_revisions, 0),
+            optional(instance.subscriptions_at_end, 0)
+        );
+    }
+    for end in &figures.ended {
+        say!(
+            "                finding: the server ended {} subscriptions ({}): {}",
+            end.subscribers,
+            if end.code == 0 {
+                "error or complete".to_owned()
+            } else {
+                format!("close {}", end.code)
+            },
+            end.first_reason
+        );
+    }
+    if let Some(error) = &events.first_error {
+        say!(
+            "                finding: {} bad messages; the first: {error}",
+            events.errors
+        );
+    }
+    Ok((row, figures))
+}
+
+/// `n` with a comma between thousands.
+fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 async fn run_baseline(
