@@ -22,7 +22,11 @@ pub enum Scenario {
     Search,
     Deep,
     Author,
+    /// The author page with each card as the publications page shows it.
+    AuthorCards,
     Facets,
+    /// A filter never asked before on every request, with the page's facets.
+    Varied,
     Suggest,
     Editor,
     /// Attackers sending the worst requests known while a bystander measures `/healthz` and
@@ -38,25 +42,29 @@ impl Scenario {
     /// load the server (CPU, memory, the pool) far beyond the others, and what they leave
     /// behind would disturb the figures of whatever ran after them. Nor is `subscriptions`,
     /// which starts a second instance and edits a publication per mutation.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::Listing,
         Self::Filtered,
         Self::Search,
         Self::Deep,
         Self::Author,
+        Self::AuthorCards,
         Self::Facets,
+        Self::Varied,
         Self::Suggest,
         Self::Editor,
     ];
 
     /// Every scenario, in the order they run when several are named.
-    pub const EVERY: [Self; 10] = [
+    pub const EVERY: [Self; 12] = [
         Self::Listing,
         Self::Filtered,
         Self::Search,
         Self::Deep,
         Self::Author,
+        Self::AuthorCards,
         Self::Facets,
+        Self::Varied,
         Self::Suggest,
         Self::Editor,
         Self::Hostile,
@@ -70,7 +78,9 @@ impl Scenario {
             Self::Search => "search",
             Self::Deep => "deep",
             Self::Author => "author",
+            Self::AuthorCards => "author-cards",
             Self::Facets => "facets",
+            Self::Varied => "varied",
             Self::Suggest => "suggest",
             Self::Editor => "editor",
             Self::Hostile => "hostile",
@@ -157,6 +167,22 @@ async fn first_id(db: &DatabaseConnection, sql: &str) -> anyhow::Result<(i64, St
     ))
 }
 
+/// The author of the most publications.
+async fn most_prolific_author(db: &DatabaseConnection) -> anyhow::Result<(i64, String)> {
+    first_id(
+        db,
+        "SELECT a.id, a.name FROM author a JOIN \
+         (SELECT author_id, COUNT(*) AS n FROM publication_author GROUP BY author_id \
+          ORDER BY n DESC, author_id LIMIT 1) top ON top.author_id = a.id",
+    )
+    .await
+}
+
+/// The five facets of a publications page.
+const FACETS: &str = "facets { years { year count } kinds { kind count } \
+                      venueKinds { kind count } venues(first: 10) { venue { name } count } \
+                      topics(first: 10) { topic { name } count } }";
+
 /// The topic with subtopics that files the most publications.
 async fn parent_topic(db: &DatabaseConnection) -> anyhow::Result<(i64, String)> {
     first_id(
@@ -209,13 +235,7 @@ pub async fn prepare(scenario: Scenario, cx: &Context<'_>) -> anyhow::Result<Pre
             )
         }
         Scenario::Author => {
-            let (author, name) = first_id(
-                cx.db,
-                "SELECT a.id, a.name FROM author a JOIN \
-                 (SELECT author_id, COUNT(*) AS n FROM publication_author GROUP BY author_id \
-                  ORDER BY n DESC, author_id LIMIT 1) top ON top.author_id = a.id",
-            )
-            .await?;
+            let (author, name) = most_prolific_author(cx.db).await?;
             let query = "query AuthorPage($id: ID!) { author(id: $id) { name \
                          publications(first: 20) { totalCount \
                          nodes { title year venue { name } authorCount } } } }";
@@ -224,13 +244,69 @@ pub async fn prepare(scenario: Scenario, cx: &Context<'_>) -> anyhow::Result<Pre
                 format!("most prolific author, {name}"),
             )
         }
+        Scenario::AuthorCards => {
+            let (author, name) = most_prolific_author(cx.db).await?;
+            let query = "query AuthorCards($id: ID!) { author(id: $id) { name \
+                         publications(first: 20) { totalCount \
+                         nodes { id title year publishedOnDisplay authorCount \
+                         authors(first: 3) { nodes { name } } \
+                         venue { name kind } topics { name } } } } }";
+            fixed(
+                body(query, json!({ "id": global_id("Author", author) })),
+                format!("most prolific author, {name}, with full cards"),
+            )
+        }
+        Scenario::Varied => {
+            let query = format!(
+                "query Varied($filter: PublicationFilter) {{ \
+                 publications(first: 20, filter: $filter) {{ totalCount \
+                 nodes {{ id title year publishedOnDisplay authorCount \
+                 authors(first: 3) {{ nodes {{ name }} }} venue {{ name }} topics {{ name }} }} \
+                 {FACETS} }} }}"
+            );
+            let topics = rows(cx.db, "SELECT id FROM topic ORDER BY id").await?;
+            let kinds = [
+                None,
+                Some("JOURNAL_ARTICLE"),
+                Some("CONFERENCE_PAPER"),
+                Some("PREPRINT"),
+                Some("TECHNICAL_REPORT"),
+            ];
+            let mut bodies = Vec::new();
+            // Topic x a three-year window x a kind: thousands of filters, each asked once a
+            // cycle, in an order that never repeats a neighbour's filter.
+            for from in (1990..2024).step_by(2) {
+                for kind in kinds {
+                    for row in &topics {
+                        let id: i64 = row.try_get_by_index(0).context("topic id")?;
+                        let mut filter = json!({
+                            "topics": { "anyOf": [global_id("Topic", id)] },
+                            "year": { "from": from, "to": from + 2 },
+                        });
+                        if let Some(kind) = kind {
+                            filter["kinds"] = json!([kind]);
+                        }
+                        bodies.push(body(&query, json!({ "filter": filter })));
+                    }
+                }
+            }
+            let note = format!(
+                "{} filters (topic x 3-year window x kind), each once a cycle, with facets",
+                bodies.len()
+            );
+            Prepared {
+                scenario,
+                requests: Requests::Cycle(bodies),
+                note,
+            }
+        }
         Scenario::Facets => {
-            let query = "query Facets($filter: PublicationFilter) { \
-                         publications(first: 20, filter: $filter) { totalCount \
-                         nodes { id title year } \
-                         facets { years { year count } kinds { kind count } \
-                         venueKinds { kind count } venues(first: 10) { venue { name } count } \
-                         topics(first: 10) { topic { name } count } } } }";
+            let query = format!(
+                "query Facets($filter: PublicationFilter) {{ \
+                 publications(first: 20, filter: $filter) {{ totalCount \
+                 nodes {{ id title year }} {FACETS} }} }}"
+            );
+            let query = query.as_str();
             let topics = rows(cx.db, "SELECT id FROM topic ORDER BY id").await?;
             let mut bodies = vec![body(query, json!({}))];
             for row in topics {
