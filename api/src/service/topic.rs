@@ -94,17 +94,82 @@ const PUBLIC_TOPICS: &str = "\"topic\".\"id\" IN (WITH RECURSIVE shown(id) AS (\
      WHERE t.parent_id IS NOT NULL) SELECT id FROM shown)";
 
 /// Topics by id, among those `audience` may see.
+///
+/// For anonymous callers the rule is [`visible`]'s, worked out for these topics alone: each
+/// topic of their subtrees is checked for one published publication (an index probe that
+/// stops at the first), rather than listing every published publication's topics, which
+/// reads every link of the catalogue (85 ms at 100,000 publications, on every card's topics).
 pub async fn by_ids(
     conn: &impl ConnectionTrait,
     audience: super::Audience,
     ids: &[i64],
 ) -> Result<HashMap<i64, topic::Model>, DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
     let rows = topic::Entity::find()
-        .filter(visible(audience))
         .filter(topic::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?;
-    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    if audience == super::Audience::Editor || rows.is_empty() {
+        return Ok(rows.into_iter().map(|row| (row.id, row)).collect());
+    }
+    let tree = super::listing::TopicTree::load(conn).await?;
+    let subtrees: Vec<(i64, Vec<i64>)> = rows
+        .iter()
+        .map(|row| (row.id, tree.subtree(row.id)))
+        .collect();
+    let mut candidates: Vec<i64> = subtrees
+        .iter()
+        .flat_map(|(_, ids)| ids.iter().copied())
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
+    let published_link = Query::select()
+        .expr(Expr::val(1))
+        .from(entity::publication_topic::Entity)
+        .inner_join(
+            entity::publication::Entity,
+            Expr::col((entity::publication::Entity, entity::publication::Column::Id)).equals((
+                entity::publication_topic::Entity,
+                entity::publication_topic::Column::PublicationId,
+            )),
+        )
+        .and_where(
+            Expr::col((
+                entity::publication_topic::Entity,
+                entity::publication_topic::Column::TopicId,
+            ))
+            .equals((topic::Entity, topic::Column::Id)),
+        )
+        .and_where(
+            Expr::col((
+                entity::publication::Entity,
+                entity::publication::Column::Status,
+            ))
+            .eq(sea_orm::sea_query::SimpleExpr::from(
+                entity::publication::Status::Published,
+            )),
+        )
+        .to_owned();
+    let used: std::collections::HashSet<i64> = topic::Entity::find()
+        .select_only()
+        .column(topic::Column::Id)
+        .filter(topic::Column::Id.is_in(candidates))
+        .filter(Expr::exists(published_link))
+        .into_tuple::<i64>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let shown: std::collections::HashSet<i64> = subtrees
+        .into_iter()
+        .filter(|(_, below)| below.iter().any(|id| used.contains(id)))
+        .map(|(id, _)| id)
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter(|row| shown.contains(&row.id))
+        .map(|row| (row.id, row))
+        .collect())
 }
 
 /// The direct subtopics of each topic that `audience` may see, by name.
