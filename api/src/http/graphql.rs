@@ -485,7 +485,7 @@ pub(super) async fn prepare(
             operation = Some(name.to_string());
         }
     }
-    admit(
+    let kind = admit(
         state,
         &document,
         params.operation_name.as_deref(),
@@ -508,7 +508,6 @@ pub(super) async fn prepare(
         let code = problem.code();
         Early::Errors(vec![problem.into_error()], code)
     })?;
-    let kind = selected_operation(&document, params.operation_name.as_deref());
     let mut request = Request::new(query);
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name);
@@ -586,14 +585,14 @@ pub(super) enum Transport {
 
 /// Whether the document may run as this request: only queries over GET, subscriptions only
 /// over a WebSocket, mutations only as [`graphql::may_run`] allows the caller, and no more
-/// aliases than the limit.
+/// aliases than the limit. Returns the type of the operation selected.
 fn admit(
     state: &AppState,
     document: &ExecutableDocument,
     operation_name: Option<&str>,
     caller: &Caller,
     transport: Transport,
-) -> Result<(), Early> {
+) -> Result<Option<OperationType>, Early> {
     let selected = selected_operation(document, operation_name);
     if selected == Some(OperationType::Subscription) && transport != Transport::WebSocket {
         return Err(Early::Refused(Refusal::bad_request(
@@ -624,7 +623,7 @@ fn admit(
             ErrorCode::TooManyAliases,
         ));
     }
-    Ok(())
+    Ok(selected)
 }
 
 /// Answers a request that stopped before running, counting it; no cache keeps the answer.

@@ -104,12 +104,7 @@ impl InputShapes {
         operation_name: Option<&str>,
         variables: Option<&Map<String, Json>>,
     ) -> Result<(), Problem> {
-        let mut operations = doc.operations.iter();
-        let operation = match operation_name {
-            Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
-            None => operations.next(),
-        };
-        let Some((_, operation)) = operation else {
+        let Some(operation) = super::preflight::operation(doc, operation_name) else {
             return Ok(());
         };
         let operation = &operation.node;
@@ -145,13 +140,8 @@ impl InputShapes {
         Ok(())
     }
 
-    fn unknown(
-        &self,
-        ty: &str,
-        fields: &HashMap<String, String>,
-        key: &str,
-        path: &str,
-    ) -> Problem {
+    /// What to say of `key`, which is no field of `ty`.
+    fn unknown(&self, ty: &str, fields: &HashMap<String, String>, key: &str, path: &str) -> String {
         let mut message = format!("{path}: {ty} has no field \"{key}\"");
         if self.suggestions
             && let Some(near) = fields
@@ -163,7 +153,7 @@ impl InputShapes {
         {
             message.push_str(&format!("; did you mean \"{near}\"?"));
         }
-        Problem::Shape(message)
+        message
     }
 
     fn literal(&self, value: &Value, ty: &str, path: &str) -> Result<(), Problem> {
@@ -174,7 +164,7 @@ impl InputShapes {
                 };
                 for (key, value) in object {
                     match fields.get(key.as_str()) {
-                        None => return Err(self.unknown(ty, fields, key, path)),
+                        None => return Err(Problem::Shape(self.unknown(ty, fields, key, path))),
                         Some(field_type) => {
                             self.literal(value, field_type, &format!("{path}.{key}"))?;
                         }
@@ -198,14 +188,8 @@ impl InputShapes {
                 };
                 for (key, value) in object {
                     match fields.get(key.as_str()) {
-                        None => {
-                            let mut problem = self.unknown(ty, fields, key, path);
-                            // A variable's value is the client's data, not its document.
-                            if let Problem::Shape(message) = problem {
-                                problem = Problem::Value(message);
-                            }
-                            return Err(problem);
-                        }
+                        // A variable's value is the client's data, not its document.
+                        None => return Err(Problem::Value(self.unknown(ty, fields, key, path))),
                         Some(field_type) => {
                             self.json(value, field_type, &format!("{path}.{key}"))?
                         }

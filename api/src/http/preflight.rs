@@ -291,6 +291,20 @@ fn written_selections(set: &SelectionSet) -> u64 {
     count
 }
 
+/// The operation a request runs: the one named, or the first (validation refuses a document
+/// whose choice is ambiguous).
+pub fn operation<'d>(
+    doc: &'d ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'d async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>> {
+    let mut operations = doc.operations.iter();
+    let (_, operation) = match name {
+        Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
+        None => operations.next(),
+    }?;
+    Some(operation)
+}
+
 /// The variables the selected operation requires (a non-null type without a default) that
 /// the request leaves out or sends as null: a request error naming each, as the GraphQL
 /// specification's CoerceVariableValues has it. (async-graphql would otherwise fail the
@@ -300,12 +314,7 @@ pub fn check_required_variables(
     operation_name: Option<&str>,
     variables: Option<&Map<String, Json>>,
 ) -> Result<(), Problem> {
-    let mut operations = doc.operations.iter();
-    let operation = match operation_name {
-        Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
-        None => operations.next(),
-    };
-    let Some((_, operation)) = operation else {
+    let Some(operation) = operation(doc, operation_name) else {
         // Which operation to run is for validation to say.
         return Ok(());
     };

@@ -28,7 +28,6 @@ use super::graphql::{
 };
 use crate::error::ErrorCode;
 use crate::graphql::viewer::{Caller, ClientKey};
-use crate::metrics::Outcome;
 
 /// The subprotocol this endpoint speaks.
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -530,15 +529,7 @@ impl Operation {
     }
 
     fn record(&self, operation: Option<&str>, started: Instant, codes: &[String]) {
-        let outcome = if codes.is_empty() {
-            Outcome::Ok
-        } else {
-            Outcome::Error
-        };
-        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-        self.state
-            .metrics
-            .record_request(operation, outcome, started.elapsed(), 0, &codes);
+        super::graphql::record(&self.state, operation, started, 0, codes);
     }
 }
 

@@ -96,22 +96,20 @@ impl Revision {
 }
 
 /// Moves the catalogue revision and stamps the changes this transaction noted with it,
-/// `actor` and the time; the last statement before the commit. A transaction that noted
+/// `actor` and the time; the last statements before the commit (three: the conditional bump,
+/// the stamp, and on Postgres the notification). A transaction that noted
 /// nothing (an edit that changed no value) leaves the revision where it is, so that cached
 /// counts stay valid. Returns the new revision, if there is one.
 pub async fn record(conn: &impl ConnectionTrait, actor: &str) -> Result<Option<i64>, DbErr> {
     let backend = conn.get_database_backend();
-    let pending = conn
-        .query_one_raw(Statement::from_string(
-            backend,
-            "SELECT 1 AS pending FROM catalogue_change WHERE revision IS NULL LIMIT 1",
-        ))
-        .await?;
-    if pending.is_none() {
+    let bumped = super::revision::bump_where(
+        conn,
+        "EXISTS (SELECT 1 FROM catalogue_change WHERE revision IS NULL)",
+    )
+    .await?;
+    let Some(revision) = bumped else {
         return Ok(None);
-    }
-    super::revision::bump(conn).await?;
-    let revision = super::revision::current(conn).await?;
+    };
     let sql = match backend {
         DbBackend::Postgres => {
             "UPDATE catalogue_change SET revision = $1, actor = $2, changed_at = $3 \
@@ -162,8 +160,7 @@ pub async fn note_merged(
 pub async fn forget_bulk_load(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
     conn.execute_unprepared("DELETE FROM catalogue_change")
         .await?;
-    super::revision::bump(conn).await?;
-    let revision = super::revision::current(conn).await?;
+    let revision = super::revision::bump(conn).await?;
     notify(conn, revision).await?;
     Ok(revision)
 }

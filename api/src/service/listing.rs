@@ -79,15 +79,20 @@ pub struct TopicTree {
 
 impl TopicTree {
     pub async fn load(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
+        Ok(Self::of(&topic::Entity::find().all(conn).await?))
+    }
+
+    /// The tree of these topics (every topic, for the whole tree).
+    pub fn of(rows: &[topic::Model]) -> Self {
         let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
         let mut ids = Vec::new();
-        for row in topic::Entity::find().all(conn).await? {
+        for row in rows {
             ids.push(row.id);
             if let Some(parent) = row.parent_id {
                 children.entry(parent).or_default().push(row.id);
             }
         }
-        Ok(Self { ids, children })
+        Self { ids, children }
     }
 
     /// (topic, topic in its subtree) for every topic, itself included.

@@ -10,11 +10,30 @@ use sea_orm::{ConnectionTrait, DbErr, Statement};
 
 use super::Audience;
 
-/// Marks the catalogue changed; call it inside the transaction that changes it.
-pub async fn bump(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
-    conn.execute_unprepared("UPDATE catalogue_revision SET revision = revision + 1 WHERE id = 1")
+/// Marks the catalogue changed, inside the transaction that changes it, and returns the new
+/// revision (one statement).
+pub async fn bump(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    bump_where(conn, "1 = 1")
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("catalogue_revision".into()))
+}
+
+/// [`bump`] only when `condition` (SQL over other tables) holds; `None` when it does not.
+pub(crate) async fn bump_where(
+    conn: &impl ConnectionTrait,
+    condition: &str,
+) -> Result<Option<i64>, DbErr> {
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            format!(
+                "UPDATE catalogue_revision SET revision = revision + 1 \
+                 WHERE id = 1 AND {condition} RETURNING revision"
+            ),
+        ))
         .await?;
-    Ok(())
+    row.map(|row| row.try_get::<i64>("", "revision"))
+        .transpose()
 }
 
 /// The current revision.

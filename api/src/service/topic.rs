@@ -105,14 +105,23 @@ pub async fn by_ids(
     ids: &[i64],
 ) -> Result<HashMap<i64, topic::Model>, DbErr> {
     use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
-    let rows = topic::Entity::find()
-        .filter(topic::Column::Id.is_in(ids.iter().copied()))
-        .all(conn)
-        .await?;
-    if audience == super::Audience::Editor || rows.is_empty() {
+    if audience == super::Audience::Editor {
+        let rows = topic::Entity::find()
+            .filter(topic::Column::Id.is_in(ids.iter().copied()))
+            .all(conn)
+            .await?;
         return Ok(rows.into_iter().map(|row| (row.id, row)).collect());
     }
-    let tree = super::listing::TopicTree::load(conn).await?;
+    // The whole (small) table: the rows asked for and the tree below them, in one read.
+    let all = topic::Entity::find().all(conn).await?;
+    let tree = super::listing::TopicTree::of(&all);
+    let rows: Vec<topic::Model> = all
+        .into_iter()
+        .filter(|row| ids.contains(&row.id))
+        .collect();
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
     let subtrees: Vec<(i64, Vec<i64>)> = rows
         .iter()
         .map(|row| (row.id, tree.subtree(row.id)))
