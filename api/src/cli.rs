@@ -35,6 +35,9 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Rebuild the read index (`INDEX_DIR`) from the database, then exit. Run it while the
+    /// service is stopped; a service also rebuilds a missing or unusable index at start.
+    Reindex,
     /// Print the GraphQL schema (SDL), or write it to a file.
     ExportSchema {
         /// Write to this file instead of standard output.
@@ -168,6 +171,22 @@ impl Cli {
                 Ok(())
             }
             Command::Token { action } => run_token(action).await,
+            Command::Reindex => {
+                let config = Config::from_env()?;
+                let db = db::connect(&config.database).await?;
+                if config.migrate_on_start {
+                    db::migrate(&db).await?;
+                }
+                let index_config = crate::index::IndexConfig::of(&config);
+                let Some(dir) = &index_config.dir else {
+                    anyhow::bail!("INDEX_DIR is :memory:, which every start rebuilds; there is nothing to reindex");
+                };
+                crate::index::ensure_unused(dir)?;
+                let index = crate::index::ReadIndex::new(index_config.clone());
+                let revision = index.build(&db).await?;
+                tracing::info!(revision, dir = %dir.display(), "rebuilt the read index");
+                Ok(())
+            }
             Command::ExportSchema { output } => {
                 let sdl = graphql::sdl();
                 match output {

@@ -34,6 +34,13 @@ pub struct Config {
     /// `FEED_RETENTION_HOURS`: how long the change feed keeps a revision, which bounds how
     /// far back a subscriber can resume with `sinceRevision`. Default 168 (a week).
     pub feed_retention: Duration,
+    /// `INDEX_DIR`: where the read index is kept; `:memory:` keeps it in memory only (rebuilt
+    /// at every start). Default `DATA_DIR/index`.
+    pub index_dir: Option<PathBuf>,
+    /// `INDEX_WAIT_MS`: how long a request waits for this instance's read index to reach the
+    /// catalogue's revision (after another instance's edit, or while it is built) before it
+    /// fails with SERVICE_UNAVAILABLE. Default 5000.
+    pub index_wait: Duration,
     pub limits: Limits,
 }
 
@@ -258,7 +265,7 @@ impl Config {
             bind: bind_address(env.get("BIND"))?,
             database: DatabaseConfig {
                 url,
-                data_dir,
+                data_dir: data_dir.clone(),
                 embedded,
                 max_connections,
                 connect_timeout: Duration::from_secs(
@@ -283,6 +290,12 @@ impl Config {
                     .max(1)
                     .saturating_mul(3600),
             ),
+            index_dir: match env.get("INDEX_DIR") {
+                Some(dir) if dir == ":memory:" => None,
+                Some(dir) => Some(PathBuf::from(dir)),
+                None => Some(data_dir.join("index")),
+            },
+            index_wait: Duration::from_millis(env.parse("INDEX_WAIT_MS", || 5000u64)?),
             limits: {
                 let default = Limits::default();
                 Limits {

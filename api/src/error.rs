@@ -179,6 +179,9 @@ pub enum ApiError {
     /// A `sinceRevision` the change feed no longer holds.
     #[error("{0}")]
     RevisionExpired(String),
+    /// The instance's read index is being built, or is behind the revision asked for.
+    #[error("{0}")]
+    NotReady(String),
     /// The database cannot be reached or has no free connection right now.
     #[error("the catalogue database is unavailable; try again shortly")]
     Unavailable(#[source] Arc<DbErr>),
@@ -203,7 +206,7 @@ impl ApiError {
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Self::TooManySubscriptions(_) => ErrorCode::TooManySubscriptions,
             Self::RevisionExpired(_) => ErrorCode::RevisionExpired,
-            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::Unavailable(_) | Self::NotReady(_) => ErrorCode::ServiceUnavailable,
             Self::Internal(_) => ErrorCode::InternalServerError,
         }
     }

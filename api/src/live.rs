@@ -20,6 +20,7 @@ use sea_orm::{DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter};
 use tokio::sync::{Notify, OnceCell, broadcast, watch};
 
 use crate::service::feed::{self, Action};
+use crate::index::ReadIndex;
 use crate::service::listing::PublicationFilter;
 use crate::service::{Audience, revision};
 
@@ -59,6 +60,7 @@ impl FeedStatus {
 #[derive(Debug)]
 pub struct Hub {
     db: DatabaseConnection,
+    index: Arc<ReadIndex>,
     /// The Postgres URL for the listening connection; `None` on SQLite.
     listen_url: Option<String>,
     retention: Duration,
@@ -81,16 +83,18 @@ impl Hub {
     /// feed table).
     pub async fn start(
         db: DatabaseConnection,
+        index: Arc<ReadIndex>,
         listen_url: Option<String>,
         retention: Duration,
         max_subscriptions: usize,
     ) -> Arc<Self> {
-        // Read here, before the server serves, when the database answers; otherwise by the
-        // follower once it does (subscriptions wait for it).
-        let current = revision::current(&db).await.unwrap_or(NOT_YET);
+        // The hub starts where the read index is, once it is open or built (subscriptions and
+        // reads wait for it).
+        let current = NOT_YET;
         let hub = Arc::new(Self {
             listening: AtomicBool::new(listen_url.is_none()),
             db,
+            index,
             listen_url,
             retention,
             applied: watch::Sender::new(current),
@@ -157,6 +161,20 @@ impl Hub {
         &self.db
     }
 
+    /// The instance's read index.
+    pub fn index(&self) -> &Arc<ReadIndex> {
+        &self.index
+    }
+
+    /// A view of the read index at `revision` or later: the hub reads the feed now if it is
+    /// behind, and the caller waits (a bounded time) for it.
+    pub async fn index_at(&self, revision: i64) -> Result<crate::index::Snapshot, crate::error::ApiError> {
+        if self.index.applied() < revision {
+            self.committed(revision);
+        }
+        self.index.at(revision).await
+    }
+
     /// The revisions after `after` up to `upto` that changed something, as the hub handed
     /// them out, if it still holds them all.
     pub fn recent(&self, after: i64, upto: i64) -> Option<Vec<Arc<Batch>>> {
@@ -187,6 +205,32 @@ impl Hub {
     async fn follow(self: Arc<Self>) {
         let mut stopping = self.stopped();
         let mut backoff = BACKOFF_MIN;
+        // The index first: the feed is followed from the revision it reflects.
+        loop {
+            let prepared = tokio::select! {
+                prepared = self.index.prepare(&self.db) => prepared,
+                _ = stopping.wait_for(|stop| *stop) => return,
+            };
+            match prepared {
+                Ok(revision) => {
+                    if let Ok(mut recent) = self.recent.lock() {
+                        recent.floor = revision;
+                    }
+                    self.latest.fetch_max(revision, Ordering::Relaxed);
+                    self.applied.send_replace(revision);
+                    break;
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, retry_in = ?backoff, "cannot open or build the read index");
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        _ = stopping.wait_for(|stop| *stop) => return,
+                    }
+                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                }
+            }
+        }
+        backoff = BACKOFF_MIN;
         loop {
             let mut listener = match &self.listen_url {
                 None => None,
@@ -250,17 +294,15 @@ impl Hub {
         self.latest.fetch_max(upto, Ordering::Relaxed);
         let mut after = *self.applied.borrow();
         if after == NOT_YET {
-            // The first revision read: subscribers start from here.
-            if let Ok(mut recent) = self.recent.lock() {
-                recent.floor = upto;
-            }
-            self.applied.send_replace(upto);
             return Ok(());
         }
         while after < upto {
             let end = (after + READ_CHUNK).min(upto);
-            for revision in feed::read(&self.db, after, end).await? {
-                let batch = Arc::new(Batch::new(revision));
+            let revisions = feed::read(&self.db, after, end).await?;
+            // The index first, so that a subscriber's list reads it at this revision.
+            self.index.apply(&self.db, &revisions, end).await?;
+            for revision in revisions {
+                let batch = Arc::new(Batch::new(revision, Arc::clone(&self.index)));
                 if let Ok(mut recent) = self.recent.lock() {
                     recent.push(Arc::clone(&batch));
                 }
@@ -351,14 +393,16 @@ type Matching = OnceCell<Arc<HashSet<i64>>>;
 #[derive(Debug)]
 pub struct Batch {
     pub revision: feed::Revision,
+    index: Arc<ReadIndex>,
     rows: OnceCell<Arc<HashMap<i64, publication::Model>>>,
     matches: Mutex<HashMap<(Audience, String), Arc<Matching>>>,
 }
 
 impl Batch {
-    pub fn new(revision: feed::Revision) -> Self {
+    pub fn new(revision: feed::Revision, index: Arc<ReadIndex>) -> Self {
         Self {
             revision,
+            index,
             rows: OnceCell::new(),
             matches: Mutex::new(HashMap::new()),
         }
@@ -426,7 +470,13 @@ impl Batch {
                     })
                     .collect()
             } else {
-                crate::service::publication::matching(db, audience, filter, &ids)
+                let snapshot = self
+                    .index
+                    .at(self.revision.revision)
+                    .await
+                    .map_err(|err| DbErr::Custom(err.to_string()))?;
+                snapshot
+                    .matching(audience, filter, &ids)
                     .await?
                     .into_iter()
                     .collect()

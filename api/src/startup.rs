@@ -45,8 +45,10 @@ impl Application {
             .local_addr()
             .context("failed to read the bound port")?
             .port();
+        let index = crate::index::ReadIndex::new(crate::index::IndexConfig::of(config));
         let hub = crate::live::Hub::start(
             db.clone(),
+            index,
             crate::live::Hub::listen_url_for(&db, &config.database.url),
             config.feed_retention,
             config.limits.subscriptions_per_instance,
@@ -62,8 +64,6 @@ impl Application {
             schema,
             db: db.clone(),
             metrics: std::sync::Arc::new(crate::metrics::Metrics::new()),
-            counts: std::sync::Arc::new(crate::service::revision::CountCache::new(1000)),
-            facets: std::sync::Arc::new(crate::service::revision::FacetCache::new(1000)),
             persisted_queries: std::sync::Arc::new(http::PersistedQueries::with_limits(
                 config.limits.persisted_queries,
                 config.limits.persisted_queries_max_bytes,

@@ -239,27 +239,17 @@ pub async fn load_reporting(
     }
     phase(&mut report, "publications");
 
-    // Without statistics the planner takes the new tables for small ones, and the search
-    // index's correlated subqueries turn into a scan of every author per publication.
-    db.execute_unprepared("ANALYZE")
-        .await
-        .context("failed to analyze the tables")?;
-    phase(&mut report, "analyze");
-
     let txn = db.begin().await.context("failed to start a transaction")?;
-    api::service::search_index::rebuild(&txn)
-        .await
-        .context("failed to rebuild the search index")?;
     // A bulk load is not a stream of edits: the feed forgets what the triggers noted.
     api::service::feed::forget_bulk_load(&txn)
         .await
         .context("failed to move the catalogue revision")?;
     txn.commit()
         .await
-        .context("failed to commit the search index")?;
-    phase(&mut report, "search index");
+        .context("failed to forget the bulk load's changes")?;
+    phase(&mut report, "change feed");
 
-    // The rebuild rewrote every publication row: clean up after it and refresh statistics.
+    // Statistics for the planner, which would take the new tables for small ones.
     let vacuum = match backend {
         DbBackend::Postgres => "VACUUM ANALYZE",
         _ => "ANALYZE",

@@ -13,6 +13,7 @@ mod m20261126_000005_create_name_word_indexes;
 mod m20261126_000006_add_version_to_author_venue_topic;
 mod m20261201_000007_require_authors_of_published;
 mod m20261201_000008_create_change_feed;
+mod m20261201_000009_drop_sql_search;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_add_version_to_author_venue_topic::Migration),
             Box::new(m20261201_000007_require_authors_of_published::Migration),
             Box::new(m20261201_000008_create_change_feed::Migration),
+            Box::new(m20261201_000009_drop_sql_search::Migration),
         ]
     }
 }

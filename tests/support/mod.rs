@@ -413,6 +413,8 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Test
         ("DATABASE_URL".to_owned(), database.url.clone()),
         ("SEED_SAMPLE".to_owned(), "true".to_owned()),
         ("DATABASE_MAX_CONNECTIONS".to_owned(), "4".to_owned()),
+        // Each instance builds its own read index; a test that restarts one names a directory.
+        ("INDEX_DIR".to_owned(), ":memory:".to_owned()),
     ]);
     for (name, value) in settings {
         vars.insert((*name).to_owned(), (*value).to_owned());

@@ -1,7 +1,6 @@
 //! `PublicationConnection.facets`: counts for a list's sidebar.
 
 use async_graphql::{Context, Object, SimpleObject};
-use sea_orm::{ActiveEnum as _, DatabaseConnection};
 
 use super::loaders::{Loaders, TopicById, VenueById};
 use super::publication::PublicationKind;
@@ -9,9 +8,9 @@ use super::topic::Topic;
 use super::venue::{Venue, VenueKind};
 use crate::error::{ApiError, ApiResultExt as _};
 use crate::service::Audience;
-use crate::service::facets;
+use crate::index::collect::FacetCounts;
+use crate::service::facets::{self, Dimension};
 use crate::service::listing::PublicationFilter;
-use crate::service::revision::FacetCache;
 
 /// How many of the list's publications appeared in one year.
 #[derive(SimpleObject)]
@@ -64,57 +63,46 @@ pub struct TopicCount {
 pub struct PublicationFacets {
     pub audience: Audience,
     pub filter: PublicationFilter,
+    /// The dimensions the filter does not constrain, counted together in one pass.
+    pub shared: tokio::sync::OnceCell<FacetCounts>,
 }
 
-/// `compute`d facet rows for `name`, from the cache while the catalogue's revision holds.
-/// Rows are kept as (key, count) with the key as text, whatever its type.
-async fn cached<F, Fut>(
-    ctx: &Context<'_>,
-    facets: &PublicationFacets,
-    name: &str,
-    compute: F,
-) -> async_graphql::Result<Vec<(String, i64)>>
-where
-    F: FnOnce(DatabaseConnection) -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<(String, i64)>, sea_orm::DbErr>>,
-{
-    let db = ctx.data::<DatabaseConnection>()?.clone();
-    let Some(cache) = ctx.data_opt::<std::sync::Arc<FacetCache>>() else {
-        return compute(db).await.gql();
-    };
-    let revision = super::request_revision(ctx).await?;
-    let key = format!("{name}|{}", facets.filter.digest());
-    if let Some(rows) = cache.get(facets.audience, &key, revision) {
-        return Ok(rows);
+impl PublicationFacets {
+    pub fn new(audience: Audience, filter: PublicationFilter) -> Self {
+        Self {
+            audience,
+            filter,
+            shared: tokio::sync::OnceCell::new(),
+        }
     }
-    let rows = compute(db).await.gql()?;
-    cache.put(facets.audience, key, revision, rows.clone());
-    Ok(rows)
-}
 
-/// `cached` rows of a facet keyed by an entry's id.
-async fn cached_ids<F, Fut>(
-    ctx: &Context<'_>,
-    facets: &PublicationFacets,
-    name: &str,
-    compute: F,
-) -> async_graphql::Result<Vec<(i64, i64)>>
-where
-    F: FnOnce(DatabaseConnection) -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<(i64, i64)>, sea_orm::DbErr>>,
-{
-    let rows = cached(ctx, facets, name, |db| async move {
-        Ok(compute(db)
-            .await?
-            .into_iter()
-            .map(|(id, count)| (id.to_string(), count))
-            .collect())
-    })
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, count)| Some((id.parse().ok()?, count)))
-        .collect())
+    /// The counts of `dimension`, by the read index.
+    async fn counts(
+        &self,
+        ctx: &Context<'_>,
+        dimension: Dimension,
+    ) -> async_graphql::Result<FacetCounts> {
+        let snapshot = super::index_snapshot(ctx).await?;
+        let narrowed = facets::without(&self.filter, dimension);
+        if narrowed == self.filter {
+            return self
+                .shared
+                .get_or_try_init(|| {
+                    snapshot.facets(
+                        self.audience,
+                        &self.filter,
+                        facets::unconstrained(&self.filter),
+                    )
+                })
+                .await
+                .cloned()
+                .gql();
+        }
+        snapshot
+            .facets(self.audience, &narrowed, dimension.only())
+            .await
+            .gql()
+    }
 }
 
 fn limit(first: i32) -> Result<usize, ApiError> {
@@ -129,68 +117,33 @@ fn limit(first: i32) -> Result<usize, ApiError> {
 impl PublicationFacets {
     /// Newest year first; undated publications are not counted.
     async fn years(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<YearCount>> {
-        let (audience, filter) = (self.audience, self.filter.clone());
-        let rows = cached(ctx, self, "years", |db| async move {
-            let rows = facets::years(&db, audience, &filter).await?;
-            Ok(rows
-                .into_iter()
-                .map(|(year, count)| (year.to_string(), count))
-                .collect())
-        })
-        .await?;
-        Ok(rows
+        let counts = self.counts(ctx, Dimension::Year).await?;
+        Ok(facets::years(&counts)
             .into_iter()
-            .filter_map(|(year, count)| {
-                Some(YearCount {
-                    year: year.parse().ok()?,
-                    count,
-                })
-            })
+            .map(|(year, count)| YearCount { year, count })
             .collect())
     }
 
     /// Most first.
     async fn kinds(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<KindCount>> {
-        let (audience, filter) = (self.audience, self.filter.clone());
-        let rows = cached(ctx, self, "kinds", |db| async move {
-            let rows = facets::kinds(&db, audience, &filter).await?;
-            Ok(rows
-                .into_iter()
-                .map(|(kind, count)| (kind.to_value(), count))
-                .collect())
-        })
-        .await?;
-        Ok(rows
+        let counts = self.counts(ctx, Dimension::Kind).await?;
+        Ok(facets::kinds(&counts)
             .into_iter()
-            .filter_map(|(kind, count)| {
-                let kind = entity::publication::Kind::try_from_value(&kind).ok()?;
-                Some(KindCount {
-                    kind: kind.into(),
-                    count,
-                })
+            .map(|(kind, count)| KindCount {
+                kind: kind.into(),
+                count,
             })
             .collect())
     }
 
     /// Most first.
     async fn venue_kinds(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<VenueKindCount>> {
-        let (audience, filter) = (self.audience, self.filter.clone());
-        let rows = cached(ctx, self, "venueKinds", |db| async move {
-            let rows = facets::venue_kinds(&db, audience, &filter).await?;
-            Ok(rows
-                .into_iter()
-                .map(|(kind, count)| (kind.to_value(), count))
-                .collect())
-        })
-        .await?;
-        Ok(rows
+        let counts = self.counts(ctx, Dimension::VenueKind).await?;
+        Ok(facets::venue_kinds(&counts)
             .into_iter()
-            .filter_map(|(kind, count)| {
-                let kind = entity::venue::Kind::try_from_value(&kind).ok()?;
-                Some(VenueKindCount {
-                    kind: kind.into(),
-                    count,
-                })
+            .map(|(kind, count)| VenueKindCount {
+                kind: kind.into(),
+                count,
             })
             .collect())
     }
@@ -206,11 +159,7 @@ impl PublicationFacets {
         first: i32,
     ) -> async_graphql::Result<Vec<VenueCount>> {
         let limit = limit(first).gql()?;
-        let (audience, filter) = (self.audience, self.filter.clone());
-        let ids = cached_ids(ctx, self, &format!("venues:{limit}"), |db| async move {
-            facets::venues(&db, audience, &filter, limit).await
-        })
-        .await?;
+        let ids = facets::venues(&self.counts(ctx, Dimension::Venue).await?, limit);
         let venues = ctx
             .data::<Loaders>()?
             .load_many(ids.iter().map(|(id, _)| VenueById(*id)))
@@ -238,11 +187,7 @@ impl PublicationFacets {
         first: i32,
     ) -> async_graphql::Result<Vec<TopicCount>> {
         let limit = limit(first).gql()?;
-        let (audience, filter) = (self.audience, self.filter.clone());
-        let ids = cached_ids(ctx, self, &format!("topics:{limit}"), |db| async move {
-            facets::topics(&db, audience, &filter, limit).await
-        })
-        .await?;
+        let ids = facets::topics(&self.counts(ctx, Dimension::Topic).await?, limit);
         let topics = ctx
             .data::<Loaders>()?
             .load_many(ids.iter().map(|(id, _)| TopicById(*id)))

@@ -2,15 +2,13 @@
 //! no resolver runs SQL per parent row.
 
 use std::collections::HashMap;
-use std::hash::{Hash as _, Hasher as _};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{author, publication, topic, venue};
 use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::service::listing::{Listed, Ordering, PublicationFilter};
-use crate::service::publication::{AuthorWindow, Owner, PositionedAuthor};
+use crate::service::publication::{AuthorWindow, PositionedAuthor};
 use crate::service::{self, Audience};
 
 /// Reads the catalogue in batches for one request.
@@ -18,8 +16,6 @@ use crate::service::{self, Audience};
 pub struct CatalogueLoader {
     db: DatabaseConnection,
     audience: Audience,
-    /// The lists that `FirstPageOf` keys name, by `FirstPageSpec::id`.
-    first_pages: Mutex<HashMap<u64, Arc<FirstPageSpec>>>,
 }
 
 pub type Loaders = DataLoader<CatalogueLoader>;
@@ -29,46 +25,10 @@ pub fn for_request(db: DatabaseConnection, audience: Audience) -> Loaders {
         CatalogueLoader {
             db,
             audience,
-            first_pages: Mutex::new(HashMap::new()),
         },
         tokio::spawn,
     )
 }
-
-/// A list of an author's or venue's publications without a cursor: the filter (besides the
-/// owner), the order and the page size. The same list asked of many owners (an author list
-/// with each author's latest papers) is read in one statement.
-#[derive(Debug, Clone)]
-pub struct FirstPageSpec {
-    pub filter: PublicationFilter,
-    pub ordering: Ordering,
-    pub size: u64,
-}
-
-impl FirstPageSpec {
-    fn id(&self) -> u64 {
-        let mut hasher = std::hash::DefaultHasher::new();
-        self.ordering.tag(&self.filter.digest()).hash(&mut hasher);
-        self.size.hash(&mut hasher);
-        hasher.finish()
-    }
-}
-
-impl CatalogueLoader {
-    /// Remembers a list for `FirstPageOf` keys and returns its id.
-    pub fn first_page_spec(&self, spec: FirstPageSpec) -> u64 {
-        let id = spec.id();
-        if let Ok(mut specs) = self.first_pages.lock() {
-            specs.entry(id).or_insert_with(|| Arc::new(spec));
-        }
-        id
-    }
-}
-
-/// The first page of an author's or venue's publications in the list `.2` (a
-/// `FirstPageSpec` id), with one row more than the page when there are more.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct FirstPageOf(pub Owner, pub i64, pub u64);
 
 /// A publication by id, if the caller may see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -222,41 +182,6 @@ impl Loader<PublicationHistoryOf> for CatalogueLoader {
         )
         .await?;
         Ok(rekey(found, PublicationHistoryOf))
-    }
-}
-
-impl Loader<FirstPageOf> for CatalogueLoader {
-    type Value = Vec<Listed>;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[FirstPageOf]) -> LoadResult<FirstPageOf, Self::Value> {
-        let mut groups: HashMap<(Owner, u64), Vec<i64>> = HashMap::new();
-        for key in keys {
-            groups.entry((key.0, key.2)).or_default().push(key.1);
-        }
-        let mut found = HashMap::new();
-        for ((owner, spec_id), ids) in groups {
-            let spec = self
-                .first_pages
-                .lock()
-                .ok()
-                .and_then(|specs| specs.get(&spec_id).cloned());
-            let Some(spec) = spec else { continue };
-            let pages = service::publication::first_pages(
-                &self.db,
-                self.audience,
-                owner,
-                &ids,
-                &spec.filter,
-                &spec.ordering,
-                spec.size,
-            )
-            .await?;
-            for (id, rows) in pages.into_iter().flatten() {
-                found.insert(FirstPageOf(owner, id, spec_id), rows);
-            }
-        }
-        Ok(found)
     }
 }
 

@@ -119,7 +119,28 @@ pub fn sdl_of(schema: &AppSchema) -> String {
 /// The catalogue's revision as this request first read it: counts and facets of one
 /// request share one read.
 #[derive(Debug, Default)]
-pub struct RequestRevision(tokio::sync::OnceCell<i64>);
+pub struct RequestRevision(
+    tokio::sync::OnceCell<i64>,
+    tokio::sync::OnceCell<crate::index::Snapshot>,
+);
+
+/// A view of the instance's read index at the request's revision (read once per request, as
+/// is the view), waiting a bounded time for the index to catch up.
+pub(crate) async fn index_snapshot(
+    ctx: &async_graphql::Context<'_>,
+) -> async_graphql::Result<crate::index::Snapshot> {
+    use crate::error::ApiResultExt as _;
+    let revision = request_revision(ctx).await?;
+    let hub = ctx.data::<std::sync::Arc<crate::live::Hub>>()?;
+    let Some(memo) = ctx.data_opt::<RequestRevision>() else {
+        return hub.index_at(revision).await.gql();
+    };
+    memo.1
+        .get_or_try_init(|| hub.index_at(revision))
+        .await
+        .cloned()
+        .gql()
+}
 
 /// The catalogue's revision, read once per request.
 pub(crate) async fn request_revision(

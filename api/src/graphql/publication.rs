@@ -11,13 +11,14 @@ use super::author::Author;
 use super::filters::{PublicationFilterInput, PublicationOrder};
 use super::ids::{GlobalId, NodeKind};
 use super::loaders::{
-    AuthorCountOf, FirstPageOf, FirstPageSpec, Loaders, PublicationById, PublicationHistoryOf,
+    AuthorCountOf, Loaders, PublicationById, PublicationHistoryOf,
     TopicsOf, VenueById,
 };
 use super::scalars::{Json, PartialDate, Timestamp};
 use super::topic::Topic;
 use super::venue::Venue;
 use crate::error::{ApiError, ApiResultExt as _};
+use crate::index::collect::{PageSpec, Position};
 use crate::service::listing::PublicationFilter;
 use crate::service::pagination::{Cursor, Direction, MAX_PAGE_SIZE, Page, PageRequest};
 use crate::service::publication::{AuthorWindow, Owner};
@@ -482,39 +483,21 @@ impl Change {
 pub struct PublicationListFields {
     audience: Audience,
     filter: PublicationFilter,
+    /// Counted by the index while it read the page.
+    total: u64,
 }
 
 #[Object]
 impl PublicationListFields {
     /// How many publications the whole list holds, across all pages.
-    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let Some(cache) = ctx.data_opt::<std::sync::Arc<crate::service::revision::CountCache>>()
-        else {
-            return service::publication::count(db, self.audience, &self.filter)
-                .await
-                .gql();
-        };
-        // A count of the whole catalogue costs a scan; the revision costs one key lookup.
-        let revision = super::request_revision(ctx).await?;
-        let digest = self.filter.digest();
-        if let Some(count) = cache.get(self.audience, &digest, revision) {
-            return Ok(count);
-        }
-        let count = service::publication::count(db, self.audience, &self.filter)
-            .await
-            .gql()?;
-        cache.put(self.audience, digest, revision, count);
-        Ok(count)
+    async fn total_count(&self) -> u64 {
+        self.total
     }
 
     /// Counts by year, kind, venue kind, venue and topic for a sidebar; computed only when
     /// asked for.
     async fn facets(&self) -> super::facets::PublicationFacets {
-        super::facets::PublicationFacets {
-            audience: self.audience,
-            filter: self.filter.clone(),
-        }
+        super::facets::PublicationFacets::new(self.audience, self.filter.clone())
     }
 }
 
@@ -550,7 +533,7 @@ pub struct PublicationEdgeFields {
 }
 
 fn highlights(
-    search: Option<&crate::service::search::SearchQuery>,
+    search: Option<&crate::index::text::Probes>,
     row: &publication::Model,
 ) -> PublicationEdgeFields {
     use crate::service::search::{Fragment, highlight};
@@ -565,11 +548,11 @@ fn highlights(
         })
     };
     let found = search.map(|query| SearchMatch {
-        title: fragments(highlight(&row.title, query, None)),
+        title: fragments(highlight(&row.title, &query.marks(&row.title), None)),
         r#abstract: fragments(
             row.r#abstract
                 .as_deref()
-                .and_then(|text| highlight(text, query, Some(60))),
+                .and_then(|text| highlight(text, &query.marks(text), Some(60))),
         ),
     });
     PublicationEdgeFields {
@@ -623,8 +606,6 @@ pub async fn publication_connection(
         .transpose()
         .gql()?
         .unwrap_or_default();
-    // The list's own filter, before the owner is added to it.
-    let asked = filter.clone();
     if let Some((kind, id)) = owner {
         filter.and.push(scope(kind, id));
     }
@@ -638,48 +619,65 @@ pub async fn publication_connection(
         &tag,
     )
     .gql()?;
-    let db = ctx.data::<DatabaseConnection>()?;
     let audience = *ctx.data::<Audience>()?;
-    let first_page = request.after.is_none()
-        && request.before.is_none()
-        && request.direction == Direction::Forward;
-    let page = match owner {
-        // An author's or venue's first page goes through the loader, which reads the same
-        // list of every owner in the request at once.
-        Some((kind @ (Owner::Author | Owner::Venue), id)) if first_page => {
-            let loaders = ctx.data::<Loaders>()?;
-            let spec = loaders.loader().first_page_spec(FirstPageSpec {
-                filter: asked,
-                ordering: ordering.clone(),
-                size: request.size,
-            });
-            let rows = loaders
-                .load_one(FirstPageOf(kind, id, spec))
-                .await
-                .gql()?
-                .unwrap_or_default();
-            Page::from_overfetch(rows, &request)
-        }
-        _ => service::publication::page(db, audience, &filter, &ordering, &request)
-            .await
-            .gql()?,
+    let position = |cursor: &Option<crate::service::pagination::Cursor>,
+                    argument: &'static str| {
+        cursor
+            .as_ref()
+            .map(|cursor| {
+                Position::parse(ordering.keys(), &cursor.key).ok_or_else(|| {
+                    ApiError::InvalidCursor {
+                        argument,
+                        message: "not a cursor this server made; pass back an endCursor or startCursor unchanged".into(),
+                    }
+                })
+            })
+            .transpose()
     };
+    let spec = PageSpec {
+        keys: ordering.keys().to_vec(),
+        id_descending: ordering.id_descending(),
+        backward: request.direction == Direction::Backward,
+        after: position(&request.after, "after").gql()?,
+        before: position(&request.before, "before").gql()?,
+        limit: usize::try_from(request.size + 1).unwrap_or(usize::MAX),
+    };
+    let snapshot = super::index_snapshot(ctx).await?;
+    let found = snapshot.page(audience, &filter, spec).await.gql()?;
+    // The rows by primary key, with every other list of the request.
+    let rows = ctx
+        .data::<Loaders>()?
+        .load_many(found.hits.iter().map(|hit| PublicationById(hit.id)))
+        .await
+        .gql()?;
+    let page = Page::from_overfetch(found.hits, &request);
     let mut connection = PublicationConnection::with_additional_fields(
         page.has_previous_page,
         page.has_next_page,
-        PublicationListFields { audience, filter },
+        PublicationListFields {
+            audience,
+            filter,
+            total: found.total,
+        },
     );
-    let search = connection.additional_fields.filter.search.clone();
+    let probes = connection
+        .additional_fields
+        .filter
+        .search
+        .as_ref()
+        .map(crate::index::text::Probes::of);
     connection.edges = page
         .rows
         .into_iter()
-        .map(|row| {
-            let extra = highlights(search.as_ref(), &row.row);
-            Edge::with_additional_fields(
-                ordering.cursor(&tag, &row).encode(),
-                Publication(row.row),
+        .filter_map(|hit| {
+            // A row deleted since the index was read is left out.
+            let row = rows.get(&PublicationById(hit.id))?.clone();
+            let extra = highlights(probes.as_ref(), &row);
+            Some(Edge::with_additional_fields(
+                Cursor::new(&tag, hit.cursor).encode(),
+                Publication(row),
                 extra,
-            )
+            ))
         })
         .collect();
     Ok(connection)

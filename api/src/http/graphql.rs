@@ -696,8 +696,6 @@ async fn run(
     let shared_cache = caller == Caller::Anonymous;
     let request = graphql::request_data(request, db, caller)
         .data(ClientKey(client))
-        .data(Arc::clone(&state.counts))
-        .data(Arc::clone(&state.facets))
         .data(Arc::clone(&state.hub));
     let outcome =
         tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request)).await;

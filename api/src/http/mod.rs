@@ -35,8 +35,6 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub metrics: Arc<Metrics>,
     pub persisted_queries: Arc<apq::PersistedQueries>,
-    pub counts: Arc<crate::service::revision::CountCache>,
-    pub facets: Arc<crate::service::revision::FacetCache>,
     pub graphiql: bool,
     pub limits: Limits,
     /// Documents read at once on the blocking pool (see `graphql::read_document`): as many
@@ -145,8 +143,25 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         "listening": feed.listening,
         "subscriptions": feed.subscriptions,
     });
+    let index = state.hub.index();
+    let progress = index.building();
+    let index_status = json!({
+        "revision": index.applied(),
+        "building": progress,
+    });
+    if index.applied() == crate::index::NOT_YET {
+        return HttpResponse::ServiceUnavailable().json(json!({
+            "status": "unavailable",
+            "reason": match progress {
+                Some(p) => format!("building the read index: {} of {} publications", p.indexed, p.total),
+                None => "opening the read index".to_owned(),
+            },
+            "feed": feed,
+            "index": index_status,
+        }));
+    }
     match crate::db::readiness(&state.db).await {
-        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready", "feed": feed })),
+        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready", "feed": feed, "index": index_status })),
         Err(reason) => HttpResponse::ServiceUnavailable().json(json!({
             "status": "unavailable",
             "reason": reason,

@@ -468,8 +468,6 @@ impl Operation {
             crate::graphql::request_data(request, db, self.caller.clone())
         }
         .data(ClientKey(self.client.clone()))
-        .data(Arc::clone(&state.counts))
-        .data(Arc::clone(&state.facets))
         .data(Arc::clone(&state.hub));
         let mut responses = state.schema.execute_stream(request);
         let mut first = true;

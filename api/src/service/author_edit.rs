@@ -179,7 +179,6 @@ pub async fn update_author(
             .map_err(|err| EditError::from_write(err, &["input", "nameVariants"]))?;
         }
     }
-    super::search_index::refresh_author(conn, id).await?;
     edit::record(
         conn,
         actor,
@@ -229,7 +228,6 @@ async fn rewrite_byline(
         }
     }
     super::publication_edit::replace_authors(conn, publication_id, &byline).await?;
-    super::search_index::refresh(conn, &[publication_id]).await?;
     publication::Entity::update_many()
         .col_expr(
             publication::Column::Version,
@@ -441,7 +439,6 @@ pub async fn merge_authors(
         .filter(author::Column::Id.eq(target_id))
         .exec(conn)
         .await?;
-    super::search_index::refresh_author(conn, target_id).await?;
     for id in &merged {
         edit::record(conn, actor, EntityType::Author, *id, Action::Merge, &[]).await?;
     }

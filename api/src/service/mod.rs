@@ -18,7 +18,6 @@ pub mod publication;
 pub mod publication_edit;
 pub mod revision;
 pub mod search;
-pub mod search_index;
 pub mod seed;
 pub mod submission;
 pub mod suggest;

@@ -7,14 +7,13 @@ use chrono::Utc;
 use entity::publication::{self, DatePrecision, Kind, Status};
 use entity::{author, publication_author, publication_topic};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
+    FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     RelationTrait,
 };
 
 use super::Audience;
-use super::listing::{Listed, Ordering, PublicationFilter, TopicTree};
-use super::pagination::{Page, PageRequest};
+use super::listing::TopicTree;
 use crate::domain::{ArxivId, Doi, PartialDate, Slug, Title};
 
 /// A publication to create, built only from parsed values.
@@ -87,7 +86,6 @@ pub async fn create(
             .exec(conn)
             .await?;
     }
-    super::search_index::refresh(conn, &[inserted.id]).await?;
     Ok(inserted)
 }
 
@@ -154,189 +152,6 @@ pub async fn by_ids(
         .all(conn)
         .await?;
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
-}
-
-/// The condition of a list: what `audience` may see, narrowed by `filter`. The topic tree
-/// is read only when the filter names topics.
-pub async fn list_condition(
-    conn: &impl ConnectionTrait,
-    audience: Audience,
-    filter: &PublicationFilter,
-) -> Result<Condition, DbErr> {
-    let topics = if filter.mentions_topics() {
-        TopicTree::load(conn).await?
-    } else {
-        TopicTree::default()
-    };
-    Ok(visible(audience).add(filter.condition(&topics, conn.get_database_backend())))
-}
-
-/// Which of `ids` are in the list `audience` sees under `filter` now (one statement, or two
-/// when the filter names topics).
-pub async fn matching(
-    conn: &impl ConnectionTrait,
-    audience: Audience,
-    filter: &PublicationFilter,
-    ids: &[i64],
-) -> Result<Vec<i64>, DbErr> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    publication::Entity::find()
-        .select_only()
-        .column(publication::Column::Id)
-        .filter(list_condition(conn, audience, filter).await?)
-        .filter(publication::Column::Id.is_in(ids.iter().copied()))
-        .into_tuple::<i64>()
-        .all(conn)
-        .await
-}
-
-/// One page of the publications `audience` may see that match `filter`, in `ordering`.
-pub async fn page(
-    conn: &impl ConnectionTrait,
-    audience: Audience,
-    filter: &PublicationFilter,
-    ordering: &Ordering,
-    request: &PageRequest,
-) -> Result<Page<Listed>, DbErr> {
-    let rows = page_select(conn, audience, filter, ordering, request)
-        .await?
-        .into_model::<Listed>()
-        .all(conn)
-        .await?;
-    Ok(Page::from_overfetch(rows, request))
-}
-
-/// The statement of [`page`]: its rows, one more than the page holds, in order. Public so
-/// that a test can ask Postgres for its plan (each ordering must read its index).
-pub async fn page_select(
-    conn: &impl ConnectionTrait,
-    audience: Audience,
-    filter: &PublicationFilter,
-    ordering: &Ordering,
-    request: &PageRequest,
-) -> Result<sea_orm::Select<publication::Entity>, DbErr> {
-    let backend = conn.get_database_backend();
-    let mut select =
-        publication::Entity::find().filter(list_condition(conn, audience, filter).await?);
-    if let Some(after) = &request.after {
-        select = select.filter(ordering.beyond(after, true, backend)?);
-    }
-    if let Some(before) = &request.before {
-        select = select.filter(ordering.beyond(before, false, backend)?);
-    }
-    Ok(ordering
-        .apply(select, request.direction, backend)
-        .limit(request.size + 1))
-}
-
-/// The first page (`size` rows, plus one to tell whether there are more) of each author's
-/// or venue's publications in `ids`, in one statement: the rows are numbered per owner in
-/// the list's order (`ROW_NUMBER() OVER (PARTITION BY owner ORDER BY ..)`) and the first
-/// `size + 1` of each kept. `None` for topics, whose pages include subtopics and are read
-/// one by one.
-pub async fn first_pages(
-    conn: &impl ConnectionTrait,
-    audience: Audience,
-    owner: Owner,
-    ids: &[i64],
-    filter: &PublicationFilter,
-    ordering: &Ordering,
-    size: u64,
-) -> Result<Option<HashMap<i64, Vec<Listed>>>, DbErr> {
-    use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait as _, Query};
-    let backend = conn.get_database_backend();
-    let (partition, mut select) = match owner {
-        Owner::Author => (
-            Expr::col((
-                publication_author::Entity,
-                publication_author::Column::AuthorId,
-            )),
-            publication::Entity::find()
-                .join(
-                    JoinType::InnerJoin,
-                    publication::Relation::PublicationAuthor.def(),
-                )
-                .filter(publication_author::Column::AuthorId.is_in(ids.iter().copied())),
-        ),
-        Owner::Venue => (
-            Expr::col((publication::Entity, publication::Column::VenueId)),
-            publication::Entity::find()
-                .filter(publication::Column::VenueId.is_in(ids.iter().copied())),
-        ),
-        Owner::Topic => return Ok(None),
-    };
-    select = select.filter(list_condition(conn, audience, filter).await?);
-    for (expr, alias) in ordering.computed(backend) {
-        select = select.expr_as(expr, alias);
-    }
-    // Placeholders for expressions follow the backend: numbered on Postgres, in order else.
-    let postgres = backend == DbBackend::Postgres;
-    let placeholder = |n: usize| {
-        if postgres {
-            format!("${n}")
-        } else {
-            "?".into()
-        }
-    };
-    let sorts = ordering.sort_exprs(backend);
-    let order: Vec<String> = sorts
-        .iter()
-        .enumerate()
-        .map(|(i, (_, descending))| {
-            format!(
-                "{} {}",
-                placeholder(i + 2),
-                if *descending { "DESC" } else { "ASC" }
-            )
-        })
-        .collect();
-    let window = Expr::cust_with_exprs(
-        format!(
-            "ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {})",
-            placeholder(1),
-            order.join(", ")
-        ),
-        std::iter::once(partition.clone()).chain(sorts.into_iter().map(|(expr, _)| expr)),
-    );
-    let inner = select
-        .expr_as(partition, "window_owner")
-        .expr_as(window, "window_row")
-        .into_query();
-    let numbered = Alias::new("numbered");
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(inner, numbered.clone())
-        .and_where(Expr::col((numbered.clone(), Alias::new("window_row"))).lte(size + 1))
-        .order_by(
-            (numbered.clone(), Alias::new("window_owner")),
-            sea_orm::Order::Asc,
-        )
-        .order_by((numbered, Alias::new("window_row")), sea_orm::Order::Asc)
-        .to_owned();
-    let rows = conn.query_all_raw(backend.build(&outer)).await?;
-    let mut pages: HashMap<i64, Vec<Listed>> = ids.iter().map(|id| (*id, Vec::new())).collect();
-    for row in &rows {
-        let owner_id: i64 = row.try_get("", "window_owner")?;
-        pages
-            .entry(owner_id)
-            .or_default()
-            .push(Listed::from_query_result(row, "")?);
-    }
-    Ok(Some(pages))
-}
-
-/// How many publications `audience` may see that match `filter`.
-pub async fn count(
-    conn: &impl ConnectionTrait,
-    audience: Audience,
-    filter: &PublicationFilter,
-) -> Result<u64, DbErr> {
-    publication::Entity::find()
-        .filter(list_condition(conn, audience, filter).await?)
-        .count(conn)
-        .await
 }
 
 /// A window of a publication's author list, for `Publication.authors`: the authors at

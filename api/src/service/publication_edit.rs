@@ -559,7 +559,6 @@ pub async fn update_publication(
     if let Some(topic_ids) = new_topics {
         replace_topics(conn, id, topic_ids).await?;
     }
-    super::search_index::refresh(conn, &[id]).await?;
     edit::record(
         conn,
         actor,
@@ -589,7 +588,6 @@ pub async fn delete_publication(
         let now = current(conn, id, None).await?;
         return Err(stale(expected_version, now.version));
     }
-    super::search_index::refresh(conn, &[id]).await?;
     edit::record(
         conn,
         actor,

@@ -121,7 +121,6 @@ pub async fn update_venue(
         let now = find_venue(conn, id).await?;
         return Err(edit::stale("venue", before.version, now.version));
     }
-    super::search_index::refresh_venue(conn, id).await?;
     edit::record(
         conn,
         actor,
@@ -175,7 +174,6 @@ pub async fn delete_venue(
             .filter(publication::Column::VenueId.eq(id))
             .exec(conn)
             .await?;
-        super::search_index::refresh(conn, &ids).await?;
         for publication_id in ids {
             edit::record(
                 conn,

@@ -1,0 +1,600 @@
+//! The read index: an embedded search index (tantivy) of the catalogue's publications, held
+//! by each instance and kept current by the change feed. It answers which publications a list
+//! holds, in which order, how many, and the facet counts; the rows of a page are then read
+//! from the database by primary key. The database stays the source of truth.
+//!
+//! Life of an index:
+//! - At start ([`ReadIndex::prepare`]) the index in `INDEX_DIR` (default `DATA_DIR/index`) is
+//!   opened if it was made by this version for this database and the feed still holds every
+//!   change since the revision it reflects; otherwise it is built from the database (progress
+//!   in the log) into a new directory that then replaces the old one. A corrupt index is
+//!   rebuilt the same way. `/readyz` answers 503 meanwhile.
+//! - The instance's hub hands it every revision of the feed ([`ReadIndex::apply`]): the
+//!   publications a revision changed (directly, or through their authors, venue or topics)
+//!   are read again and replace their documents; each batch is one commit, which records the
+//!   revision it reflects.
+//! - A request reads the catalogue's revision and waits (at most `INDEX_WAIT_MS`) until the
+//!   index has applied it ([`ReadIndex::at`]), so that what a mutation changed is seen by the
+//!   next request on any instance.
+
+pub mod collect;
+pub mod document;
+pub mod query;
+pub mod text;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use sea_orm::{
+    ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait, QueryFilter as _, QueryOrder,
+    QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use tantivy::collector::Count;
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
+use tokio::sync::watch;
+
+use self::collect::{Dimensions, FacetCounts, Ids, PageFruit, PageSpec};
+use self::document::{Fields, as_u64};
+use crate::error::ApiError;
+use crate::service::Audience;
+use crate::service::feed::{self, Entity};
+use crate::service::listing::PublicationFilter;
+use crate::service::revision;
+
+/// Before the index has been opened or built.
+pub const NOT_YET: i64 = -1;
+/// Publications read from the database per statement while building or applying.
+const CHUNK: usize = 1000;
+/// Memory for the writer that applies the feed (tantivy's least is 15 MB a thread).
+const APPLY_MEMORY: usize = 32 << 20;
+/// Memory per thread while building.
+const BUILD_MEMORY_PER_THREAD: usize = 96 << 20;
+
+/// Where the index lives and how long a request waits for it.
+#[derive(Debug, Clone)]
+pub struct IndexConfig {
+    /// `None`: in memory, rebuilt at every start.
+    pub dir: Option<PathBuf>,
+    pub wait: Duration,
+    /// Names the database the index was built from (a digest of its URL).
+    pub database: String,
+}
+
+impl IndexConfig {
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            dir: config.index_dir.clone(),
+            wait: config.index_wait,
+            database: database_identity(&config.database.redacted_url()),
+        }
+    }
+}
+
+/// Fails when a running instance holds the index in `dir` (its writer's lock).
+pub fn ensure_unused(dir: &Path) -> anyhow::Result<()> {
+    if !dir.join("meta.json").exists() {
+        return Ok(());
+    }
+    let Ok(index) = Index::open_in_dir(dir) else {
+        // Unreadable: nobody can be using it.
+        return Ok(());
+    };
+    match index.writer_with_num_threads::<tantivy::TantivyDocument>(1, APPLY_MEMORY) {
+        Ok(_) => Ok(()),
+        Err(tantivy::TantivyError::LockFailure(..)) => anyhow::bail!(
+            "the read index in {} is in use by a running instance: stop it first",
+            dir.display()
+        ),
+        Err(_) => Ok(()),
+    }
+}
+
+/// What a commit records with the index.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+struct Payload {
+    format: u32,
+    revision: i64,
+    database: String,
+}
+
+/// An open index: what searches and the feed's writer share.
+struct Engine {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    database: String,
+}
+
+/// A consistent view of the index at one revision or later, to run queries on.
+#[derive(Clone)]
+pub struct Snapshot {
+    searcher: Searcher,
+    fields: Fields,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("documents", &self.searcher.num_docs())
+            .finish()
+    }
+}
+
+/// How far a build has come, for `/readyz`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub indexed: u64,
+    pub total: u64,
+}
+
+/// The instance's read index.
+pub struct ReadIndex {
+    config: IndexConfig,
+    engine: RwLock<Option<Arc<Engine>>>,
+    applied: watch::Sender<i64>,
+    building: Mutex<Option<Progress>>,
+}
+
+impl std::fmt::Debug for ReadIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadIndex")
+            .field("config", &self.config)
+            .field("applied", &*self.applied.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+fn index_error(err: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(format!("read index: {err}"))
+}
+
+fn open_engine(index: Index, database: String) -> tantivy::Result<Engine> {
+    index
+        .tokenizers()
+        .register(document::ANALYZER, document::analyzer());
+    let (_, fields) = document::schema();
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    let writer = index.writer_with_num_threads(1, APPLY_MEMORY)?;
+    Ok(Engine {
+        reader,
+        writer: Mutex::new(writer),
+        fields,
+        database,
+    })
+}
+
+impl ReadIndex {
+    pub fn new(config: IndexConfig) -> Arc<Self> {
+        Arc::new(Self {
+            config,
+            engine: RwLock::new(None),
+            applied: watch::Sender::new(NOT_YET),
+            building: Mutex::new(None),
+        })
+    }
+
+    /// The revision the index reflects; [`NOT_YET`] before it is usable.
+    pub fn applied(&self) -> i64 {
+        *self.applied.borrow()
+    }
+
+    /// How far the build in progress has come, if one is.
+    pub fn building(&self) -> Option<Progress> {
+        self.building.lock().ok().and_then(|b| *b)
+    }
+
+    fn engine(&self) -> Result<Arc<Engine>, DbErr> {
+        self.engine
+            .read()
+            .ok()
+            .and_then(|engine| engine.clone())
+            .ok_or_else(|| index_error("not open yet"))
+    }
+
+    /// Opens the index, or builds it; returns the revision it reflects.
+    pub async fn prepare(&self, db: &DatabaseConnection) -> Result<i64, DbErr> {
+        let current = revision::current(db).await?;
+        if let Some(dir) = &self.config.dir {
+            match self.try_open(db, dir, current).await {
+                Ok(Some(revision)) => {
+                    tracing::info!(revision, dir = %dir.display(), "opened the read index");
+                    return Ok(revision);
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::warn!(error = %err, dir = %dir.display(), "the read index cannot be used; rebuilding it");
+                }
+            }
+        }
+        self.build(db).await
+    }
+
+    /// The persisted index, if it can be caught up from the feed.
+    async fn try_open(
+        &self,
+        db: &DatabaseConnection,
+        dir: &Path,
+        current: i64,
+    ) -> Result<Option<i64>, DbErr> {
+        if !dir.join("meta.json").exists() {
+            tracing::info!(dir = %dir.display(), "no read index yet; building it");
+            return Ok(None);
+        }
+        let database = self.config.database.clone();
+        let dir_owned = dir.to_path_buf();
+        let (engine, payload) = tokio::task::spawn_blocking(move || -> tantivy::Result<_> {
+            let index = Index::open_in_dir(&dir_owned)?;
+            let payload: Option<Payload> = index
+                .load_metas()?
+                .payload
+                .and_then(|text| serde_json::from_str(&text).ok());
+            // The schema must be this version's: an older one is rebuilt, not misread.
+            let engine = open_engine(index, database)?;
+            Ok((engine, payload))
+        })
+        .await
+        .map_err(index_error)?
+        .map_err(index_error)?;
+        let Some(payload) = payload else {
+            tracing::warn!("the read index records no revision; rebuilding it");
+            return Ok(None);
+        };
+        if payload.format != document::FORMAT || payload.database != engine.database {
+            tracing::info!(
+                format = payload.format,
+                "the read index was built by another version or for another database; rebuilding it"
+            );
+            return Ok(None);
+        }
+        if payload.revision > current {
+            tracing::warn!(
+                index = payload.revision,
+                database = current,
+                "the read index is ahead of the database (restored from a backup?); rebuilding it"
+            );
+            return Ok(None);
+        }
+        if payload.revision < current {
+            let oldest = feed::oldest(db).await?;
+            if oldest.is_none_or(|oldest| oldest > payload.revision + 1) {
+                tracing::info!(
+                    index = payload.revision,
+                    database = current,
+                    "the change feed no longer holds every change since the read index's revision; rebuilding it"
+                );
+                return Ok(None);
+            }
+        }
+        if let Ok(mut slot) = self.engine.write() {
+            *slot = Some(Arc::new(engine));
+        }
+        self.applied.send_replace(payload.revision);
+        Ok(Some(payload.revision))
+    }
+
+    /// Builds the index from the database, replacing any other; returns its revision.
+    pub async fn build(&self, db: &DatabaseConnection) -> Result<i64, DbErr> {
+        let started = Instant::now();
+        // Read first: what the build reads is at least this revision, and the feed's changes
+        // after it are applied again (applying a change twice is harmless).
+        let revision = revision::current(db).await?;
+        let total: u64 = entity::publication::Entity::find()
+            .select_only()
+            .column_as(entity::publication::Column::Id.count(), "n")
+            .into_tuple::<i64>()
+            .one(db)
+            .await?
+            .map_or(0, |n| u64::try_from(n).unwrap_or(0));
+        self.set_building(Some(Progress { indexed: 0, total }));
+        tracing::info!(publications = total, "building the read index");
+        let building = self.config.dir.as_ref().map(|dir| dir.with_extension("building"));
+        let (schema, fields) = document::schema();
+        let index = match &building {
+            Some(path) => {
+                if path.exists() {
+                    std::fs::remove_dir_all(path).map_err(index_error)?;
+                }
+                std::fs::create_dir_all(path).map_err(index_error)?;
+                Index::create_in_dir(path, schema).map_err(index_error)?
+            }
+            None => Index::create_in_ram(schema),
+        };
+        index
+            .tokenizers()
+            .register(document::ANALYZER, document::analyzer());
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, 4);
+        let writer: IndexWriter = index
+            .writer_with_num_threads(threads, threads * BUILD_MEMORY_PER_THREAD)
+            .map_err(index_error)?;
+        let context = document::Context::load(db).await?;
+        let mut after = 0i64;
+        let mut indexed = 0u64;
+        let mut logged = Instant::now();
+        loop {
+            let ids: Vec<i64> = entity::publication::Entity::find()
+                .select_only()
+                .column(entity::publication::Column::Id)
+                .filter(entity::publication::Column::Id.gt(after))
+                .order_by_asc(entity::publication::Column::Id)
+                .limit(CHUNK as u64)
+                .into_tuple()
+                .all(db)
+                .await?;
+            let Some(last) = ids.last() else { break };
+            after = *last;
+            for (_, doc) in document::load(db, &context, &fields, &ids).await? {
+                writer.add_document(doc).map_err(index_error)?;
+            }
+            indexed += ids.len() as u64;
+            self.set_building(Some(Progress { indexed, total }));
+            if logged.elapsed() >= Duration::from_secs(5) {
+                tracing::info!(indexed, total, "building the read index");
+                logged = Instant::now();
+            }
+        }
+        let payload = Payload {
+            format: document::FORMAT,
+            revision,
+            database: self.config.database.clone(),
+        };
+        let payload = serde_json::to_string(&payload).map_err(index_error)?;
+        let engine = tokio::task::spawn_blocking(move || -> tantivy::Result<Index> {
+            let mut writer = writer;
+            let mut commit = writer.prepare_commit()?;
+            commit.set_payload(&payload);
+            commit.commit()?;
+            writer.wait_merging_threads()?;
+            Ok(index)
+        })
+        .await
+        .map_err(index_error)?
+        .map_err(index_error)?;
+        let engine = match (&self.config.dir, &building) {
+            (Some(dir), Some(path)) => {
+                drop(engine);
+                // The old engine (a rebuild) lets go of its files first.
+                if let Ok(mut slot) = self.engine.write() {
+                    *slot = None;
+                }
+                if dir.exists() {
+                    std::fs::remove_dir_all(dir).map_err(index_error)?;
+                }
+                std::fs::rename(path, dir).map_err(index_error)?;
+                let index = Index::open_in_dir(dir).map_err(index_error)?;
+                open_engine(index, self.config.database.clone()).map_err(index_error)?
+            }
+            _ => open_engine(engine, self.config.database.clone()).map_err(index_error)?,
+        };
+        if let Ok(mut slot) = self.engine.write() {
+            *slot = Some(Arc::new(engine));
+        }
+        self.set_building(None);
+        self.applied.send_replace(revision);
+        tracing::info!(
+            publications = indexed,
+            revision,
+            seconds = started.elapsed().as_secs_f64(),
+            "built the read index"
+        );
+        Ok(revision)
+    }
+
+    fn set_building(&self, progress: Option<Progress>) {
+        if let Ok(mut building) = self.building.lock() {
+            *building = progress;
+        }
+    }
+
+    /// Applies the feed's revisions up to `upto`: every publication they changed, directly or
+    /// through an author, venue or topic, is read again (or dropped, if it is gone).
+    pub async fn apply(
+        &self,
+        db: &DatabaseConnection,
+        revisions: &[feed::Revision],
+        upto: i64,
+    ) -> Result<(), DbErr> {
+        let engine = self.engine()?;
+        let fields = engine.fields;
+        let mut ids: BTreeSet<i64> = BTreeSet::new();
+        let mut through: Vec<Term> = Vec::new();
+        for change in revisions.iter().flat_map(|r| &r.changes) {
+            match change.entity {
+                Entity::Publication => {
+                    ids.insert(change.id);
+                }
+                Entity::Author => through.push(Term::from_field_u64(fields.authors, as_u64(change.id))),
+                Entity::Venue => through.push(Term::from_field_u64(fields.venue, as_u64(change.id))),
+                Entity::Topic => through.push(Term::from_field_u64(fields.topics, as_u64(change.id))),
+            }
+        }
+        if !through.is_empty() {
+            let query = BooleanQuery::new(
+                through
+                    .into_iter()
+                    .map(|term| {
+                        (
+                            Occur::Should,
+                            Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+                                as Box<dyn Query>,
+                        )
+                    })
+                    .collect(),
+            );
+            let searcher = engine.reader.searcher();
+            ids.extend(searcher.search(&query, &Ids).map_err(index_error)?);
+        }
+        if ids.is_empty() {
+            if upto > self.applied() {
+                self.applied.send_replace(upto);
+            }
+            return Ok(());
+        }
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let context = document::Context::load(db).await?;
+        let mut docs = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            docs.extend(document::load(db, &context, &fields, chunk).await?);
+        }
+        let payload = serde_json::to_string(&Payload {
+            format: document::FORMAT,
+            revision: upto,
+            database: engine.database.clone(),
+        })
+        .map_err(index_error)?;
+        let writing = Arc::clone(&engine);
+        tokio::task::spawn_blocking(move || -> tantivy::Result<()> {
+            let mut writer = writing
+                .writer
+                .lock()
+                .map_err(|_| tantivy::TantivyError::InternalError("a writer panicked".into()))?;
+            for id in &ids {
+                writer.delete_term(Term::from_field_u64(fields.id, as_u64(*id)));
+            }
+            for (_, doc) in docs {
+                writer.add_document(doc)?;
+            }
+            let mut commit = writer.prepare_commit()?;
+            commit.set_payload(&payload);
+            commit.commit()?;
+            writing.reader.reload()?;
+            Ok(())
+        })
+        .await
+        .map_err(index_error)?
+        .map_err(index_error)?;
+        self.applied.send_replace(upto);
+        Ok(())
+    }
+
+    /// A view of the index at `revision` or later, waiting for the feed to be applied up to
+    /// it for at most the configured time.
+    pub async fn at(&self, revision: i64) -> Result<Snapshot, ApiError> {
+        let mut applied = self.applied.subscribe();
+        let waited = tokio::time::timeout(
+            self.config.wait,
+            applied.wait_for(|applied| *applied >= revision),
+        )
+        .await;
+        if !matches!(waited, Ok(Ok(_))) {
+            let now = self.applied();
+            return Err(ApiError::NotReady(match self.building() {
+                Some(progress) => format!(
+                    "this instance is building its read index ({} of {} publications); try again shortly",
+                    progress.indexed, progress.total
+                ),
+                None if now == NOT_YET => {
+                    "this instance has not opened its read index yet; try again shortly".into()
+                }
+                None => format!(
+                    "this instance's read index is at revision {now}, behind the catalogue's {revision}; try again shortly"
+                ),
+            }));
+        }
+        let engine = self.engine().map_err(ApiError::from)?;
+        Ok(Snapshot {
+            searcher: engine.reader.searcher(),
+            fields: engine.fields,
+        })
+    }
+}
+
+/// Runs `work` on the blocking pool: searches take the CPU for a while.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> tantivy::Result<T> + Send + 'static,
+) -> Result<T, DbErr> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(index_error)?
+        .map_err(index_error)
+}
+
+impl Snapshot {
+    /// One page of the list `audience` sees under `filter`, and how many it holds in all.
+    pub async fn page(
+        &self,
+        audience: Audience,
+        filter: &PublicationFilter,
+        spec: PageSpec,
+    ) -> Result<PageFruit, DbErr> {
+        let query = query::list_query(&self.fields, audience, filter);
+        let searcher = self.searcher.clone();
+        blocking(move || searcher.search(&*query, &spec)).await
+    }
+
+    /// How many publications the list holds.
+    pub async fn count(&self, audience: Audience, filter: &PublicationFilter) -> Result<u64, DbErr> {
+        let query = query::list_query(&self.fields, audience, filter);
+        let searcher = self.searcher.clone();
+        blocking(move || Ok(searcher.search(&*query, &Count)? as u64)).await
+    }
+
+    /// Counts per value of `dimensions` over the list.
+    pub async fn facets(
+        &self,
+        audience: Audience,
+        filter: &PublicationFilter,
+        dimensions: Dimensions,
+    ) -> Result<FacetCounts, DbErr> {
+        let query = query::list_query(&self.fields, audience, filter);
+        let searcher = self.searcher.clone();
+        blocking(move || searcher.search(&*query, &dimensions)).await
+    }
+
+    /// Which of `ids` the list holds.
+    pub async fn matching(
+        &self,
+        audience: Audience,
+        filter: &PublicationFilter,
+        ids: &[i64],
+    ) -> Result<Vec<i64>, DbErr> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let among = tantivy::query::TermSetQuery::new(
+            ids.iter()
+                .map(|id| Term::from_field_u64(self.fields.id, as_u64(*id))),
+        );
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, query::list_query(&self.fields, audience, filter)),
+            (Occur::Must, Box::new(among)),
+        ]);
+        let searcher = self.searcher.clone();
+        blocking(move || searcher.search(&query, &Ids)).await
+    }
+
+    /// How many publications each of `filters` holds.
+    pub async fn counts(
+        &self,
+        audience: Audience,
+        filters: Vec<PublicationFilter>,
+    ) -> Result<Vec<u64>, DbErr> {
+        let queries: Vec<Box<dyn Query>> = filters
+            .iter()
+            .map(|filter| query::list_query(&self.fields, audience, filter))
+            .collect();
+        let searcher = self.searcher.clone();
+        blocking(move || {
+            queries
+                .iter()
+                .map(|query| Ok(searcher.search(&**query, &Count)? as u64))
+                .collect()
+        })
+        .await
+    }
+}
+
+/// What names a database in the index's payload: a digest of its URL without the password.
+pub fn database_identity(redacted_url: &str) -> String {
+    use sha2::{Digest as _, Sha256};
+    hex::encode(&Sha256::digest(redacted_url.as_bytes())[..8])
+}
