@@ -179,7 +179,9 @@ impl Cli {
                 }
                 let index_config = crate::index::IndexConfig::of(&config);
                 let Some(dir) = &index_config.dir else {
-                    anyhow::bail!("INDEX_DIR is :memory:, which every start rebuilds; there is nothing to reindex");
+                    anyhow::bail!(
+                        "INDEX_DIR is :memory:, which every start rebuilds; there is nothing to reindex"
+                    );
                 };
                 crate::index::ensure_unused(dir)?;
                 let index = crate::index::ReadIndex::new(index_config.clone());

@@ -19,8 +19,8 @@ use entity::publication;
 use sea_orm::{DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter};
 use tokio::sync::{Notify, OnceCell, broadcast, watch};
 
-use crate::service::feed::{self, Action};
 use crate::index::ReadIndex;
+use crate::service::feed::{self, Action};
 use crate::service::listing::PublicationFilter;
 use crate::service::{Audience, revision};
 
@@ -168,7 +168,10 @@ impl Hub {
 
     /// A view of the read index at `revision` or later: the hub reads the feed now if it is
     /// behind, and the caller waits (a bounded time) for it.
-    pub async fn index_at(&self, revision: i64) -> Result<crate::index::Snapshot, crate::error::ApiError> {
+    pub async fn index_at(
+        &self,
+        revision: i64,
+    ) -> Result<crate::index::Snapshot, crate::error::ApiError> {
         if self.index.applied() < revision {
             self.committed(revision);
         }
@@ -262,6 +265,7 @@ impl Hub {
                 if let Err(err) = self.catch_up().await {
                     tracing::warn!(error = %err, "cannot read the change feed; retrying");
                 }
+                let mut polled = false;
                 let lost = tokio::select! {
                     notified = next_notification(listener.as_mut()) => match notified {
                         Ok(Some(revision)) => {
@@ -275,9 +279,15 @@ impl Hub {
                         }
                     },
                     () = self.wake.notified() => false,
-                    () = tokio::time::sleep(POLL) => false,
+                    () = tokio::time::sleep(POLL) => {
+                        polled = true;
+                        false
+                    }
                     _ = stopping.wait_for(|stop| *stop) => return,
                 };
+                if polled && let Err(err) = self.stamp_outside_edits().await {
+                    tracing::warn!(error = %err, "cannot stamp changes made outside the service");
+                }
                 if lost {
                     tracing::warn!("lost the listening connection; reconnecting");
                     self.listening.store(false, Ordering::Relaxed);
@@ -285,6 +295,23 @@ impl Hub {
                 }
             }
         }
+    }
+
+    /// Gives changes made outside the service (SQL run by hand, which the triggers noted) a
+    /// revision of their own, so that the read index and subscribers learn of them.
+    async fn stamp_outside_edits(&self) -> Result<(), DbErr> {
+        use sea_orm::TransactionTrait as _;
+        if !feed::pending(&self.db).await? {
+            return Ok(());
+        }
+        let txn = self.db.begin().await?;
+        let revision = feed::record(&txn, "database").await?;
+        txn.commit().await?;
+        if let Some(revision) = revision {
+            tracing::info!(revision, "stamped changes made outside the service");
+            self.committed(revision);
+        }
+        Ok(())
     }
 
     /// Reads the feed from the last applied revision to the current one and hands each

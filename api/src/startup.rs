@@ -102,6 +102,11 @@ impl Application {
         self.port
     }
 
+    /// The instance's read index.
+    pub fn read_index(&self) -> std::sync::Arc<crate::index::ReadIndex> {
+        std::sync::Arc::clone(self.hub.index())
+    }
+
     /// The pool the application uses.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db

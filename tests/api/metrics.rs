@@ -89,8 +89,9 @@ async fn author_topic_search_and_suggest_pages_run_the_same_few_statements_whate
             format!(
                 r#"query($first: Int) {{ topic(slug: "llms") {{ name publications(first: $first) {{ {PAGE_NODES} }} }} }}"#
             ),
-            // The topic, the topic tree (subtopics count), the page, the revision, batches.
-            8.0,
+            // The topic, the revision, the page's rows, then one batch each for authors, author
+            // counts, venues and topics (the read index includes subtopics).
+            7.0,
         ),
         (
             format!(

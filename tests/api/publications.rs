@@ -321,6 +321,19 @@ async fn drafts_are_invisible_to_anonymous_callers(backend: Backend) {
         .execute_unprepared("UPDATE publication SET status = 'draft' WHERE slug = 'pagnol-an-extra-large-french-generative-model'")
         .await
         .expect("update");
+    // An edit made outside the service reaches the read index once the instance gives it a
+    // revision (it looks every 2 s); the next request then waits for it.
+    let revision = app.query("{ revision }", json!({})).await["revision"]
+        .as_i64()
+        .expect("a revision");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.query("{ revision }", json!({})).await["revision"].as_i64() == Some(revision) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the edit got no revision"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     let listing = app.query(LISTING, json!({ "first": 10 })).await;
     let by_slug = app

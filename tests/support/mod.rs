@@ -441,7 +441,20 @@ async fn serve(vars: &HashMap<String, String>) -> (String, DatabaseConnection) {
         .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
+    // Tests start once the instance's read index is usable (a migrated database).
+    let ready = (vars.get("MIGRATE_ON_START").map(String::as_str) != Some("false"))
+        .then(|| app.read_index());
     tokio::spawn(app.run_until_stopped());
+    if let Some(index) = ready {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while index.applied() == api::index::NOT_YET {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the read index was not ready within 30 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
     (address, db)
 }
 

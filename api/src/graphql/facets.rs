@@ -7,8 +7,8 @@ use super::publication::PublicationKind;
 use super::topic::Topic;
 use super::venue::{Venue, VenueKind};
 use crate::error::{ApiError, ApiResultExt as _};
-use crate::service::Audience;
 use crate::index::collect::FacetCounts;
+use crate::service::Audience;
 use crate::service::facets::{self, Dimension};
 use crate::service::listing::PublicationFilter;
 

@@ -21,13 +21,7 @@ pub struct CatalogueLoader {
 pub type Loaders = DataLoader<CatalogueLoader>;
 
 pub fn for_request(db: DatabaseConnection, audience: Audience) -> Loaders {
-    DataLoader::new(
-        CatalogueLoader {
-            db,
-            audience,
-        },
-        tokio::spawn,
-    )
+    DataLoader::new(CatalogueLoader { db, audience }, tokio::spawn)
 }
 
 /// A publication by id, if the caller may see it.

@@ -11,8 +11,7 @@ use super::author::Author;
 use super::filters::{PublicationFilterInput, PublicationOrder};
 use super::ids::{GlobalId, NodeKind};
 use super::loaders::{
-    AuthorCountOf, Loaders, PublicationById, PublicationHistoryOf,
-    TopicsOf, VenueById,
+    AuthorCountOf, Loaders, PublicationById, PublicationHistoryOf, TopicsOf, VenueById,
 };
 use super::scalars::{Json, PartialDate, Timestamp};
 use super::topic::Topic;
@@ -620,8 +619,7 @@ pub async fn publication_connection(
     )
     .gql()?;
     let audience = *ctx.data::<Audience>()?;
-    let position = |cursor: &Option<crate::service::pagination::Cursor>,
-                    argument: &'static str| {
+    let position = |cursor: &Option<crate::service::pagination::Cursor>, argument: &'static str| {
         cursor
             .as_ref()
             .map(|cursor| {

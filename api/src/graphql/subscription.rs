@@ -226,7 +226,9 @@ impl Follower {
                     None => match feed::read(&self.db, self.delivered, end).await {
                         Ok(revisions) => revisions
                             .into_iter()
-                            .map(|revision| Arc::new(Batch::new(revision, Arc::clone(self.hub.index()))))
+                            .map(|revision| {
+                                Arc::new(Batch::new(revision, Arc::clone(self.hub.index())))
+                            })
                             .collect(),
                         Err(err) => match self.retry(err).await {
                             Ok(()) => continue,

@@ -134,7 +134,8 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// The service can answer queries: the database answers and its schema is current.
+/// The service can answer queries: the database answers, its schema is current, and the read
+/// index is open (503 with the build's progress while it is being built).
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let feed = state.hub.status();
     let feed = json!({
@@ -143,12 +144,20 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         "listening": feed.listening,
         "subscriptions": feed.subscriptions,
     });
+    if let Err(reason) = crate::db::readiness(&state.db).await {
+        return HttpResponse::ServiceUnavailable().json(json!({
+            "status": "unavailable",
+            "reason": reason,
+            "feed": feed,
+        }));
+    }
     let index = state.hub.index();
     let progress = index.building();
     let index_status = json!({
         "revision": index.applied(),
         "building": progress,
     });
+    // The read index answers lists: until it is open (or built), they would wait.
     if index.applied() == crate::index::NOT_YET {
         return HttpResponse::ServiceUnavailable().json(json!({
             "status": "unavailable",
@@ -160,14 +169,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             "index": index_status,
         }));
     }
-    match crate::db::readiness(&state.db).await {
-        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready", "feed": feed, "index": index_status })),
-        Err(reason) => HttpResponse::ServiceUnavailable().json(json!({
-            "status": "unavailable",
-            "reason": reason,
-            "feed": feed,
-        })),
-    }
+    HttpResponse::Ok().json(json!({ "status": "ready", "feed": feed, "index": index_status }))
 }
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {

@@ -257,9 +257,7 @@ impl SegmentPage {
         let mut key = [0u64; MAX_KEYS];
         for ((slot, order), mark) in key.iter_mut().zip(&self.spec.keys).zip(&position.values) {
             *slot = match (order.field, mark) {
-                (OrderField::PublishedOn, Mark::Undated) => {
-                    signed(Self::undated(order.descending))
-                }
+                (OrderField::PublishedOn, Mark::Undated) => signed(Self::undated(order.descending)),
                 (OrderField::AuthorCount, Mark::Number(n)) => u64::try_from(*n).unwrap_or(0),
                 (_, Mark::Number(n)) => signed(*n),
                 (_, Mark::Score(score)) => score_bits(*score),
@@ -293,12 +291,18 @@ impl SegmentPage {
                     .as_ref()
                     .and_then(|col| col.ords().first(doc))
                     .map_or(0, |ord| 2 * ord + 1),
-                OrderField::CreatedAt => {
-                    signed(c.created_at.as_ref().and_then(|col| col.first(doc)).unwrap_or(0))
-                }
-                OrderField::UpdatedAt => {
-                    signed(c.updated_at.as_ref().and_then(|col| col.first(doc)).unwrap_or(0))
-                }
+                OrderField::CreatedAt => signed(
+                    c.created_at
+                        .as_ref()
+                        .and_then(|col| col.first(doc))
+                        .unwrap_or(0),
+                ),
+                OrderField::UpdatedAt => signed(
+                    c.updated_at
+                        .as_ref()
+                        .and_then(|col| col.first(doc))
+                        .unwrap_or(0),
+                ),
                 OrderField::AuthorCount => c
                     .author_count
                     .as_ref()
@@ -320,9 +324,10 @@ impl SegmentPage {
             match spec.field {
                 OrderField::Title => {
                     let mut title = String::new();
-                    if let (Some(col), Some(ord)) =
-                        (c.titles.as_ref(), c.titles.as_ref().and_then(|t| t.ords().first(doc)))
-                    {
+                    if let (Some(col), Some(ord)) = (
+                        c.titles.as_ref(),
+                        c.titles.as_ref().and_then(|t| t.ords().first(doc)),
+                    ) {
                         let _ = col.ord_to_str(ord, &mut title);
                     }
                     cursor.push(json!(title));
@@ -351,7 +356,10 @@ impl SegmentPage {
                     ));
                 }
                 OrderField::AuthorCount => cursor.push(json!(
-                    c.author_count.as_ref().and_then(|col| col.first(doc)).unwrap_or(0)
+                    c.author_count
+                        .as_ref()
+                        .and_then(|col| col.first(doc))
+                        .unwrap_or(0)
                 )),
                 // As text: Rust prints an f32 so that parsing it gives the same f32 back.
                 OrderField::Relevance => {
@@ -452,17 +460,20 @@ impl Collector for Dimensions {
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentFacets> {
         let fast = reader.fast_fields();
-        let str_ords = |name: &str, wanted: bool| -> tantivy::Result<Option<(StrColumn, Vec<u64>)>> {
-            if !wanted {
-                return Ok(None);
-            }
-            Ok(fast.str(name)?.map(|column| {
-                let terms = column.num_terms();
-                (column, vec![0; terms])
-            }))
-        };
+        let str_ords =
+            |name: &str, wanted: bool| -> tantivy::Result<Option<(StrColumn, Vec<u64>)>> {
+                if !wanted {
+                    return Ok(None);
+                }
+                Ok(fast.str(name)?.map(|column| {
+                    let terms = column.num_terms();
+                    (column, vec![0; terms])
+                }))
+            };
         let dense = |column: &Column<u64>| {
-            let size = usize::try_from(column.max_value()).unwrap_or(0).saturating_add(1);
+            let size = usize::try_from(column.max_value())
+                .unwrap_or(0)
+                .saturating_add(1);
             vec![0u32; size.min(1 << 24)]
         };
         let venues = if self.venues {
@@ -480,7 +491,11 @@ impl Collector for Dimensions {
             None
         };
         Ok(SegmentFacets {
-            years: self.years.then(|| fast.i64("year")).transpose()?.map(|c| (c, HashMap::new())),
+            years: self
+                .years
+                .then(|| fast.i64("year"))
+                .transpose()?
+                .map(|c| (c, HashMap::new())),
             kinds: str_ords("kind", self.kinds)?,
             venue_kinds: str_ords("venue_kind", self.venue_kinds)?,
             venues,
@@ -533,24 +548,26 @@ impl SegmentCollector for SegmentFacets {
     type Fruit = FacetCounts;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        if let Some((column, counts)) = &mut self.years {
-            if let Some(year) = column.first(doc) {
-                *counts.entry(year).or_default() += 1;
+        if let Some((column, counts)) = &mut self.years
+            && let Some(year) = column.first(doc)
+        {
+            *counts.entry(year).or_default() += 1;
+        }
+        for facet in [&mut self.kinds, &mut self.venue_kinds]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(ord) = facet.0.ords().first(doc)
+                && let Some(count) = facet.1.get_mut(ord as usize)
+            {
+                *count += 1;
             }
         }
-        for facet in [&mut self.kinds, &mut self.venue_kinds].into_iter().flatten() {
-            if let Some(ord) = facet.0.ords().first(doc) {
-                if let Some(count) = facet.1.get_mut(ord as usize) {
-                    *count += 1;
-                }
-            }
-        }
-        if let Some((column, counts)) = &mut self.venues {
-            if let Some(venue) = column.first(doc) {
-                if let Some(count) = counts.get_mut(venue as usize) {
-                    *count += 1;
-                }
-            }
+        if let Some((column, counts)) = &mut self.venues
+            && let Some(venue) = column.first(doc)
+            && let Some(count) = counts.get_mut(venue as usize)
+        {
+            *count += 1;
         }
         if let Some((column, counts)) = &mut self.topics {
             for topic in column.values_for_doc(doc) {

@@ -209,7 +209,11 @@ pub async fn load(
         .all(conn)
         .await?;
     for (publication_id, topic_id) in topic_links {
-        links.entry(publication_id).or_default().topics.push(topic_id);
+        links
+            .entry(publication_id)
+            .or_default()
+            .topics
+            .push(topic_id);
     }
     let ancestors = context.tree.ancestors();
     Ok(rows

@@ -18,7 +18,11 @@ use crate::service::Audience;
 use crate::service::listing::{IdSet, PublicationFilter};
 
 /// What `audience` may see of the list `filter` describes.
-pub fn list_query(fields: &Fields, audience: Audience, filter: &PublicationFilter) -> Box<dyn Query> {
+pub fn list_query(
+    fields: &Fields,
+    audience: Audience,
+    filter: &PublicationFilter,
+) -> Box<dyn Query> {
     let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, filter_query(fields, filter))];
     if audience == Audience::Public {
         parts.push((
@@ -46,7 +50,9 @@ fn texts(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Quer
 
 fn ids(field: Field, values: &[i64]) -> Box<dyn Query> {
     unscored(Box::new(TermSetQuery::new(
-        values.iter().map(|id| Term::from_field_u64(field, as_u64(*id))),
+        values
+            .iter()
+            .map(|id| Term::from_field_u64(field, as_u64(*id))),
     )))
 }
 

@@ -106,7 +106,11 @@ impl Probes {
                 .iter()
                 .map(|clause| clause.iter().map(|term| probe(term, false)).collect())
                 .collect(),
-            excluded: query.excluded.iter().map(|term| probe(term, true)).collect(),
+            excluded: query
+                .excluded
+                .iter()
+                .map(|term| probe(term, true))
+                .collect(),
         }
     }
 
@@ -162,6 +166,8 @@ impl Probes {
             }
         }
         let mut marked_words = vec![false; words.len()];
+        // Phrases also mark what lies between their words.
+        let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
         for probe in self.clauses.iter().flatten() {
             match probe {
                 Probe::Word {
@@ -171,7 +177,9 @@ impl Probes {
                 } => {
                     for (i, (_, word_stem, typed)) in words.iter().enumerate() {
                         if word_stem == stem
-                            || prefix.as_ref().is_some_and(|p| typed.starts_with(p.as_str()))
+                            || prefix
+                                .as_ref()
+                                .is_some_and(|p| typed.starts_with(p.as_str()))
                             || (*fuzzy && within_one_edit(word_stem, stem))
                         {
                             marked_words[i] = true;
@@ -185,9 +193,8 @@ impl Probes {
                             .enumerate()
                             .all(|(k, stem)| words.get(start + k).is_some_and(|w| &w.1 == stem));
                         if fits {
-                            marked_words[start..start + phrase.len()]
-                                .iter_mut()
-                                .for_each(|m| *m = true);
+                            let end = start + phrase.len() - 1;
+                            spans.push(words[start].0.start..words[end].0.end);
                         }
                     }
                 }
@@ -195,12 +202,13 @@ impl Probes {
             }
         }
         let mut marks = Vec::with_capacity(text.len());
-        let marked_ranges: Vec<std::ops::Range<usize>> = words
+        let mut marked_ranges: Vec<std::ops::Range<usize>> = words
             .iter()
             .zip(&marked_words)
             .filter(|(_, marked)| **marked)
             .map(|(word, _)| word.0.clone())
             .collect();
+        marked_ranges.extend(spans);
         for (at, _) in text.char_indices() {
             marks.push(marked_ranges.iter().any(|range| range.contains(&at)));
         }
@@ -222,10 +230,10 @@ impl Probes {
 }
 
 fn union(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    if queries.len() == 1 {
-        if let Some(only) = queries.pop() {
-            return only;
-        }
+    if queries.len() == 1
+        && let Some(only) = queries.pop()
+    {
+        return only;
     }
     Box::new(BooleanQuery::new(
         queries.into_iter().map(|q| (Occur::Should, q)).collect(),
@@ -252,10 +260,7 @@ fn probe_query(fields: &Fields, probe: &Probe) -> Option<Box<dyn Query>> {
             } => {
                 let term = Term::from_field_text(field, stem);
                 alternatives.push(Box::new(BoostQuery::new(
-                    Box::new(TermQuery::new(
-                        term.clone(),
-                        IndexRecordOption::WithFreqs,
-                    )),
+                    Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
                     weight,
                 )));
                 if *fuzzy {
@@ -298,7 +303,11 @@ pub fn within_one_edit(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
-    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
     match long.len() - short.len() {
         0 => {
             let differ: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
@@ -337,9 +346,15 @@ mod tests {
             marked("large language models", "model"),
             "large language MODELS"
         );
-        assert_eq!(marked("transformers at scale", "transf"), "TRANSFORMERS at scale");
+        assert_eq!(
+            marked("transformers at scale", "transf"),
+            "TRANSFORMERS at scale"
+        );
         // A prefix only while it is typed last.
-        assert_eq!(marked("transformers at scale", "transf scale"), "transformers at SCALE");
+        assert_eq!(
+            marked("transformers at scale", "transf scale"),
+            "transformers at SCALE"
+        );
         assert_eq!(marked("the transformer", "tranformer"), "the TRANSFORMER");
         assert_eq!(
             marked("language models for language", "\"language models\""),

@@ -130,6 +130,21 @@ pub async fn record(conn: &impl ConnectionTrait, actor: &str) -> Result<Option<i
     Ok(Some(revision))
 }
 
+/// Whether committed changes wait for a revision: rows changed outside the service (an
+/// operator's SQL), which the triggers noted but no mutation stamped.
+pub async fn pending(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT EXISTS (SELECT 1 FROM catalogue_change WHERE revision IS NULL) AS pending",
+        ))
+        .await?;
+    match row {
+        Some(row) => row.try_get::<bool>("", "pending"),
+        None => Ok(false),
+    }
+}
+
 /// Notes that `ids` were merged into another row (their deletion is already noted).
 pub async fn note_merged(
     conn: &impl ConnectionTrait,

@@ -281,8 +281,10 @@ mod tests {
 
     #[test]
     fn topics_include_their_subtopics_and_digests_tell_filters_apart() {
-        let mut tree = TopicTree::default();
-        tree.ids = vec![1, 2, 3];
+        let mut tree = TopicTree {
+            ids: vec![1, 2, 3],
+            ..TopicTree::default()
+        };
         tree.children.insert(1, vec![2]);
         tree.children.insert(2, vec![3]);
         assert_eq!(tree.subtree(1), [1, 2, 3]);

@@ -163,7 +163,11 @@ mod tests {
 
     /// Highlights as the read index marks them.
     fn lit(text: &str, query: &SearchQuery, context: Option<usize>) -> Option<Vec<Fragment>> {
-        highlight(text, &crate::index::text::Probes::of(query).marks(text), context)
+        highlight(
+            text,
+            &crate::index::text::Probes::of(query).marks(text),
+            context,
+        )
     }
 
     fn terms(list: &[&str]) -> Vec<Term> {
@@ -213,7 +217,7 @@ mod tests {
         );
 
         let cut = lit(
-            &format!("{}scaling{}", "x".repeat(100), "y".repeat(100)),
+            &format!("{}scaling{}", "word ".repeat(20), " more".repeat(20)),
             &query,
             Some(10),
         )
