@@ -429,6 +429,75 @@ async fn search_finds_words_in_titles_abstracts_authors_and_venues(backend: Back
     assert_eq!(combined, (2, 2));
 }
 
+on_both_databases!(search_reads_a_search_box_as_people_type_into_it);
+
+/// Stems, the last word as a prefix while it is typed, one typo forgiven in longer words,
+/// no stop words: the same on both databases, since one index serves both.
+async fn search_reads_a_search_box_as_people_type_into_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let cases = [
+        // Stems: "models" is "model", "architectures" is "architecture".
+        ("models", 5),
+        ("architectures", 2),
+        // The word being typed is a prefix ...
+        ("protei", 1),
+        ("sequence prot", 1),
+        ("generat", 3),
+        // ... only while it is the last, and of three letters or more.
+        ("prot sequence", 0),
+        ("pr", 0),
+        // One typo (added, dropped, changed or swapped letters) in words of five or more.
+        ("scalling", 4),
+        ("protien", 1),
+        ("scaling backpropogation", 1),
+        ("modle", 5),
+        // Not two, nor in short words.
+        ("scallinng", 0),
+        ("lwas", 0),
+        // Stop words are words like any other.
+        ("what", 3),
+        ("\"to train\"", 1),
+    ];
+    for (search, expected) in cases {
+        let (total, listed) = count_of(&app, json!({ "search": search })).await;
+        assert_eq!((total, listed), (expected, expected as usize), "{search}");
+    }
+
+    // Highlights follow what matched: the stem, the prefix, the corrected word.
+    let query = r#"query($search: String) { publications(filter: { search: $search }, orderBy: [{ field: TITLE, direction: ASC }]) {
+        edges { highlights { title { text matched } } } } }"#;
+    for (search, marked) in [
+        ("models", "Model"),
+        ("protei", "Protein"),
+        ("scalling", "Scaling"),
+    ] {
+        let found = app.query(query, json!({ "search": search })).await;
+        let fragments: Vec<String> = found["publications"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .flat_map(|edge| {
+                edge["highlights"]["title"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter(|fragment| fragment["matched"] == true)
+            .filter_map(|fragment| fragment["text"].as_str().map(str::to_owned))
+            .collect();
+        assert!(
+            fragments.iter().any(|text| text == marked),
+            "{search}: {fragments:?}"
+        );
+        assert!(
+            fragments
+                .iter()
+                .all(|text| text.to_lowercase().starts_with(&marked.to_lowercase()[..3])),
+            "{search}: {fragments:?}"
+        );
+    }
+}
+
 on_both_databases!(cached_facets_follow_every_change);
 
 async fn cached_facets_follow_every_change(backend: Backend) {

@@ -12,6 +12,7 @@ mod graphql_over_http;
 mod graphql_ws;
 mod hostile;
 mod http;
+mod index_lifecycle;
 mod leaks;
 mod listing;
 mod live;

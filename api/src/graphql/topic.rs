@@ -5,7 +5,6 @@ use entity::topic;
 
 use super::filters::{PublicationFilterInput, PublicationOrder};
 use super::ids::{GlobalId, NodeKind};
-use super::loaders::PublicationCountOf;
 use super::publication::{ListArgs, PublicationConnection, publication_connection};
 use crate::service::publication::Owner;
 
@@ -129,11 +128,18 @@ impl Topic {
 
     /// How many publications are filed under this topic or its subtopics.
     async fn publication_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        let count = ctx
-            .data::<Loaders>()?
-            .load_one(PublicationCountOf(Owner::Topic, self.0.id))
+        // The read index files each publication under its topics' ancestors too: one count.
+        let audience = *ctx.data::<crate::service::Audience>()?;
+        let snapshot = super::index_snapshot(ctx).await?;
+        let counts = snapshot
+            .counts(
+                audience,
+                vec![super::publication::scope(Owner::Topic, self.0.id)],
+            )
             .await
             .gql()?;
-        Ok(count.unwrap_or_default())
+        Ok(counts
+            .first()
+            .map_or(0, |n| i64::try_from(*n).unwrap_or(i64::MAX)))
     }
 }

@@ -133,25 +133,23 @@ struct Links {
     topics: Vec<i64>,
 }
 
-/// What the documents of a batch share: every venue and the topic tree (both small tables).
+/// What the documents of a batch share: the topic tree, each topic with the topics above it
+/// (a small table, read once per batch).
 #[derive(Debug)]
 pub struct Context {
-    venues: HashMap<i64, venue::Model>,
-    tree: TopicTree,
+    ancestors: HashMap<i64, Vec<i64>>,
 }
 
 impl Context {
     pub async fn load(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
-        let venues = venue::Entity::find().all(conn).await?;
         let topics = topic::Entity::find().all(conn).await?;
         Ok(Self {
-            venues: venues.into_iter().map(|v| (v.id, v)).collect(),
-            tree: TopicTree::of(&topics),
+            ancestors: TopicTree::of(&topics).ancestors(),
         })
     }
 }
 
-/// The documents of the publications among `ids` that exist, in four statements.
+/// The documents of the publications among `ids` that exist, in five statements.
 pub async fn load(
     conn: &impl ConnectionTrait,
     context: &Context,
@@ -165,6 +163,20 @@ pub async fn load(
         .filter(publication::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?;
+    let mut venue_ids: Vec<i64> = rows.iter().filter_map(|row| row.venue_id).collect();
+    venue_ids.sort_unstable();
+    venue_ids.dedup();
+    let venues: HashMap<i64, venue::Model> = if venue_ids.is_empty() {
+        HashMap::new()
+    } else {
+        venue::Entity::find()
+            .filter(venue::Column::Id.is_in(venue_ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|venue| (venue.id, venue))
+            .collect()
+    };
     let mut links: HashMap<i64, Links> = HashMap::new();
     let author_links: Vec<(i64, i64, i32, String)> = publication_author::Entity::find()
         .select_only()
@@ -215,85 +227,91 @@ pub async fn load(
             .topics
             .push(topic_id);
     }
-    let ancestors = context.tree.ancestors();
     Ok(rows
         .into_iter()
         .map(|row| {
             let links = links.remove(&row.id).unwrap_or_default();
             let id = row.id;
-            (
-                id,
-                document(fields, context, &ancestors, &names, row, links),
-            )
+            let parts = Parts {
+                fields,
+                ancestors: &context.ancestors,
+                venues: &venues,
+                names: &names,
+            };
+            (id, parts.document(row, links))
         })
         .collect())
 }
 
-fn document(
-    fields: &Fields,
-    context: &Context,
-    ancestors: &HashMap<i64, Vec<i64>>,
-    names: &HashMap<i64, Vec<String>>,
-    row: publication::Model,
-    mut links: Links,
-) -> TantivyDocument {
-    let mut doc = TantivyDocument::new();
-    doc.add_u64(fields.id, as_u64(row.id));
-    doc.add_text(fields.status, row.status.to_value());
-    doc.add_text(fields.kind, row.kind.to_value());
-    if let Some(date) = row.published_on {
-        doc.add_i64(fields.published_on, day_number(date));
-        doc.add_i64(fields.year, i64::from(date.year()));
-    }
-    doc.add_i64(fields.created_at, row.created_at.timestamp_micros());
-    doc.add_i64(fields.updated_at, row.updated_at.timestamp_micros());
-    if let Some(venue_id) = row.venue_id {
-        doc.add_u64(fields.venue, as_u64(venue_id));
-        if let Some(venue) = context.venues.get(&venue_id) {
-            doc.add_text(fields.venue_kind, venue.kind.to_value());
-            doc.add_text(fields.venue_name, &venue.name);
-            if let Some(short) = &venue.short_name {
-                doc.add_text(fields.venue_name, short);
+/// What a batch's documents are made from besides their rows.
+struct Parts<'a> {
+    fields: &'a Fields,
+    ancestors: &'a HashMap<i64, Vec<i64>>,
+    venues: &'a HashMap<i64, venue::Model>,
+    names: &'a HashMap<i64, Vec<String>>,
+}
+
+impl Parts<'_> {
+    fn document(&self, row: publication::Model, mut links: Links) -> TantivyDocument {
+        let (fields, ancestors, names) = (self.fields, self.ancestors, self.names);
+        let mut doc = TantivyDocument::new();
+        doc.add_u64(fields.id, as_u64(row.id));
+        doc.add_text(fields.status, row.status.to_value());
+        doc.add_text(fields.kind, row.kind.to_value());
+        if let Some(date) = row.published_on {
+            doc.add_i64(fields.published_on, day_number(date));
+            doc.add_i64(fields.year, i64::from(date.year()));
+        }
+        doc.add_i64(fields.created_at, row.created_at.timestamp_micros());
+        doc.add_i64(fields.updated_at, row.updated_at.timestamp_micros());
+        if let Some(venue_id) = row.venue_id {
+            doc.add_u64(fields.venue, as_u64(venue_id));
+            if let Some(venue) = self.venues.get(&venue_id) {
+                doc.add_text(fields.venue_kind, venue.kind.to_value());
+                doc.add_text(fields.venue_name, &venue.name);
+                if let Some(short) = &venue.short_name {
+                    doc.add_text(fields.venue_name, short);
+                }
             }
         }
-    }
-    links.authors.sort_by_key(|(_, position)| *position);
-    doc.add_u64(fields.author_count, links.authors.len() as u64);
-    for (author_id, _) in &links.authors {
-        doc.add_u64(fields.authors, as_u64(*author_id));
-        for name in names.get(author_id).into_iter().flatten() {
-            doc.add_text(fields.people, name);
+        links.authors.sort_by_key(|(_, position)| *position);
+        doc.add_u64(fields.author_count, links.authors.len() as u64);
+        for (author_id, _) in &links.authors {
+            doc.add_u64(fields.authors, as_u64(*author_id));
+            for name in names.get(author_id).into_iter().flatten() {
+                doc.add_text(fields.people, name);
+            }
         }
+        let mut topics: Vec<i64> = links
+            .topics
+            .iter()
+            .flat_map(|id| {
+                ancestors
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| vec![*id])
+                    .into_iter()
+            })
+            .collect();
+        topics.sort_unstable();
+        topics.dedup();
+        for topic in topics {
+            doc.add_u64(fields.topics, as_u64(topic));
+        }
+        doc.add_u64(fields.has_pdf, u64::from(row.pdf_url.is_some()));
+        if let Some(doi) = &row.doi {
+            doc.add_text(fields.doi, doi);
+        }
+        if let Some(arxiv_id) = &row.arxiv_id {
+            doc.add_text(fields.arxiv_id, arxiv_id);
+        }
+        doc.add_text(fields.title_key, title_key(&row.title));
+        doc.add_text(fields.title, &row.title);
+        if let Some(text) = &row.r#abstract {
+            doc.add_text(fields.summary, text);
+        }
+        doc
     }
-    let mut topics: Vec<i64> = links
-        .topics
-        .iter()
-        .flat_map(|id| {
-            ancestors
-                .get(id)
-                .cloned()
-                .unwrap_or_else(|| vec![*id])
-                .into_iter()
-        })
-        .collect();
-    topics.sort_unstable();
-    topics.dedup();
-    for topic in topics {
-        doc.add_u64(fields.topics, as_u64(topic));
-    }
-    doc.add_u64(fields.has_pdf, u64::from(row.pdf_url.is_some()));
-    if let Some(doi) = &row.doi {
-        doc.add_text(fields.doi, doi);
-    }
-    if let Some(arxiv_id) = &row.arxiv_id {
-        doc.add_text(fields.arxiv_id, arxiv_id);
-    }
-    doc.add_text(fields.title_key, title_key(&row.title));
-    doc.add_text(fields.title, &row.title);
-    if let Some(text) = &row.r#abstract {
-        doc.add_text(fields.summary, text);
-    }
-    doc
 }
 
 /// Ids are positive; a negative one (never made by the database) maps to 0, which no row has.

@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use entity::publication::{Kind, Status};
 use entity::{topic, venue};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
@@ -69,10 +68,6 @@ pub struct TopicTree {
 }
 
 impl TopicTree {
-    pub async fn load(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
-        Ok(Self::of(&topic::Entity::find().all(conn).await?))
-    }
-
     /// The tree of these topics (every topic, for the whole tree).
     pub fn of(rows: &[topic::Model]) -> Self {
         let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -127,17 +122,6 @@ impl PublicationFilter {
     pub fn digest(&self) -> String {
         let json = serde_json::to_vec(self).unwrap_or_default();
         hex::encode(&Sha256::digest(&json)[..8])
-    }
-
-    /// Whether the filter, or one nested in it, names topics (whose subtopics it needs).
-    pub fn mentions_topics(&self) -> bool {
-        self.topics.is_some()
-            || self
-                .and
-                .iter()
-                .chain(&self.or)
-                .chain(self.not.as_deref())
-                .any(PublicationFilter::mentions_topics)
     }
 
     /// How deeply `and`, `or` and `not` nest.
@@ -308,6 +292,5 @@ mod tests {
         };
         assert_ne!(filter.digest(), PublicationFilter::default().digest());
         assert_eq!(filter.depth(), 2);
-        assert!(filter.mentions_topics());
     }
 }

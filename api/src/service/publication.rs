@@ -12,7 +12,6 @@ use sea_orm::{
 };
 
 use super::Audience;
-use super::listing::TopicTree;
 use crate::domain::{ArxivId, Doi, PartialDate, Slug, Title};
 
 /// A publication to create, built only from parsed values.
@@ -318,41 +317,8 @@ pub async fn counts_by(
                 .all(conn)
                 .await?
         }
-        Owner::Topic => {
-            let tree = TopicTree::load(conn).await?;
-            let subtrees: Vec<(i64, Vec<i64>)> =
-                ids.iter().map(|id| (*id, tree.subtree(*id))).collect();
-            let all: Vec<i64> = subtrees
-                .iter()
-                .flat_map(|(_, ids)| ids.iter().copied())
-                .collect();
-            let links: Vec<(i64, i64)> = publication_topic::Entity::find()
-                .select_only()
-                .column(publication_topic::Column::TopicId)
-                .column(publication_topic::Column::PublicationId)
-                .join(
-                    JoinType::InnerJoin,
-                    publication_topic::Relation::Publication.def(),
-                )
-                .filter(visible(audience))
-                .filter(publication_topic::Column::TopicId.is_in(all))
-                .into_tuple()
-                .all(conn)
-                .await?;
-            return Ok(subtrees
-                .into_iter()
-                .map(|(id, subtree)| {
-                    let mut publications: Vec<i64> = links
-                        .iter()
-                        .filter(|(topic, _)| subtree.contains(topic))
-                        .map(|(_, publication)| *publication)
-                        .collect();
-                    publications.sort_unstable();
-                    publications.dedup();
-                    (id, i64::try_from(publications.len()).unwrap_or(i64::MAX))
-                })
-                .collect());
-        }
+        // A topic's count includes its subtopics': the read index answers it.
+        Owner::Topic => return Err(DbErr::Custom("topics are counted by the read index".into())),
     };
     counts.extend(rows.into_iter().map(|row| (row.id, row.count)));
     Ok(counts)
