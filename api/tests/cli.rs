@@ -367,3 +367,52 @@ fn tokens_are_shown_once_listed_by_name_and_revoked() {
     assert!(!revoked_again.status.success());
     assert!(!String::from_utf8_lossy(&listed_after.stdout).contains("revoked -"));
 }
+
+#[test]
+fn reindex_builds_the_read_index_in_the_data_directory() {
+    let workdir = tempfile::tempdir().expect("a temporary directory");
+    let data = workdir.path().join("data");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        workdir.path().join("c.sqlite").display()
+    );
+    let with_env = |command: &mut Command| {
+        command
+            .env("DATABASE_URL", &url)
+            .env("DATA_DIR", &data)
+            .env("RUST_LOG", "info")
+            .env("LOG_FORMAT", "text");
+    };
+
+    let mut seed = api();
+    with_env(seed.arg("seed"));
+    let (seeded, _) = run(&mut seed);
+    let mut reindex = api();
+    with_env(reindex.arg("reindex"));
+    let (reindexed, _) = run(&mut reindex);
+
+    assert!(seeded.status.success(), "{:?}", stderr_lines(&seeded));
+    assert!(reindexed.status.success(), "{:?}", stderr_lines(&reindexed));
+    let log = stderr_lines(&reindexed).join("\n");
+    assert!(log.contains("building the read index"), "{log}");
+    assert!(log.contains("rebuilt the read index"), "{log}");
+    assert!(
+        data.join("index/meta.json").exists(),
+        "no index in DATA_DIR/index"
+    );
+    assert!(
+        !data.join("index.building").exists(),
+        "the build directory stayed"
+    );
+
+    // With nothing to reindex into, it says why.
+    let mut in_memory = api();
+    with_env(in_memory.arg("reindex").env("INDEX_DIR", ":memory:"));
+    let (refused, _) = run(&mut in_memory);
+    assert!(!refused.status.success());
+    assert!(
+        stderr_lines(&refused).join("\n").contains(":memory:"),
+        "{:?}",
+        stderr_lines(&refused)
+    );
+}
