@@ -648,7 +648,7 @@ pub async fn publication_connection(
         .load_many(found.hits.iter().map(|hit| PublicationById(hit.id)))
         .await
         .gql()?;
-    let page = Page::from_overfetch(found.hits, &request);
+    let page = Page::from_overfetch(found.hits.clone(), &request);
     let mut connection = PublicationConnection::with_additional_fields(
         page.has_previous_page,
         page.has_next_page,

@@ -495,7 +495,13 @@ impl Collector for Dimensions {
                 .years
                 .then(|| fast.i64("year"))
                 .transpose()?
-                .map(|c| (c, HashMap::new())),
+                .map(|column| {
+                    let first = column.min_value();
+                    let span = usize::try_from(column.max_value().saturating_sub(first))
+                        .unwrap_or(0)
+                        .saturating_add(1);
+                    (column, first, vec![0u32; span.min(1 << 16)])
+                }),
             kinds: str_ords("kind", self.kinds)?,
             venue_kinds: str_ords("venue_kind", self.venue_kinds)?,
             venues,
@@ -517,7 +523,8 @@ impl Collector for Dimensions {
 }
 
 pub struct SegmentFacets {
-    years: Option<(Column<i64>, HashMap<i64, u64>)>,
+    /// The years column, its first year, and counts from that year on.
+    years: Option<(Column<i64>, i64, Vec<u32>)>,
     kinds: Option<(StrColumn, Vec<u64>)>,
     venue_kinds: Option<(StrColumn, Vec<u64>)>,
     venues: Option<(Column<u64>, Vec<u32>)>,
@@ -548,10 +555,13 @@ impl SegmentCollector for SegmentFacets {
     type Fruit = FacetCounts;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        if let Some((column, counts)) = &mut self.years
+        if let Some((column, first, counts)) = &mut self.years
             && let Some(year) = column.first(doc)
+            && let Some(count) = usize::try_from(year - *first)
+                .ok()
+                .and_then(|at| counts.get_mut(at))
         {
-            *counts.entry(year).or_default() += 1;
+            *count += 1;
         }
         for facet in [&mut self.kinds, &mut self.venue_kinds]
             .into_iter()
@@ -580,7 +590,17 @@ impl SegmentCollector for SegmentFacets {
 
     fn harvest(self) -> FacetCounts {
         FacetCounts {
-            years: self.years.map(|(_, counts)| counts).unwrap_or_default(),
+            years: self
+                .years
+                .map(|(_, first, counts)| {
+                    counts
+                        .iter()
+                        .zip(first..)
+                        .filter(|(count, _)| **count > 0)
+                        .map(|(count, year)| (year, u64::from(*count)))
+                        .collect()
+                })
+                .unwrap_or_default(),
             kinds: self
                 .kinds
                 .map(|(column, counts)| by_ord(&column, &counts))

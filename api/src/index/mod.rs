@@ -115,6 +115,35 @@ struct Engine {
 pub struct Snapshot {
     searcher: Searcher,
     fields: Fields,
+    /// Names this view of the index among all views the instance has had.
+    view: String,
+    answers: Arc<Answers>,
+}
+
+/// Answers already given, by view of the index and question: the same list asked again at
+/// the same revision (a page everyone opens, an author page) costs a lookup.
+struct Answers(Mutex<lru::LruCache<String, Arc<dyn std::any::Any + Send + Sync>>>);
+
+/// How many answers an instance keeps.
+const ANSWERS_KEPT: usize = 2000;
+
+impl Answers {
+    fn new() -> Self {
+        Self(Mutex::new(lru::LruCache::new(
+            std::num::NonZeroUsize::new(ANSWERS_KEPT).unwrap_or(std::num::NonZeroUsize::MIN),
+        )))
+    }
+
+    fn get<T: Clone + Send + Sync + 'static>(&self, key: &str) -> Option<T> {
+        let mut kept = self.0.lock().ok()?;
+        kept.get(key)?.downcast_ref::<T>().cloned()
+    }
+
+    fn put<T: Send + Sync + 'static>(&self, key: String, value: T) {
+        if let Ok(mut kept) = self.0.lock() {
+            kept.put(key, Arc::new(value));
+        }
+    }
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -136,6 +165,9 @@ pub struct Progress {
 pub struct ReadIndex {
     config: IndexConfig,
     engine: RwLock<Option<Arc<Engine>>>,
+    /// Counts the engines opened, so that views of two engines are never taken for one.
+    epoch: std::sync::atomic::AtomicU64,
+    answers: Arc<Answers>,
     applied: watch::Sender<i64>,
     building: Mutex<Option<Progress>>,
 }
@@ -176,6 +208,8 @@ impl ReadIndex {
         Arc::new(Self {
             config,
             engine: RwLock::new(None),
+            epoch: std::sync::atomic::AtomicU64::new(0),
+            answers: Arc::new(Answers::new()),
             applied: watch::Sender::new(NOT_YET),
             building: Mutex::new(None),
         })
@@ -275,6 +309,8 @@ impl ReadIndex {
         }
         if let Ok(mut slot) = self.engine.write() {
             *slot = Some(Arc::new(engine));
+            self.epoch
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         self.applied.send_replace(payload.revision);
         Ok(Some(payload.revision))
@@ -381,6 +417,8 @@ impl ReadIndex {
         };
         if let Ok(mut slot) = self.engine.write() {
             *slot = Some(Arc::new(engine));
+            self.epoch
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         self.set_building(None);
         self.applied.send_replace(revision);
@@ -511,9 +549,16 @@ impl ReadIndex {
             }));
         }
         let engine = self.engine().map_err(ApiError::from)?;
+        let searcher = engine.reader.searcher();
         Ok(Snapshot {
-            searcher: engine.reader.searcher(),
+            view: format!(
+                "{}.{}",
+                self.epoch.load(std::sync::atomic::Ordering::Relaxed),
+                searcher.generation().generation_id()
+            ),
+            searcher,
             fields: engine.fields,
+            answers: Arc::clone(&self.answers),
         })
     }
 }
@@ -532,9 +577,27 @@ impl Snapshot {
         audience: Audience,
         filter: &PublicationFilter,
         spec: PageSpec,
-    ) -> Result<PageFruit, DbErr> {
+    ) -> Result<Arc<PageFruit>, DbErr> {
+        let key = self.key("page", audience, filter, &format!("{spec:?}"));
+        if let Some(found) = self.answers.get::<Arc<PageFruit>>(&key) {
+            return Ok(found);
+        }
         let query = query::list_query(&self.fields, audience, filter);
-        run(|| self.searcher.search(&*query, &spec))
+        let found = Arc::new(run(|| self.searcher.search(&*query, &spec))?);
+        self.answers.put(key, Arc::clone(&found));
+        Ok(found)
+    }
+
+    /// The key of an answer: this view, what was asked, of which list.
+    fn key(
+        &self,
+        asked: &str,
+        audience: Audience,
+        filter: &PublicationFilter,
+        more: &str,
+    ) -> String {
+        let filter = serde_json::to_string(filter).unwrap_or_default();
+        format!("{}|{asked}|{audience:?}|{filter}|{more}", self.view)
     }
 
     /// How many publications the list holds.
@@ -554,8 +617,14 @@ impl Snapshot {
         filter: &PublicationFilter,
         dimensions: Dimensions,
     ) -> Result<FacetCounts, DbErr> {
+        let key = self.key("facets", audience, filter, &format!("{dimensions:?}"));
+        if let Some(found) = self.answers.get::<Arc<FacetCounts>>(&key) {
+            return Ok(FacetCounts::clone(&found));
+        }
         let query = query::list_query(&self.fields, audience, filter);
-        run(|| self.searcher.search(&*query, &dimensions))
+        let found = run(|| self.searcher.search(&*query, &dimensions))?;
+        self.answers.put(key, Arc::new(found.clone()));
+        Ok(found)
     }
 
     /// Which of `ids` the list holds.
