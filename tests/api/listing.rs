@@ -724,3 +724,94 @@ async fn search_results_carry_highlighted_fragments(backend: Backend) {
         Value::Null
     );
 }
+
+on_both_databases!(paging_a_ranked_search_visits_every_match_once_both_ways);
+
+/// A ranked search over many matches with many equal scores (the same words in many titles):
+/// walking it forward and backward in small pages, on a catalogue that does not change,
+/// visits every match once, the backward walk in the forward walk's order.
+async fn paging_a_ranked_search_visits_every_match_once_both_ways(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("editor").await;
+    let words = [
+        "protein", "folding", "sequence", "language", "graph", "kernel",
+    ];
+    for n in 0..60usize {
+        let title = format!(
+            "{} {} {} study {}",
+            words[n % 6],
+            words[(n / 6) % 6],
+            words[(n * 7 + 3) % 6],
+            n % 4
+        );
+        let created = app
+            .graphql_as(
+                &token,
+                r#"mutation($title: String!) { createPublication(input: { title: $title, kind: PREPRINT }) { publication { id } } }"#,
+                json!({ "title": title }),
+            )
+            .await;
+        assert!(created.get("errors").is_none(), "{created}");
+    }
+    let filter = json!({ "search": "protein OR graph study", "statuses": ["DRAFT"] });
+    let walk = |backward: bool| {
+        let (app, token, filter) = (&app, &token, &filter);
+        async move {
+            let mut seen: Vec<String> = Vec::new();
+            let mut cursor = Value::Null;
+            let mut total = None;
+            for _ in 0..100 {
+                let variables = if backward {
+                    json!({ "last": 7, "before": cursor, "filter": filter })
+                } else {
+                    json!({ "first": 7, "after": cursor, "filter": filter })
+                };
+                let page = app.graphql_as(token, LIST_IDS, variables).await;
+                let page = &page["data"]["publications"];
+                total = page["totalCount"].as_u64();
+                let ids: Vec<String> = page["nodes"]
+                    .as_array()
+                    .expect("nodes")
+                    .iter()
+                    .filter_map(|node| node["id"].as_str().map(str::to_owned))
+                    .collect();
+                if backward {
+                    seen.splice(0..0, ids);
+                    if page["pageInfo"]["hasPreviousPage"] == false {
+                        return (seen, total);
+                    }
+                    cursor = page["pageInfo"]["startCursor"].clone();
+                } else {
+                    seen.extend(ids);
+                    if page["pageInfo"]["hasNextPage"] == false {
+                        return (seen, total);
+                    }
+                    cursor = page["pageInfo"]["endCursor"].clone();
+                }
+            }
+            panic!("the walk does not end");
+        }
+    };
+    let (forward, total) = walk(false).await;
+    let (backward, _) = walk(true).await;
+    let mut distinct = forward.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), forward.len(), "a match was seen twice");
+    assert_eq!(Some(forward.len() as u64), total);
+    assert!(
+        forward.len() > 20,
+        "too few matches to page: {}",
+        forward.len()
+    );
+    assert_eq!(backward, forward);
+}
+
+const LIST_IDS: &str = r#"
+query($first: Int, $after: String, $last: Int, $before: String, $filter: PublicationFilter) {
+  publications(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    nodes { id }
+  }
+}"#;
