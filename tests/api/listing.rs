@@ -759,7 +759,6 @@ async fn paging_a_ranked_search_visits_every_match_once_both_ways(backend: Backe
         async move {
             let mut seen: Vec<String> = Vec::new();
             let mut cursor = Value::Null;
-            let mut total = None;
             for _ in 0..100 {
                 let variables = if backward {
                     json!({ "last": 7, "before": cursor, "filter": filter })
@@ -768,7 +767,7 @@ async fn paging_a_ranked_search_visits_every_match_once_both_ways(backend: Backe
                 };
                 let page = app.graphql_as(token, LIST_IDS, variables).await;
                 let page = &page["data"]["publications"];
-                total = page["totalCount"].as_u64();
+                let total = page["totalCount"].as_u64();
                 let ids: Vec<String> = page["nodes"]
                     .as_array()
                     .expect("nodes")
