@@ -1,6 +1,7 @@
-//! Search moves to each instance's read index (`api/src/index`), which serves Postgres and
-//! SQLite alike: the SQL search documents (Postgres's `tsvector` column and its GIN index,
-//! SQLite's FTS5 table) are dropped. Rolling back recreates and refills them.
+//! Search and publication lists move to each instance's read index (`api/src/index`), which
+//! serves Postgres and SQLite alike: the SQL search documents (Postgres's `tsvector` column
+//! and its GIN index, SQLite's FTS5 table) and the indexes lists sorted on by date are
+//! dropped (a venue's, which counts use, stays). Rolling back recreates and refills them.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -33,6 +34,25 @@ SELECT p.id, p.title, COALESCE(p.abstract, ''),
     COALESCE((SELECT name FROM venue WHERE venue.id = p.venue_id), '')
 FROM publication p";
 
+/// The sort-key indexes of migration 000004 that only publication lists read.
+const LIST_INDEXES: [(&str, &str, bool, &str); 4] = [
+    ("publication_status_newest_idx", "status, ", true, "DESC"),
+    ("publication_status_oldest_idx", "status, ", false, "ASC"),
+    ("publication_newest_idx", "", true, "DESC"),
+    ("publication_oldest_idx", "", false, "ASC"),
+];
+
+/// The sort key of those indexes: undated entries count as the oldest (newest first) or
+/// the newest (oldest first).
+fn sort_key(backend: DbBackend, newest_first: bool) -> &'static str {
+    match (backend, newest_first) {
+        (DbBackend::Sqlite, true) => "COALESCE(published_on, '0001-01-01')",
+        (DbBackend::Sqlite, false) => "COALESCE(published_on, '9999-12-31')",
+        (_, true) => "COALESCE(published_on, DATE '0001-01-01')",
+        (_, false) => "COALESCE(published_on, DATE '9999-12-31')",
+    }
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -47,12 +67,24 @@ impl MigrationTrait for Migration {
         for statement in statements {
             db.execute_unprepared(statement).await?;
         }
+        for (name, ..) in LIST_INDEXES {
+            db.execute_unprepared(&format!("DROP INDEX IF EXISTS {name}"))
+                .await?;
+        }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        let statements: &[&str] = match manager.get_database_backend() {
+        let backend = manager.get_database_backend();
+        for (name, leading, newest_first, direction) in LIST_INDEXES {
+            let key = sort_key(backend, newest_first);
+            db.execute_unprepared(&format!(
+                "CREATE INDEX {name} ON publication ({leading}({key}) {direction}, id {direction})"
+            ))
+            .await?;
+        }
+        let statements: &[&str] = match backend {
             DbBackend::Sqlite => &[
                 "CREATE VIRTUAL TABLE publication_fts USING fts5(title, abstract, authors, \
                  venue, tokenize = 'porter unicode61 remove_diacritics 2')",
