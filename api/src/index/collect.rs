@@ -518,8 +518,25 @@ impl Collector for Dimensions {
         for fruit in fruits {
             all.add(fruit);
         }
+        // Venue and topic facets show at most this many (the most first, then by id): the
+        // rest would only take memory where answers are kept.
+        all.venues = most(all.venues, MAX_FACET_ENTRIES);
+        all.topics = most(all.topics, MAX_FACET_ENTRIES);
         Ok(all)
     }
+}
+
+/// The most entries a venue or topic facet shows (its `first` is at most 100).
+pub const MAX_FACET_ENTRIES: usize = 100;
+
+fn most(counts: HashMap<i64, u64>, keep: usize) -> HashMap<i64, u64> {
+    if counts.len() <= keep {
+        return counts;
+    }
+    let mut sorted: Vec<(i64, u64)> = counts.into_iter().collect();
+    sorted.sort_by_key(|(id, count)| (std::cmp::Reverse(*count), *id));
+    sorted.truncate(keep);
+    sorted.into_iter().collect()
 }
 
 pub struct SegmentFacets {
