@@ -18,13 +18,13 @@ use sea_orm_migration::sea_orm::DbBackend;
 pub struct Migration;
 
 /// The expression newest-first lists sort on: undated entries count as the oldest.
-const NEWEST_FIRST_PG: &str = "COALESCE(published_on, DATE '0001-01-01')";
-const NEWEST_FIRST_SQLITE: &str = "COALESCE(published_on, '0001-01-01')";
+pub(crate) const NEWEST_FIRST_PG: &str = "COALESCE(published_on, DATE '0001-01-01')";
+pub(crate) const NEWEST_FIRST_SQLITE: &str = "COALESCE(published_on, '0001-01-01')";
 /// The expression oldest-first lists sort on: undated entries count as the newest.
-const OLDEST_FIRST_PG: &str = "COALESCE(published_on, DATE '9999-12-31')";
-const OLDEST_FIRST_SQLITE: &str = "COALESCE(published_on, '9999-12-31')";
+pub(crate) const OLDEST_FIRST_PG: &str = "COALESCE(published_on, DATE '9999-12-31')";
+pub(crate) const OLDEST_FIRST_SQLITE: &str = "COALESCE(published_on, '9999-12-31')";
 
-const PG_DOCUMENT: &str = "
+pub(crate) const PG_DOCUMENT: &str = "
 UPDATE publication AS p SET search_document =
     setweight(to_tsvector('english', p.title), 'A')
     || setweight(to_tsvector('english', COALESCE((
@@ -37,7 +37,7 @@ UPDATE publication AS p SET search_document =
         SELECT name FROM venue WHERE venue.id = p.venue_id), '')), 'B')
     || setweight(to_tsvector('english', COALESCE(p.abstract, '')), 'C')";
 
-const SQLITE_DOCUMENT: &str = "
+pub(crate) const SQLITE_DOCUMENT: &str = "
 INSERT INTO publication_fts (rowid, title, abstract, authors, venue)
 SELECT p.id, p.title, COALESCE(p.abstract, ''),
     COALESCE((

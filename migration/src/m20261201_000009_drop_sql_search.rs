@@ -9,30 +9,11 @@ use sea_orm_migration::sea_orm::DbBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const PG_DOCUMENT: &str = "
-UPDATE publication AS p SET search_document =
-    setweight(to_tsvector('english', p.title), 'A')
-    || setweight(to_tsvector('english', COALESCE((
-        SELECT string_agg(a.name || COALESCE(' ' || (
-            SELECT string_agg(v.name, ' ') FROM author_name_variant v WHERE v.author_id = a.id
-        ), ''), ' ')
-        FROM publication_author pa JOIN author a ON a.id = pa.author_id
-        WHERE pa.publication_id = p.id), '')), 'B')
-    || setweight(to_tsvector('english', COALESCE((
-        SELECT name FROM venue WHERE venue.id = p.venue_id), '')), 'B')
-    || setweight(to_tsvector('english', COALESCE(p.abstract, '')), 'C')";
-
-const SQLITE_DOCUMENT: &str = "
-INSERT INTO publication_fts (rowid, title, abstract, authors, venue)
-SELECT p.id, p.title, COALESCE(p.abstract, ''),
-    COALESCE((
-        SELECT group_concat(a.name || COALESCE(' ' || (
-            SELECT group_concat(v.name, ' ') FROM author_name_variant v WHERE v.author_id = a.id
-        ), ''), ' ')
-        FROM publication_author pa JOIN author a ON a.id = pa.author_id
-        WHERE pa.publication_id = p.id), ''),
-    COALESCE((SELECT name FROM venue WHERE venue.id = p.venue_id), '')
-FROM publication p";
+// What migration 000004 made, to make again on the way down.
+use super::m20261126_000004_create_search_and_sort_keys::{
+    NEWEST_FIRST_PG, NEWEST_FIRST_SQLITE, OLDEST_FIRST_PG, OLDEST_FIRST_SQLITE, PG_DOCUMENT,
+    SQLITE_DOCUMENT,
+};
 
 /// The sort-key indexes of migration 000004 that only publication lists read.
 const LIST_INDEXES: [(&str, &str, bool, &str); 4] = [
@@ -46,10 +27,10 @@ const LIST_INDEXES: [(&str, &str, bool, &str); 4] = [
 /// the newest (oldest first).
 fn sort_key(backend: DbBackend, newest_first: bool) -> &'static str {
     match (backend, newest_first) {
-        (DbBackend::Sqlite, true) => "COALESCE(published_on, '0001-01-01')",
-        (DbBackend::Sqlite, false) => "COALESCE(published_on, '9999-12-31')",
-        (_, true) => "COALESCE(published_on, DATE '0001-01-01')",
-        (_, false) => "COALESCE(published_on, DATE '9999-12-31')",
+        (DbBackend::Sqlite, true) => NEWEST_FIRST_SQLITE,
+        (DbBackend::Sqlite, false) => OLDEST_FIRST_SQLITE,
+        (_, true) => NEWEST_FIRST_PG,
+        (_, false) => OLDEST_FIRST_PG,
     }
 }
 

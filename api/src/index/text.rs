@@ -12,8 +12,6 @@
 //! - ranking (BM25 in each field) weighs a title match most, then authors and venue, then the
 //!   abstract; exact words outrank prefixes and typo-corrected words.
 
-use std::collections::HashSet;
-
 use tantivy::Term;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
@@ -213,19 +211,6 @@ impl Probes {
             marks.push(marked_ranges.iter().any(|range| range.contains(&at)));
         }
         marks
-    }
-
-    /// The stems the search looks for, to tell a test what it matched.
-    pub fn stems(&self) -> HashSet<String> {
-        self.clauses
-            .iter()
-            .flatten()
-            .flat_map(|probe| match probe {
-                Probe::Word { stem, .. } => vec![stem.clone()],
-                Probe::Phrase(stems) => stems.clone(),
-                Probe::Nothing => Vec::new(),
-            })
-            .collect()
     }
 }
 
