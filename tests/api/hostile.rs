@@ -410,7 +410,37 @@ fn query_corpus(real_cursor: &str) -> Vec<Attack> {
         json!({ "f": { "and": [{ "or": [{ "search": "x\u{0}" }] }] } }),
     ));
 
-    // 6. Tampered cursors and impossible dates.
+    // 6. Searches that would make the read index work hard: many long words (each could
+    // forgive a typo), a word as long as the limit, only punctuation, prefixes everywhere,
+    // and the same search in every branch of a wide `or`.
+    let long_words = (0..80)
+        .map(|n| format!("wordy{n:03}"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let long_words = long_words.chars().take(500).collect::<String>();
+    for (name, search) in [
+        ("a search of eighty long words", long_words.clone()),
+        ("a search of one 500-letter word", "x".repeat(500)),
+        (
+            "a search of punctuation",
+            "-\"\" OR -- \"\"\" ** ??".repeat(20),
+        ),
+        ("a search of short prefixes", "ab ".repeat(160)),
+    ] {
+        corpus.push(attack(
+            name,
+            "query($s: String) { publications(first: 100, filter: { search: $s }) { totalCount facets { years { year } topics { count } } edges { highlights { title { text } } } } }",
+            json!({ "s": search }),
+        ));
+    }
+    let branches: Vec<Value> = (0..50).map(|_| json!({ "search": long_words })).collect();
+    corpus.push(attack(
+        "fifty branches of a long search",
+        filter_var,
+        json!({ "f": { "or": branches } }),
+    ));
+
+    // 7. Tampered cursors and impossible dates.
     for cursor in tampered_cursors(real_cursor) {
         corpus.push(attack(
             format!(

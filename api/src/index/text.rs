@@ -28,6 +28,9 @@ use crate::service::search::{SearchQuery, Term as SearchTerm};
 const MIN_PREFIX: usize = 3;
 /// Words of at least this many letters forgive one typo.
 const MIN_FUZZY: usize = 5;
+/// Only the first words of a search forgive typos: each costs a walk of the term dictionary
+/// of every text field, and a long search is specific enough without them.
+const MAX_FUZZY_WORDS: usize = 8;
 /// What a match in each text field weighs.
 const TITLE_WEIGHT: f32 = 3.0;
 const PEOPLE_WEIGHT: f32 = 1.5;
@@ -81,6 +84,7 @@ impl Probes {
                     && query.text.ends_with(term.0.as_str())
                     && !query.text.ends_with('"')
             });
+        let mut fuzzy_words = 0;
         let mut probe = |term: &SearchTerm, exact: bool| -> Probe {
             let words = tokens(&mut stems, &term.0);
             match words.as_slice() {
@@ -89,10 +93,12 @@ impl Probes {
                     let typed = tokens(&mut plain, &term.0).pop().unwrap_or_default();
                     let letters = typed.chars().count();
                     let is_last = last.is_some_and(|l| std::ptr::eq(l, term));
+                    let fuzzy = !exact && letters >= MIN_FUZZY && fuzzy_words < MAX_FUZZY_WORDS;
+                    fuzzy_words += usize::from(fuzzy);
                     Probe::Word {
                         stem: stem.clone(),
                         prefix: (!exact && is_last && letters >= MIN_PREFIX).then_some(typed),
-                        fuzzy: !exact && letters >= MIN_FUZZY,
+                        fuzzy,
                     }
                 }
                 _ => Probe::Phrase(words),
