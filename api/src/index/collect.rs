@@ -263,8 +263,8 @@ impl SegmentPage {
                 (_, Mark::Score(score)) => score_bits(*score),
                 (_, Mark::Text(text)) => match &self.columns.titles {
                     Some(titles) => match titles.dictionary().term_ord_or_next(text.as_bytes()) {
-                        Ok(TermOrdHit::Exact(ord)) => 2 * ord + 1,
-                        Ok(TermOrdHit::Next(ord)) => 2 * ord,
+                        Ok(TermOrdHit::Exact(ord)) => ord.saturating_mul(2).saturating_add(1),
+                        Ok(TermOrdHit::Next(ord)) => ord.saturating_mul(2),
                         Err(_) => 0,
                     },
                     None => 0,
@@ -290,7 +290,7 @@ impl SegmentPage {
                     .titles
                     .as_ref()
                     .and_then(|col| col.ords().first(doc))
-                    .map_or(0, |ord| 2 * ord + 1),
+                    .map_or(0, |ord| ord.saturating_mul(2).saturating_add(1)),
                 OrderField::CreatedAt => signed(
                     c.created_at
                         .as_ref()
@@ -574,7 +574,7 @@ impl SegmentCollector for SegmentFacets {
     fn collect(&mut self, doc: DocId, _score: Score) {
         if let Some((column, first, counts)) = &mut self.years
             && let Some(year) = column.first(doc)
-            && let Some(count) = usize::try_from(year - *first)
+            && let Some(count) = usize::try_from(year.saturating_sub(*first))
                 .ok()
                 .and_then(|at| counts.get_mut(at))
         {

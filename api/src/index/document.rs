@@ -134,48 +134,100 @@ struct Links {
 }
 
 /// What the documents of a batch share: the topic tree, each topic with the topics above it
-/// (a small table, read once per batch).
+/// (a small table, read once per batch); for a build, also every venue and every author's
+/// name variants, read once rather than per batch.
 #[derive(Debug)]
 pub struct Context {
     ancestors: HashMap<i64, Vec<i64>>,
+    venues: Option<HashMap<i64, venue::Model>>,
+    variants: Option<HashMap<i64, Vec<String>>>,
 }
 
 impl Context {
+    /// For a few batches (the feed's changes).
     pub async fn load(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
         let topics = topic::Entity::find().all(conn).await?;
         Ok(Self {
             ancestors: TopicTree::of(&topics).ancestors(),
+            venues: None,
+            variants: None,
         })
+    }
+
+    /// For every publication (a build).
+    pub async fn for_build(conn: &impl ConnectionTrait) -> Result<Self, DbErr> {
+        let mut context = Self::load(conn).await?;
+        let venues = venue::Entity::find().all(conn).await?;
+        context.venues = Some(venues.into_iter().map(|v| (v.id, v)).collect());
+        let variants: Vec<(i64, String)> = author_name_variant::Entity::find()
+            .select_only()
+            .column(author_name_variant::Column::AuthorId)
+            .column(author_name_variant::Column::Name)
+            .order_by_asc(author_name_variant::Column::Id)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let mut by_author: HashMap<i64, Vec<String>> = HashMap::new();
+        for (author_id, name) in variants {
+            by_author.entry(author_id).or_default().push(name);
+        }
+        context.variants = Some(by_author);
+        Ok(context)
     }
 }
 
-/// The documents of the publications among `ids` that exist, in five statements.
+/// Which publications a batch holds.
+#[derive(Debug, Clone, Copy)]
+pub enum Batch<'a> {
+    Ids(&'a [i64]),
+    /// Ids from the first to the second, both included (a build reads the table in ranges,
+    /// which the primary keys of the link tables serve too).
+    Range(i64, i64),
+}
+
+impl Batch<'_> {
+    fn condition(self, column: impl ColumnTrait) -> sea_orm::Condition {
+        match self {
+            Self::Ids(ids) => sea_orm::Condition::all().add(column.is_in(ids.iter().copied())),
+            Self::Range(first, last) => sea_orm::Condition::all().add(column.between(first, last)),
+        }
+    }
+}
+
+/// The documents of the publications of `batch` that exist, in at most five statements.
 pub async fn load(
     conn: &impl ConnectionTrait,
     context: &Context,
     fields: &Fields,
-    ids: &[i64],
+    batch: Batch<'_>,
 ) -> Result<Vec<(i64, TantivyDocument)>, DbErr> {
-    if ids.is_empty() {
+    if matches!(batch, Batch::Ids([])) {
         return Ok(Vec::new());
     }
     let rows = publication::Entity::find()
-        .filter(publication::Column::Id.is_in(ids.iter().copied()))
+        .filter(batch.condition(publication::Column::Id))
         .all(conn)
         .await?;
     let mut venue_ids: Vec<i64> = rows.iter().filter_map(|row| row.venue_id).collect();
     venue_ids.sort_unstable();
     venue_ids.dedup();
-    let venues: HashMap<i64, venue::Model> = if venue_ids.is_empty() {
-        HashMap::new()
-    } else {
-        venue::Entity::find()
-            .filter(venue::Column::Id.is_in(venue_ids))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|venue| (venue.id, venue))
-            .collect()
+    let read_venues;
+    let venues: &HashMap<i64, venue::Model> = match &context.venues {
+        Some(all) => all,
+        None => {
+            read_venues = if venue_ids.is_empty() {
+                HashMap::new()
+            } else {
+                venue::Entity::find()
+                    .filter(venue::Column::Id.is_in(venue_ids))
+                    .all(conn)
+                    .await?
+                    .into_iter()
+                    .map(|venue| (venue.id, venue))
+                    .collect()
+            };
+            &read_venues
+        }
     };
     let mut links: HashMap<i64, Links> = HashMap::new();
     let author_links: Vec<(i64, i64, i32, String)> = publication_author::Entity::find()
@@ -185,7 +237,7 @@ pub async fn load(
         .column(publication_author::Column::Position)
         .column(author::Column::Name)
         .inner_join(author::Entity)
-        .filter(publication_author::Column::PublicationId.is_in(ids.iter().copied()))
+        .filter(batch.condition(publication_author::Column::PublicationId))
         .into_tuple()
         .all(conn)
         .await?;
@@ -198,7 +250,11 @@ pub async fn load(
             .push((author_id, position));
         names.entry(author_id).or_insert_with(|| vec![name]);
     }
-    if !names.is_empty() {
+    if let Some(all) = &context.variants {
+        for (author_id, list) in &mut names {
+            list.extend(all.get(author_id).into_iter().flatten().cloned());
+        }
+    } else if !names.is_empty() {
         let variants: Vec<(i64, String)> = author_name_variant::Entity::find()
             .select_only()
             .column(author_name_variant::Column::AuthorId)
@@ -216,7 +272,7 @@ pub async fn load(
         .select_only()
         .column(publication_topic::Column::PublicationId)
         .column(publication_topic::Column::TopicId)
-        .filter(publication_topic::Column::PublicationId.is_in(ids.iter().copied()))
+        .filter(batch.condition(publication_topic::Column::PublicationId))
         .into_tuple()
         .all(conn)
         .await?;
@@ -235,7 +291,7 @@ pub async fn load(
             let parts = Parts {
                 fields,
                 ancestors: &context.ancestors,
-                venues: &venues,
+                venues,
                 names: &names,
             };
             (id, parts.document(row, links))

@@ -27,10 +27,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use sea_orm::{
-    ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait, QueryFilter as _, QueryOrder,
-    QuerySelect,
-};
+use futures_util::StreamExt as _;
+use sea_orm::{ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait, QuerySelect};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::Count;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
@@ -52,8 +50,11 @@ pub const NOT_YET: i64 = -1;
 const CHUNK: usize = 1000;
 /// Memory for the writer that applies the feed (tantivy's least is 15 MB a thread).
 const APPLY_MEMORY: usize = 32 << 20;
-/// Memory per thread while building.
-const BUILD_MEMORY_PER_THREAD: usize = 96 << 20;
+/// Publication ids read from the database per batch while building.
+const BUILD_CHUNK: usize = 5000;
+/// Memory per thread while building: about 200 bytes a publication, within these bounds
+/// (more makes fewer, larger segments and a faster build; less a smaller peak).
+const BUILD_MEMORY_PER_THREAD: std::ops::RangeInclusive<usize> = (16 << 20)..=(64 << 20);
 
 /// Where the index lives and how long a request waits for it.
 #[derive(Debug, Clone)]
@@ -353,35 +354,57 @@ impl ReadIndex {
         let threads = std::thread::available_parallelism()
             .map_or(1, usize::from)
             .clamp(1, 4);
+        let per_thread = usize::try_from(total)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(200)
+            .clamp(
+                *BUILD_MEMORY_PER_THREAD.start(),
+                *BUILD_MEMORY_PER_THREAD.end(),
+            );
         let writer: IndexWriter = index
-            .writer_with_num_threads(threads, threads * BUILD_MEMORY_PER_THREAD)
+            .writer_with_num_threads(threads, threads * per_thread)
             .map_err(index_error)?;
-        let context = document::Context::load(db).await?;
-        let mut after = 0i64;
+        let context = document::Context::for_build(db).await?;
+        let (first, last): (Option<i64>, Option<i64>) = entity::publication::Entity::find()
+            .select_only()
+            .column_as(entity::publication::Column::Id.min(), "first")
+            .column_as(entity::publication::Column::Id.max(), "last")
+            .into_tuple()
+            .one(db)
+            .await?
+            .unwrap_or((None, None));
+        let ranges: Vec<(i64, i64)> = match (first, last) {
+            (Some(first), Some(last)) => (first..=last)
+                .step_by(BUILD_CHUNK)
+                .map(|lo| (lo, lo.saturating_add(BUILD_CHUNK as i64 - 1).min(last)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        // The next ranges are read while the writer's threads index the last one.
+        let mut batches =
+            futures_util::stream::iter(ranges)
+                .map(|(lo, hi)| {
+                    let (context, fields) = (&context, &fields);
+                    async move {
+                        document::load(db, context, fields, document::Batch::Range(lo, hi)).await
+                    }
+                })
+                .buffered(2);
         let mut indexed = 0u64;
         let mut logged = Instant::now();
-        loop {
-            let ids: Vec<i64> = entity::publication::Entity::find()
-                .select_only()
-                .column(entity::publication::Column::Id)
-                .filter(entity::publication::Column::Id.gt(after))
-                .order_by_asc(entity::publication::Column::Id)
-                .limit(CHUNK as u64)
-                .into_tuple()
-                .all(db)
-                .await?;
-            let Some(last) = ids.last() else { break };
-            after = *last;
-            for (_, doc) in document::load(db, &context, &fields, &ids).await? {
+        while let Some(docs) = batches.next().await {
+            let docs = docs?;
+            indexed += docs.len() as u64;
+            for (_, doc) in docs {
                 writer.add_document(doc).map_err(index_error)?;
             }
-            indexed += ids.len() as u64;
             self.set_building(Some(Progress { indexed, total }));
             if logged.elapsed() >= Duration::from_secs(5) {
                 tracing::info!(indexed, total, "building the read index");
                 logged = Instant::now();
             }
         }
+        drop(batches);
         let payload = Payload {
             format: document::FORMAT,
             revision,
@@ -491,7 +514,7 @@ impl ReadIndex {
         let context = document::Context::load(db).await?;
         let mut docs = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(CHUNK) {
-            docs.extend(document::load(db, &context, &fields, chunk).await?);
+            docs.extend(document::load(db, &context, &fields, document::Batch::Ids(chunk)).await?);
         }
         let payload = serde_json::to_string(&Payload {
             format: document::FORMAT,
