@@ -20,6 +20,9 @@ pub enum Scenario {
     Listing,
     Filtered,
     Search,
+    /// The same broad search, each request spelt differently (an excluded word that no
+    /// publication holds), so that the instance's cache of answers never has it.
+    SearchUncached,
     Deep,
     Author,
     /// The author page with each card as the publications page shows it.
@@ -42,10 +45,11 @@ impl Scenario {
     /// load the server (CPU, memory, the pool) far beyond the others, and what they leave
     /// behind would disturb the figures of whatever ran after them. Nor is `subscriptions`,
     /// which starts a second instance and edits a publication per mutation.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Listing,
         Self::Filtered,
         Self::Search,
+        Self::SearchUncached,
         Self::Deep,
         Self::Author,
         Self::AuthorCards,
@@ -56,10 +60,11 @@ impl Scenario {
     ];
 
     /// Every scenario, in the order they run when several are named.
-    pub const EVERY: [Self; 12] = [
+    pub const EVERY: [Self; 13] = [
         Self::Listing,
         Self::Filtered,
         Self::Search,
+        Self::SearchUncached,
         Self::Deep,
         Self::Author,
         Self::AuthorCards,
@@ -76,6 +81,7 @@ impl Scenario {
             Self::Listing => "listing",
             Self::Filtered => "filtered",
             Self::Search => "search",
+            Self::SearchUncached => "search-uncached",
             Self::Deep => "deep",
             Self::Author => "author",
             Self::AuthorCards => "author-cards",
@@ -145,6 +151,43 @@ const MAX_PAGE: i64 = 100;
 const DEEP_OFFSET: i64 = 50_000;
 /// A two-word search that many generated abstracts match.
 pub const SEARCH: &str = "protein sequence";
+/// How many spellings of the search `search-uncached` cycles through: more than the answers
+/// an instance keeps (`ANSWERS_KEPT` in api/src/index/mod.rs, 2,000), so none is kept.
+const UNCACHED_SEARCHES: usize = 4_000;
+
+/// The share of the catalogue the search scenario's search must match to be a broad one.
+pub const BROAD_SEARCH_SHARE: f64 = 0.30;
+
+/// A page of search results: 20 cards as the listing shows them, each with where the
+/// search matched its title and abstract, and how many match in all.
+pub fn search_query() -> &'static str {
+    "query Search($first: Int!, $filter: PublicationFilter) { \
+     publications(first: $first, filter: $filter) { totalCount \
+     pageInfo { endCursor hasNextPage } \
+     edges { highlights { title { text matched } abstract { text matched } } \
+     node { id title year authorCount \
+     authors(first: 3) { edges { position node { name } } } \
+     venue { name } topics { name } } } } }"
+}
+
+/// How many publications `filter` matches of how many there are, as an anonymous caller
+/// sees them.
+async fn share(api: &Api, filter: Value) -> anyhow::Result<(i64, i64)> {
+    let query = "query Share($filter: PublicationFilter) { \
+                 all: publications(first: 0) { totalCount } \
+                 matched: publications(first: 0, filter: $filter) { totalCount } }";
+    let data = api
+        .query(
+            &json!({ "query": query, "variables": { "filter": filter } }),
+            None,
+        )
+        .await
+        .context("failed to count the search's matches")?;
+    Ok((
+        data["matched"]["totalCount"].as_i64().unwrap_or(0),
+        data["all"]["totalCount"].as_i64().unwrap_or(0),
+    ))
+}
 
 pub(crate) async fn rows(
     db: &DatabaseConnection,
@@ -217,13 +260,55 @@ pub async fn prepare(scenario: Scenario, cx: &Context<'_>) -> anyhow::Result<Pre
                 format!("topic {name:?} and its subtopics, 2015-2019"),
             )
         }
-        Scenario::Search => fixed(
-            body(
-                &listing_query("Search"),
-                json!({ "first": 20, "filter": { "search": SEARCH } }),
-            ),
-            format!("search {SEARCH:?}"),
-        ),
+        Scenario::Search => {
+            let filter = json!({ "search": SEARCH });
+            let (matched, all) = share(cx.api, filter.clone()).await?;
+            let ratio = if all > 0 {
+                matched as f64 / all as f64
+            } else {
+                0.0
+            };
+            let verdict = if ratio >= BROAD_SEARCH_SHARE {
+                "broad"
+            } else {
+                "NOT broad"
+            };
+            fixed(
+                body(search_query(), json!({ "first": 20, "filter": filter })),
+                format!(
+                    "search {SEARCH:?} with highlights: matches {matched} of {all} ({:.1}%, {verdict}: >= {:.0}% wanted)",
+                    ratio * 100.0,
+                    BROAD_SEARCH_SHARE * 100.0
+                ),
+            )
+        }
+        Scenario::SearchUncached => {
+            // The excluded word first, so that the last word is still typed last (a prefix).
+            let spelt = |n: usize| format!("-xq{n:05} {SEARCH}");
+            let (matched, all) = share(cx.api, json!({ "search": spelt(0) })).await?;
+            let bodies = (0..UNCACHED_SEARCHES)
+                .map(|n| {
+                    body(
+                        search_query(),
+                        json!({ "first": 20, "filter": { "search": spelt(n) } }),
+                    )
+                })
+                .collect();
+            let ratio = if all > 0 {
+                matched as f64 / all as f64
+            } else {
+                0.0
+            };
+            Prepared {
+                scenario,
+                requests: Requests::Cycle(bodies),
+                note: format!(
+                    "{UNCACHED_SEARCHES} spellings of {:?} with highlights: matches {matched} of {all} ({:.1}%)",
+                    spelt(0),
+                    ratio * 100.0
+                ),
+            }
+        }
         Scenario::Deep => {
             let (cursor, depth) = walk(cx.api, DEEP_OFFSET).await?;
             fixed(

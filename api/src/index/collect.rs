@@ -242,6 +242,10 @@ impl SegmentPage {
                 *slot = !*slot;
             }
         }
+        self.finish_id(key, id)
+    }
+
+    fn finish_id(&self, mut key: Key, id: u64) -> Key {
         let at = self.spec.keys.len().min(MAX_KEYS - 1);
         key[at] = if self.reading_descending(self.spec.id_descending) {
             !id
@@ -275,7 +279,8 @@ impl SegmentPage {
         self.finish(key, super::document::as_u64(position.id))
     }
 
-    fn key_of(&self, doc: DocId, score: Score) -> (Key, u64) {
+    /// The sort key of a document without its id (read only when the rest does not decide).
+    fn key_of(&self, doc: DocId, score: Score) -> Key {
         let mut key = [0u64; MAX_KEYS];
         let c = &self.columns;
         for (slot, order) in key.iter_mut().zip(&self.spec.keys) {
@@ -311,8 +316,12 @@ impl SegmentPage {
                 OrderField::Relevance => score_bits(score),
             };
         }
-        let id = c.id.first(doc).unwrap_or(0);
-        (self.finish(key, id), id)
+        self.finish(key, 0)
+    }
+
+    /// Completes a key with the document's id.
+    fn with_id(&self, key: Key, doc: DocId) -> Key {
+        self.finish_id(key, self.columns.id.first(doc).unwrap_or(0))
     }
 
     fn hit(&self, key: &Key, doc: DocId, score_bits_value: u32) -> Hit {
@@ -387,7 +396,19 @@ impl SegmentCollector for SegmentPage {
         if self.spec.limit == 0 {
             return;
         }
-        let (key, _) = self.key_of(doc, score);
+        let key = self.key_of(doc, score);
+        // A full page keeps only keys before its last: most documents of a broad list are
+        // decided here, without reading their id.
+        let keys = self.spec.keys.len().min(MAX_KEYS - 1);
+        if self.heap.len() >= self.spec.limit
+            && self
+                .heap
+                .peek()
+                .is_some_and(|top| key[..keys] > top.0[..keys])
+        {
+            return;
+        }
+        let key = self.with_id(key, doc);
         if self.lower.is_some_and(|lower| key <= lower)
             || self.upper.is_some_and(|upper| key >= upper)
         {

@@ -40,20 +40,45 @@ fn unscored(query: Box<dyn Query>) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(query, 0.0))
 }
 
+/// Documents holding any of `terms`: one term is a term query, a few a union of them, and
+/// only a long list a term set (whose automaton costs more to build than a few lookups).
+fn any_term(terms: Vec<Term>) -> Box<dyn Query> {
+    const SMALL: usize = 16;
+    let query: Box<dyn Query> = match terms.len() {
+        0 => Box::new(EmptyQuery),
+        1 => Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::Basic)),
+        n if n <= SMALL => Box::new(BooleanQuery::new(
+            terms
+                .into_iter()
+                .map(|term| {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect(),
+        )),
+        _ => Box::new(TermSetQuery::new(terms)),
+    };
+    unscored(query)
+}
+
 fn texts(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Query> {
-    unscored(Box::new(TermSetQuery::new(
+    any_term(
         values
             .into_iter()
-            .map(|value| Term::from_field_text(field, &value)),
-    )))
+            .map(|value| Term::from_field_text(field, &value))
+            .collect(),
+    )
 }
 
 fn ids(field: Field, values: &[i64]) -> Box<dyn Query> {
-    unscored(Box::new(TermSetQuery::new(
+    any_term(
         values
             .iter()
-            .map(|id| Term::from_field_u64(field, as_u64(*id))),
-    )))
+            .map(|id| Term::from_field_u64(field, as_u64(*id)))
+            .collect(),
+    )
 }
 
 fn id(field: Field, value: i64) -> Box<dyn Query> {

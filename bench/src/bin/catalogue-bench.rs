@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, bail};
 use catalogue_bench::load::{self, Api, Tally};
 use catalogue_bench::scenarios::{self, Context, Scenario};
-use catalogue_bench::server::{self, Log, Server};
+use catalogue_bench::server::{self, Launch, Log, Server};
 use catalogue_bench::{baseline, hostile, say, subscriptions};
 use clap::{ArgGroup, Parser};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
@@ -75,6 +75,15 @@ struct Args {
     /// second instance of the subscriptions scenario logs beside it, to `NAME.b.log`.
     #[arg(long)]
     server_log: Option<PathBuf>,
+    /// How long a started server may take to answer /readyz with 200 (it builds its read
+    /// index first: a minute or two at a million publications).
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    ready_timeout: Duration,
+    /// With --start: once the server is ready, stop it and start it again on the same
+    /// DATA_DIR, timing how long it takes to be ready with the index it persisted; the
+    /// scenarios then run on the restarted server.
+    #[arg(long, requires = "start")]
+    restart: bool,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -190,8 +199,27 @@ struct BaselineReport {
     listing_ratio: Option<f64>,
 }
 
+/// How the started server came up.
+#[derive(Debug, Default, Serialize)]
+struct Startup {
+    /// From spawning the process to the first 200 of /readyz (the read index built first,
+    /// in a fresh DATA_DIR unless DATA_DIR or INDEX_DIR was given).
+    ready_seconds: f64,
+    /// What the server's log says the build of its read index took, if it built one.
+    index_build_seconds: Option<f64>,
+    /// Its peak resident memory (VmHWM) once ready: the build's high-water mark.
+    ready_peak_rss_mib: Option<f64>,
+    /// With --restart: from spawning it again on the same DATA_DIR to /readyz 200.
+    restart_ready_seconds: Option<f64>,
+    /// With --restart: whether its log says it opened the persisted index (not rebuilt it).
+    restart_opened_index: Option<bool>,
+    restart_ready_peak_rss_mib: Option<f64>,
+}
+
 #[derive(Debug, Serialize)]
 struct Report {
+    /// With --start.
+    startup: Option<Startup>,
     clients: usize,
     duration_seconds: f64,
     warmup_seconds: f64,
@@ -281,12 +309,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let log = args.server_log.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("catalogue-bench-server-{}.log", std::process::id()))
     });
-    let server = if args.start {
-        say!("starting {} (log: {})", api_bin.display(), log.display());
-        let (server, _) = Server::start(&api_bin, &[], Log::File(log.clone()), &client).await?;
-        Some(server)
+    let (server, startup) = if args.start {
+        let (server, startup) = start_server(&args, &api_bin, &log, &client).await?;
+        (Some(server), Some(startup))
     } else {
-        None
+        (None, None)
     };
     let base_url = match (&server, &args.url) {
         (Some(server), _) => server.base_url.clone(),
@@ -306,7 +333,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(server) = server {
         server.stop().await;
     }
-    let report = outcome?;
+    let mut report = outcome?;
+    report.startup = startup;
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report).context("failed to write JSON")?;
         std::fs::write(path, text)
@@ -398,6 +426,7 @@ async fn measure(
         None
     };
     Ok(Report {
+        startup: None,
         clients: args.clients,
         duration_seconds: args.duration.as_secs_f64(),
         warmup_seconds: args.warmup.as_secs_f64(),
@@ -406,6 +435,60 @@ async fn measure(
         subscriptions: subscriptions_report,
         baseline,
     })
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Starts the server in a fresh DATA_DIR, waits until it is ready (its read index built)
+/// and says how long that took; with --restart, starts it again on the same DATA_DIR and
+/// times that too.
+async fn start_server(
+    args: &Args,
+    api_bin: &std::path::Path,
+    log: &std::path::Path,
+    client: &reqwest::Client,
+) -> anyhow::Result<(Server, Startup)> {
+    say!("starting {} (log: {})", api_bin.display(), log.display());
+    let launch =
+        Launch::new(api_bin, &[], Log::File(log.to_owned())).ready_timeout(args.ready_timeout);
+    let (mut server, _) = Server::launch(launch, client).await?;
+    let mut startup = Startup {
+        ready_seconds: server.ready_in.as_secs_f64(),
+        index_build_seconds: server.index_build_seconds(),
+        ready_peak_rss_mib: server.peak_rss_bytes().map(mib),
+        ..Startup::default()
+    };
+    let optional = |value: Option<f64>, precision: usize| {
+        value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.precision$}"))
+    };
+    say!(
+        "ready in {:.1} s (DATA_DIR {}); read index built in {} s (server log); peak RSS {} MiB",
+        startup.ready_seconds,
+        server
+            .data_dir()
+            .map_or_else(|| "as given".to_owned(), |dir| dir.display().to_string()),
+        optional(startup.index_build_seconds, 1),
+        optional(startup.ready_peak_rss_mib, 1)
+    );
+    if args.restart {
+        server = server.restart(client).await?;
+        startup.restart_ready_seconds = Some(server.ready_in.as_secs_f64());
+        startup.restart_opened_index = server.opened_index();
+        startup.restart_ready_peak_rss_mib = server.peak_rss_bytes().map(mib);
+        say!(
+            "restarted on the same DATA_DIR: ready in {:.2} s ({}); peak RSS {} MiB; the scenarios run on this server",
+            server.ready_in.as_secs_f64(),
+            match startup.restart_opened_index {
+                Some(true) => "opened the persisted read index",
+                Some(false) => "REBUILT the read index",
+                None => "the log does not say whether it opened the index",
+            },
+            optional(startup.restart_ready_peak_rss_mib, 1)
+        );
+    }
+    Ok((server, startup))
 }
 
 /// A fresh editor token, created in the database as `api token create` does.
@@ -617,7 +700,11 @@ async fn run_subscriptions(
         plan.duration.as_secs_f64(),
         plan.warmup.as_secs_f64()
     );
-    let (b, _) = Server::start(api_bin, &[], Log::File(b_log), client).await?;
+    let (b, _) = Server::launch(
+        Launch::new(api_bin, &[], Log::File(b_log)).ready_timeout(args.ready_timeout),
+        client,
+    )
+    .await?;
     let instances = [
         subscriptions::Instance {
             name: "A".into(),
