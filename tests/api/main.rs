@@ -21,6 +21,7 @@ mod migrations;
 mod mutations;
 mod publications;
 mod races;
+mod read_index;
 mod reads;
 mod relay;
 mod schema;

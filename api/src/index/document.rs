@@ -28,7 +28,7 @@ use crate::service::listing::TopicTree;
 /// The name the analyzer of the text fields is registered under.
 pub const ANALYZER: &str = "catalogue";
 /// The version of this schema and analysis; an index of another version is rebuilt.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// Words: split on what is not a letter or digit, lower-cased, accents folded
 /// ("Déjà" is "deja"), English stems ("models" and "modelling" are "model"); no stop words,
@@ -57,8 +57,12 @@ pub struct Fields {
     pub id: Field,
     pub status: Field,
     pub kind: Field,
-    /// Days since 0001-01-01 (CE); none for undated entries.
+    /// Days since 0001-01-01 (CE); none for undated entries. A fast field, to sort on.
     pub published_on: Field,
+    /// The same days, indexed only, for date filters: a range over the inverted index can be
+    /// excluded (`not`) safely, where tantivy 0.27's range over a fast field may be asked to
+    /// seek backwards there, and panics.
+    pub published_day: Field,
     pub year: Field,
     /// Microseconds since the Unix epoch.
     pub created_at: Field,
@@ -94,7 +98,8 @@ pub fn schema() -> (Schema, Fields) {
         id: builder.add_u64_field("id", INDEXED | FAST),
         status: builder.add_text_field("status", STRING | FAST),
         kind: builder.add_text_field("kind", STRING | FAST),
-        published_on: builder.add_i64_field("published_on", INDEXED | FAST),
+        published_on: builder.add_i64_field("published_on", FAST),
+        published_day: builder.add_i64_field("published_day", INDEXED),
         year: builder.add_i64_field("year", FAST),
         created_at: builder.add_i64_field("created_at", FAST),
         updated_at: builder.add_i64_field("updated_at", FAST),
@@ -316,6 +321,7 @@ impl Parts<'_> {
         doc.add_text(fields.kind, row.kind.to_value());
         if let Some(date) = row.published_on {
             doc.add_i64(fields.published_on, day_number(date));
+        doc.add_i64(fields.published_day, day_number(date));
             doc.add_i64(fields.year, i64::from(date.year()));
         }
         doc.add_i64(fields.created_at, row.created_at.timestamp_micros());

@@ -140,7 +140,7 @@ pub fn filter_query(fields: &Fields, filter: &PublicationFilter) -> Box<dyn Quer
     }
     if from.is_some() || to.is_some() {
         let bound = |value: Option<i64>| match value {
-            Some(day) => Bound::Included(Term::from_field_i64(fields.published_on, day)),
+            Some(day) => Bound::Included(Term::from_field_i64(fields.published_day, day)),
             None => Bound::Unbounded,
         };
         parts.push((
