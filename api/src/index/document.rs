@@ -321,7 +321,7 @@ impl Parts<'_> {
         doc.add_text(fields.kind, row.kind.to_value());
         if let Some(date) = row.published_on {
             doc.add_i64(fields.published_on, day_number(date));
-        doc.add_i64(fields.published_day, day_number(date));
+            doc.add_i64(fields.published_day, day_number(date));
             doc.add_i64(fields.year, i64::from(date.year()));
         }
         doc.add_i64(fields.created_at, row.created_at.timestamp_micros());
