@@ -29,8 +29,8 @@ fn sample(text: &str, sample: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// How many SQL statements the server ran for one request, with the count cache warm (the
-/// same request runs once before it is measured).
+/// How many SQL statements the server ran for one request, the same request having run once
+/// before it is measured.
 async fn statements_for(app: &TestApp, query: &str, variables: serde_json::Value) -> f64 {
     app.query(query, variables.clone()).await;
     let before = sample(
@@ -64,8 +64,8 @@ async fn the_listing_page_runs_the_same_few_statements_whatever_its_size(backend
     let full = statements_for(&app, LISTING_PAGE, json!({ "first": 6 })).await;
 
     assert_eq!(small, full, "statements grow with the page size");
-    // The page, the catalogue's revision (the count itself comes from the cache), then one
-    // batch each for authors, author counts, venues and topics.
+    // The catalogue's revision, the page's rows (the read index gives their ids and the
+    // count), then one batch each for authors, author counts, venues and topics.
     assert_eq!(full, 6.0);
 }
 
@@ -80,9 +80,9 @@ async fn author_topic_search_and_suggest_pages_run_the_same_few_statements_whate
             format!(
                 r#"query($first: Int) {{ author(slug: "daniel-hesslow") {{ name publicationCount publications(first: $first) {{ {PAGE_NODES} }} }} }}"#
             ),
-            // The author, the page, the revision (the counts come from the cache), then one
-            // batch each for authors, author counts, venues and topics, and the count of the
-            // author's publications.
+            // The author, the revision, the page's rows (ids and count from the read index),
+            // then one batch each for authors, author counts, venues and topics, and the count
+            // of the author's publications.
             8.0,
         ),
         (

@@ -227,7 +227,7 @@ where
     match edit(&txn).await {
         Ok(value) => {
             // In the same transaction, last: the change feed and the revision move exactly
-            // when this commits (and a cached count is stale exactly then).
+            // when this commits (and the read indexes learn of it from then).
             let revision = crate::service::feed::record(&txn, &actor_name(ctx))
                 .await
                 .map_err(ApiError::from)
