@@ -63,20 +63,11 @@ pub struct TopicCount {
 pub struct PublicationFacets {
     pub audience: Audience,
     pub filter: PublicationFilter,
-    /// The dimensions the filter does not constrain, counted together in one pass.
-    pub shared: tokio::sync::OnceCell<FacetCounts>,
 }
 
 impl PublicationFacets {
-    pub fn new(audience: Audience, filter: PublicationFilter) -> Self {
-        Self {
-            audience,
-            filter,
-            shared: tokio::sync::OnceCell::new(),
-        }
-    }
-
-    /// The counts of `dimension`, by the read index.
+    /// The counts of `dimension`, by the read index. The dimensions the filter leaves free
+    /// are counted together in one pass, which the index keeps for the others to read.
     async fn counts(
         &self,
         ctx: &Context<'_>,
@@ -84,22 +75,13 @@ impl PublicationFacets {
     ) -> async_graphql::Result<FacetCounts> {
         let snapshot = super::index_snapshot(ctx).await?;
         let narrowed = facets::without(&self.filter, dimension);
-        if narrowed == self.filter {
-            return self
-                .shared
-                .get_or_try_init(|| {
-                    snapshot.facets(
-                        self.audience,
-                        &self.filter,
-                        facets::unconstrained(&self.filter),
-                    )
-                })
-                .await
-                .cloned()
-                .gql();
-        }
+        let dimensions = if narrowed == self.filter {
+            facets::unconstrained(&self.filter)
+        } else {
+            dimension.only()
+        };
         snapshot
-            .facets(self.audience, &narrowed, dimension.only())
+            .facets(self.audience, &narrowed, dimensions)
             .await
             .gql()
     }

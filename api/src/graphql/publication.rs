@@ -496,7 +496,10 @@ impl PublicationListFields {
     /// Counts by year, kind, venue kind, venue and topic for a sidebar; computed only when
     /// asked for.
     async fn facets(&self) -> super::facets::PublicationFacets {
-        super::facets::PublicationFacets::new(self.audience, self.filter.clone())
+        super::facets::PublicationFacets {
+            audience: self.audience,
+            filter: self.filter.clone(),
+        }
     }
 }
 

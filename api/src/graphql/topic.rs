@@ -131,15 +131,13 @@ impl Topic {
         // The read index files each publication under its topics' ancestors too: one count.
         let audience = *ctx.data::<crate::service::Audience>()?;
         let snapshot = super::index_snapshot(ctx).await?;
-        let counts = snapshot
-            .counts(
+        let count = snapshot
+            .count(
                 audience,
-                vec![super::publication::scope(Owner::Topic, self.0.id)],
+                &super::publication::scope(Owner::Topic, self.0.id),
             )
             .await
             .gql()?;
-        Ok(counts
-            .first()
-            .map_or(0, |n| i64::try_from(*n).unwrap_or(i64::MAX)))
+        Ok(i64::try_from(count).unwrap_or(i64::MAX))
     }
 }

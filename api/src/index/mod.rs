@@ -103,12 +103,23 @@ struct Payload {
     database: String,
 }
 
+impl Payload {
+    /// What a commit of this version records for `database` at `revision`, as text.
+    fn text(revision: i64, database: &str) -> Result<String, DbErr> {
+        serde_json::to_string(&Self {
+            format: document::FORMAT,
+            revision,
+            database: database.to_owned(),
+        })
+        .map_err(index_error)
+    }
+}
+
 /// An open index: what searches and the feed's writer share.
 struct Engine {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
-    database: String,
 }
 
 /// A consistent view of the index at one revision or later, to run queries on.
@@ -186,7 +197,7 @@ fn index_error(err: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("read index: {err}"))
 }
 
-fn open_engine(index: Index, database: String) -> tantivy::Result<Engine> {
+fn open_engine(index: Index) -> tantivy::Result<Engine> {
     index
         .tokenizers()
         .register(document::ANALYZER, document::analyzer());
@@ -200,7 +211,6 @@ fn open_engine(index: Index, database: String) -> tantivy::Result<Engine> {
         reader,
         writer: Mutex::new(writer),
         fields,
-        database,
     })
 }
 
@@ -263,7 +273,6 @@ impl ReadIndex {
             tracing::info!(dir = %dir.display(), "no read index yet; building it");
             return Ok(None);
         }
-        let database = self.config.database.clone();
         let dir_owned = dir.to_path_buf();
         let (engine, payload) = tokio::task::spawn_blocking(move || -> tantivy::Result<_> {
             let index = Index::open_in_dir(&dir_owned)?;
@@ -272,7 +281,7 @@ impl ReadIndex {
                 .payload
                 .and_then(|text| serde_json::from_str(&text).ok());
             // The schema must be this version's: an older one is rebuilt, not misread.
-            let engine = open_engine(index, database)?;
+            let engine = open_engine(index)?;
             Ok((engine, payload))
         })
         .await
@@ -282,7 +291,7 @@ impl ReadIndex {
             tracing::warn!("the read index records no revision; rebuilding it");
             return Ok(None);
         };
-        if payload.format != document::FORMAT || payload.database != engine.database {
+        if payload.format != document::FORMAT || payload.database != self.config.database {
             tracing::info!(
                 format = payload.format,
                 "the read index was built by another version or for another database; rebuilding it"
@@ -308,12 +317,7 @@ impl ReadIndex {
                 return Ok(None);
             }
         }
-        if let Ok(mut slot) = self.engine.write() {
-            *slot = Some(Arc::new(engine));
-            self.epoch
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        self.applied.send_replace(payload.revision);
+        self.install(engine, payload.revision);
         Ok(Some(payload.revision))
     }
 
@@ -405,13 +409,8 @@ impl ReadIndex {
             }
         }
         drop(batches);
-        let payload = Payload {
-            format: document::FORMAT,
-            revision,
-            database: self.config.database.clone(),
-        };
-        let payload = serde_json::to_string(&payload).map_err(index_error)?;
-        let engine = tokio::task::spawn_blocking(move || -> tantivy::Result<Index> {
+        let payload = Payload::text(revision, &self.config.database)?;
+        let built = tokio::task::spawn_blocking(move || -> tantivy::Result<Index> {
             let mut writer = writer;
             let mut commit = writer.prepare_commit()?;
             commit.set_payload(&payload);
@@ -424,7 +423,7 @@ impl ReadIndex {
         .map_err(index_error)?;
         let engine = match (&self.config.dir, &building) {
             (Some(dir), Some(path)) => {
-                drop(engine);
+                drop(built);
                 // The old engine (a rebuild) lets go of its files first.
                 if let Ok(mut slot) = self.engine.write() {
                     *slot = None;
@@ -434,17 +433,12 @@ impl ReadIndex {
                 }
                 std::fs::rename(path, dir).map_err(index_error)?;
                 let index = Index::open_in_dir(dir).map_err(index_error)?;
-                open_engine(index, self.config.database.clone()).map_err(index_error)?
+                open_engine(index).map_err(index_error)?
             }
-            _ => open_engine(engine, self.config.database.clone()).map_err(index_error)?,
+            _ => open_engine(built).map_err(index_error)?,
         };
-        if let Ok(mut slot) = self.engine.write() {
-            *slot = Some(Arc::new(engine));
-            self.epoch
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
         self.set_building(None);
-        self.applied.send_replace(revision);
+        self.install(engine, revision);
         tracing::info!(
             publications = indexed,
             revision,
@@ -452,6 +446,16 @@ impl ReadIndex {
             "built the read index"
         );
         Ok(revision)
+    }
+
+    /// Makes `engine` the one searches use, at `revision`.
+    fn install(&self, engine: Engine, revision: i64) {
+        if let Ok(mut slot) = self.engine.write() {
+            *slot = Some(Arc::new(engine));
+            self.epoch
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        self.applied.send_replace(revision);
     }
 
     fn set_building(&self, progress: Option<Progress>) {
@@ -516,12 +520,7 @@ impl ReadIndex {
         for chunk in ids.chunks(CHUNK) {
             docs.extend(document::load(db, &context, &fields, document::Batch::Ids(chunk)).await?);
         }
-        let payload = serde_json::to_string(&Payload {
-            format: document::FORMAT,
-            revision: upto,
-            database: engine.database.clone(),
-        })
-        .map_err(index_error)?;
+        let payload = Payload::text(upto, &self.config.database)?;
         let writing = Arc::clone(&engine);
         tokio::task::spawn_blocking(move || -> tantivy::Result<()> {
             let mut writer = writing
@@ -672,24 +671,6 @@ impl Snapshot {
             (Occur::Must, Box::new(among)),
         ]);
         run(|| self.searcher.search(&query, &Ids))
-    }
-
-    /// How many publications each of `filters` holds.
-    pub async fn counts(
-        &self,
-        audience: Audience,
-        filters: Vec<PublicationFilter>,
-    ) -> Result<Vec<u64>, DbErr> {
-        let queries: Vec<Box<dyn Query>> = filters
-            .iter()
-            .map(|filter| query::list_query(&self.fields, audience, filter))
-            .collect();
-        run(|| {
-            queries
-                .iter()
-                .map(|query| Ok(self.searcher.search(&**query, &Count)? as u64))
-                .collect()
-        })
     }
 }
 
