@@ -125,10 +125,14 @@ pub struct Limits {
     /// `SUBSCRIPTIONS_PER_INSTANCE`: subscriptions one instance holds at once over all its
     /// connections; past it, new ones get `TOO_MANY_SUBSCRIPTIONS`. Default 10,000.
     pub subscriptions_per_instance: usize,
-    /// `WS_SEND_BUFFER`: messages queued for one WebSocket that the client has not read yet;
-    /// a client that falls this far behind is closed with 4503 and resumes with
-    /// `sinceRevision`. Default 256.
-    pub ws_send_buffer: usize,
+    /// `WS_SEND_BUFFER_BYTES`: bytes of results queued for one WebSocket that its client has
+    /// not read yet. When they are full, the connection's operations wait for the client
+    /// (delivery is paced by the reader, whatever the size of a revision). Default 1 MiB.
+    pub ws_send_buffer_bytes: usize,
+    /// `WS_SEND_PATIENCE_SECS`: how long results may wait for a client that reads none of
+    /// them; then the connection is closed (1013) and the client resumes with
+    /// `sinceRevision` from the last event it read. Default 30.
+    pub ws_send_patience: Duration,
 }
 
 impl Default for Limits {
@@ -149,7 +153,8 @@ impl Default for Limits {
             ws_keepalive: Duration::from_secs(15),
             subscriptions_per_connection: 20,
             subscriptions_per_instance: 10_000,
-            ws_send_buffer: 256,
+            ws_send_buffer_bytes: 1024 * 1024,
+            ws_send_patience: Duration::from_secs(30),
         }
     }
 }
@@ -332,9 +337,15 @@ impl Config {
                     subscriptions_per_instance: env.parse("SUBSCRIPTIONS_PER_INSTANCE", || {
                         default.subscriptions_per_instance
                     })?,
-                    ws_send_buffer: env
-                        .parse("WS_SEND_BUFFER", || default.ws_send_buffer)?
+                    ws_send_buffer_bytes: env
+                        .parse("WS_SEND_BUFFER_BYTES", || default.ws_send_buffer_bytes)?
                         .max(1),
+                    ws_send_patience: Duration::from_secs(
+                        env.parse("WS_SEND_PATIENCE_SECS", || {
+                            default.ws_send_patience.as_secs()
+                        })?
+                        .max(1),
+                    ),
                 }
             },
         })

@@ -63,6 +63,7 @@ pub struct Metrics {
     subscriptions: Gauge,
     subscription_events: Counter,
     ws_closes: Family<CloseLabels, Counter>,
+    log_lines_lost: Counter,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -144,6 +145,12 @@ impl Metrics {
             "WebSockets the server closed, by close code",
             ws_closes.clone(),
         );
+        let log_lines_lost = Counter::default();
+        registry.register(
+            "log_lines_lost",
+            "Log lines dropped because standard error did not take them (a stalled or closed log pipe)",
+            log_lines_lost.clone(),
+        );
         Self {
             registry,
             requests,
@@ -157,6 +164,7 @@ impl Metrics {
             subscriptions,
             subscription_events,
             ws_closes,
+            log_lines_lost,
             operations: Mutex::new(HashSet::new()),
         }
     }
@@ -233,6 +241,11 @@ impl Metrics {
             }
             _ => (0, 0),
         };
+        let lost = crate::telemetry::lost_lines();
+        let counted = self.log_lines_lost.get();
+        if lost > counted {
+            self.log_lines_lost.inc_by(lost - counted);
+        }
         let idle = i64::try_from(idle).unwrap_or(i64::MAX);
         self.pool
             .get_or_create(&PoolLabels { state: "idle" })

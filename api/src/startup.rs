@@ -71,6 +71,7 @@ impl Application {
             graphiql: config.graphiql,
             limits: config.limits.clone(),
             document_readers: http::document_readers(),
+            tokens: std::sync::Arc::default(),
         };
         let origins = config.cors_allowed_origins.clone();
         let server = HttpServer::new(move || {

@@ -416,3 +416,100 @@ fn reindex_builds_the_read_index_in_the_data_directory() {
         stderr_lines(&refused)
     );
 }
+
+/// `api 2>&1 | head -3`: once the reader of the log pipe is gone, every log line fails to
+/// write. The service keeps answering, counts the lines it lost, and stops on SIGTERM.
+#[tokio::test]
+async fn a_closed_log_pipe_neither_stops_the_service_nor_disarms_its_shutdown() {
+    use std::io::{BufRead as _, BufReader};
+    let workdir = tempfile::tempdir().expect("a temporary directory");
+    let port = free_port();
+    let mut server = Server(
+        api()
+            .current_dir(workdir.path())
+            .env("RUST_LOG", "info")
+            .env("LOG_FORMAT", "json")
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server starts"),
+    );
+    let stderr = server.0.stderr.take().expect("a log pipe");
+    // Read a few lines, as `head -3` would, then close the pipe.
+    let mut lines = BufReader::new(stderr).lines();
+    for _ in 0..3 {
+        lines
+            .next()
+            .expect("a log line")
+            .expect("a readable log line");
+    }
+    drop(lines);
+
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let ready = loop {
+        if let Ok(response) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && response.status() == 200
+        {
+            break true;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            break false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(ready, "the service is ready with its log pipe closed");
+    // Requests log; each line fails to write, and the service goes on answering.
+    for _ in 0..5 {
+        let answer: serde_json::Value = client
+            .post(format!("http://127.0.0.1:{port}/graphql"))
+            .json(&serde_json::json!({ "query": "{ publications { totalCount } }" }))
+            .send()
+            .await
+            .expect("an answer with the log pipe closed")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(answer["data"]["publications"]["totalCount"], 6, "{answer}");
+    }
+    let metrics = client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let lost: u64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("log_lines_lost_total "))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no log_lines_lost_total in {metrics}"));
+    assert!(
+        lost > 0,
+        "lines written to a closed pipe are counted: {metrics}"
+    );
+
+    let pid = server.0.id().to_string();
+    let signalled = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(signalled.success());
+    let stopped = Instant::now();
+    let exit = loop {
+        if let Ok(Some(status)) = server.0.try_wait() {
+            break Some(status);
+        }
+        if stopped.elapsed() > Duration::from_secs(20) {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let exit = exit.expect("SIGTERM stops the service with its log pipe closed");
+    assert!(exit.success(), "exit status {exit}");
+}

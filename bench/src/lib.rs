@@ -2,6 +2,7 @@
 //! catalogue, `catalogue-bench` measures the service under load. See docs/performance.md.
 
 pub mod baseline;
+pub mod chaos;
 pub mod generate;
 pub mod hostile;
 pub mod load;

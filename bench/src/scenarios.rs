@@ -13,7 +13,7 @@ use crate::load::{Api, Edited, Outcome};
 
 /// The scenarios, in the order they run. `editor` comes last of the default ones: its edits
 /// move the catalogue revision, which empties the count caches the others rely on.
-/// `hostile` and `subscriptions` run only when asked for (see [`Scenario::ALL`]).
+/// `hostile`, `subscriptions` and `chaos` run only when asked for (see [`Scenario::ALL`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scenario {
@@ -38,6 +38,10 @@ pub enum Scenario {
     /// Subscribers on two instances reading the events of steady edits: see
     /// [`crate::subscriptions`].
     Subscriptions,
+    /// Two instances on a fresh database under load while connections drop, an instance is
+    /// killed and an index directory stops taking writes; then what clients rely on is
+    /// checked: see [`crate::chaos`].
+    Chaos,
 }
 
 impl Scenario {
@@ -60,7 +64,7 @@ impl Scenario {
     ];
 
     /// Every scenario, in the order they run when several are named.
-    pub const EVERY: [Self; 13] = [
+    pub const EVERY: [Self; 14] = [
         Self::Listing,
         Self::Filtered,
         Self::Search,
@@ -74,6 +78,7 @@ impl Scenario {
         Self::Editor,
         Self::Hostile,
         Self::Subscriptions,
+        Self::Chaos,
     ];
 
     pub fn name(self) -> &'static str {
@@ -91,6 +96,7 @@ impl Scenario {
             Self::Editor => "editor",
             Self::Hostile => "hostile",
             Self::Subscriptions => "subscriptions",
+            Self::Chaos => "chaos",
         }
     }
 }
@@ -467,6 +473,8 @@ pub async fn prepare(scenario: Scenario, cx: &Context<'_>) -> anyhow::Result<Pre
         Scenario::Subscriptions => {
             bail!("the subscriptions scenario is prepared by subscriptions::prepare")
         }
+        // Instances, faults and checks of its own: see chaos::run.
+        Scenario::Chaos => bail!("the chaos scenario runs by chaos::run"),
     })
 }
 

@@ -37,6 +37,8 @@ pub struct Launch {
     pub log: Log,
     /// How long to wait for `/readyz` to answer 200.
     pub ready_timeout: Duration,
+    /// The loopback port to listen on; a free one when `None`.
+    pub port: Option<u16>,
 }
 
 impl Launch {
@@ -49,11 +51,17 @@ impl Launch {
                 .collect(),
             log,
             ready_timeout: READY_TIMEOUT,
+            port: None,
         }
     }
 
     pub fn ready_timeout(mut self, timeout: Duration) -> Self {
         self.ready_timeout = timeout;
+        self
+    }
+
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
         self
     }
 
@@ -111,6 +119,7 @@ impl DataDir {
 pub struct Server {
     child: Child,
     pub base_url: String,
+    pub port: u16,
     pub pid: Option<u32>,
     /// From spawning the process to the first 200 of `/readyz`.
     pub ready_in: Duration,
@@ -145,7 +154,10 @@ impl Server {
         data_dir: DataDir,
         client: &reqwest::Client,
     ) -> anyhow::Result<(Self, Option<ChildStderr>)> {
-        let port = free_port()?;
+        let port = match launch.port {
+            Some(port) => port,
+            None => free_port()?,
+        };
         let mut command = Command::new(&launch.bin);
         command
             .arg("serve")
@@ -185,6 +197,7 @@ impl Server {
             pid: child.id(),
             child,
             base_url: format!("http://127.0.0.1:{port}"),
+            port,
             ready_in: Duration::ZERO,
             launch,
             data_dir,
@@ -278,6 +291,25 @@ impl Server {
         }
         self.terminate().await;
         let launch = self.launch.clone();
+        let data_dir = self.data_dir.clone();
+        // This one is gone; its directory lives on in the next.
+        self.data_dir.ours = false;
+        let (server, _) = Self::spawn(launch, data_dir, client).await?;
+        Ok(server)
+    }
+
+    /// Kills the server outright (SIGKILL: no shutdown, nothing flushed) and starts it again
+    /// on the same port and data directory, so that clients of the old process find the new
+    /// one where they left it and it opens whatever the old one left of its read index.
+    pub async fn crash_and_restart(mut self, client: &reqwest::Client) -> anyhow::Result<Self> {
+        if matches!(self.launch.log, Log::Piped) {
+            bail!("a server whose log is piped cannot be restarted");
+        }
+        self.child
+            .kill()
+            .await
+            .context("failed to kill the server")?;
+        let launch = self.launch.clone().port(self.port);
         let data_dir = self.data_dir.clone();
         // This one is gone; its directory lives on in the next.
         self.data_dir.ours = false;

@@ -304,6 +304,35 @@ async fn each_filter_narrows_the_list_as_documented(backend: Backend) {
             .is_some_and(|m| m.starts_with("filter.authors.anyOf[0]")),
         "{bad}"
     );
+    // A bound that cannot be a year of the catalogue is a mistake, not a range that holds
+    // everything (or nothing).
+    for (year, field) in [
+        (json!({ "from": 300_000 }), "filter.year.from"),
+        (json!({ "from": 2_147_483_647 }), "filter.year.from"),
+        (json!({ "to": -2_147_483_648_i64 }), "filter.year.to"),
+        (json!({ "from": 22 }), "filter.year.from"),
+        (json!({ "from": 2020, "to": 10_000 }), "filter.year.to"),
+    ] {
+        let bad = app
+            .graphql(
+                LIST,
+                json!({ "first": 1, "filter": { "or": [{ "year": year }] } }),
+            )
+            .await;
+        assert_eq!(error_codes(&bad), ["BAD_USER_INPUT"], "{year}: {bad}");
+        let field = field.replace("filter.", "filter.or[0].");
+        assert!(
+            bad["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with(&field) && m.contains("between 1000 and 9999")),
+            "{year}: {bad}"
+        );
+    }
+    let (total, _) = count_of(&app, json!({ "year": { "from": 1000, "to": 9999 } })).await;
+    assert!(
+        total > 0,
+        "the widest range of years holds the dated entries"
+    );
 }
 
 async fn a_cursor_is_refused_by_another_filter_or_ordering(backend: Backend) {

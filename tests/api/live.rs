@@ -550,7 +550,14 @@ async fn the_websocket_protocol_is_enforced(backend: Backend) {
 on_both_databases!(the_websocket_protocol_is_enforced);
 
 async fn a_client_that_does_not_read_is_closed_rather_than_buffered(backend: Backend) {
-    let app = spawn_app_with(backend, &[("WS_SEND_BUFFER", "1")]).await;
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("WS_SEND_BUFFER_BYTES", "1"),
+            ("WS_SEND_PATIENCE_SECS", "1"),
+        ],
+    )
+    .await;
     let token = app.editor_token("live-editor").await;
     // Large events: an abstract of 100 KB, twenty times in each (aliases).
     let (id, mut version) = create(&app, &token, "A long read", "OTHER").await;
@@ -585,8 +592,21 @@ async fn a_client_that_does_not_read_is_closed_rather_than_buffered(backend: Bac
         )
         .await;
     }
-    // What was queued arrives, then the close: the server did not buffer the rest.
-    let closed = ws.closed().await;
+    // The client reads nothing for longer than the server's patience.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // What was sent before arrives, then the close: the server did not buffer the rest.
+    let mut read = 0;
+    let closed = loop {
+        match ws.next_within(Duration::from_secs(10)).await {
+            Ok(Some(_)) => read += 1,
+            Ok(None) => panic!("the server did not close the connection"),
+            Err(closed) => break closed,
+        }
+    };
+    assert!(
+        read < 40,
+        "{read} events were queued for a client that read none"
+    );
     assert_eq!(closed.code, 1013, "{closed:?}");
     assert!(closed.reason.contains("sinceRevision"), "{closed:?}");
     // The instance is fine.
@@ -594,6 +614,138 @@ async fn a_client_that_does_not_read_is_closed_rather_than_buffered(backend: Bac
 }
 
 on_both_databases!(a_client_that_does_not_read_is_closed_rather_than_buffered);
+
+/// `count` published BibTeX entries, each with a title of its own.
+fn bibtex_entries(count: usize) -> String {
+    (0..count)
+        .map(|n| {
+            format!(
+                "@article{{bulk{n},\n  title = {{Bulk entry number {n}}},\n  author = {{Ada Bulk and Grace Import}},\n  year = {{2024}},\n  journal = {{Journal of Bulk Loads}}\n}}\n"
+            )
+        })
+        .collect()
+}
+
+async fn a_revision_of_hundreds_of_entries_reaches_a_subscriber_that_keeps_reading(
+    backend: Backend,
+) {
+    // A budget of a few events: delivery is paced by the reader, not cut off.
+    let app = spawn_app_with(backend, &[("WS_SEND_BUFFER_BYTES", "2048")]).await;
+    let token = app.editor_token("bulk-editor").await;
+    let since = revision(&app.address).await;
+    let mut anonymous = Ws::connect(&app.address, None).await;
+    anonymous
+        .subscribe("all", EVENTS, json!({ "since": since }))
+        .await;
+    let mut editor = Ws::connect(&app.address, Some(&token)).await;
+    editor
+        .subscribe(
+            "articles",
+            EVENTS,
+            json!({ "since": since, "filter": { "kinds": ["JOURNAL_ARTICLE"] } }),
+        )
+        .await;
+    let imported = app
+        .graphql_as(
+            &token,
+            "mutation($input: ImportBibtexInput!) { importBibtex(input: $input) { createdCount userErrors { message } } }",
+            json!({ "input": { "bibtex": bibtex_entries(500), "status": "PUBLISHED" } }),
+        )
+        .await;
+    assert_eq!(
+        imported["data"]["importBibtex"]["createdCount"], 500,
+        "{imported}"
+    );
+    for (ws, id) in [(&mut anonymous, "all"), (&mut editor, "articles")] {
+        let mut titles = std::collections::HashSet::new();
+        let mut revisions = std::collections::HashSet::new();
+        while titles.len() < 500 {
+            let event = ws.event(id).await;
+            let event = &event["data"]["publicationEvents"];
+            assert_eq!(event["kind"], "CREATED", "{event}");
+            revisions.insert(event["revision"].as_i64().expect("a revision"));
+            let title = event["publication"]["title"].as_str().expect("a title");
+            assert!(titles.insert(title.to_owned()), "{title} twice");
+        }
+        assert_eq!(revisions.len(), 1, "one import is one revision");
+        quiet(ws).await;
+    }
+    // Resuming from just before the import gets all of it again.
+    let mut resumed = Ws::connect(&app.address, None).await;
+    resumed
+        .subscribe("again", EVENTS, json!({ "since": since }))
+        .await;
+    for _ in 0..500 {
+        let event = resumed.event("again").await;
+        assert_eq!(event["data"]["publicationEvents"]["kind"], "CREATED");
+    }
+    quiet(&mut resumed).await;
+}
+
+on_both_databases!(a_revision_of_hundreds_of_entries_reaches_a_subscriber_that_keeps_reading);
+
+async fn a_revoked_token_ends_its_open_websocket(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("soon-former-editor").await;
+    let mut ws = Ws::connect(&app.address, Some(&token)).await;
+    ws.subscribe(
+        "drafts",
+        "{ publications(filter: { statuses: [DRAFT] }) { totalCount } }",
+        json!({}),
+    )
+    .await;
+    let drafts = ws.event("drafts").await;
+    assert!(
+        drafts["data"]["publications"]["totalCount"].is_i64(),
+        "an editor lists drafts: {drafts}"
+    );
+    assert_eq!(ws.next().await["type"], "complete");
+    // A subscription keeps the socket busy meanwhile.
+    ws.subscribe("live", EVENTS, json!({})).await;
+    api::service::token::revoke(&app.db, "soon-former-editor")
+        .await
+        .expect("revoke");
+    let revoked = std::time::Instant::now();
+    let closed = ws.closed().await;
+    assert_eq!(closed.code, 4403, "{closed:?}");
+    assert!(closed.reason.contains("revoked"), "{closed:?}");
+    assert!(
+        revoked.elapsed() < Duration::from_secs(5),
+        "closed {:?} after the revocation",
+        revoked.elapsed()
+    );
+    // The token opens no new socket either.
+    let mut again = Ws::open(&app.address).await;
+    again
+        .send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }))
+        .await;
+    assert_eq!(again.closed().await.code, 4403);
+}
+
+on_both_databases!(a_revoked_token_ends_its_open_websocket);
+
+async fn a_silent_client_is_closed_after_three_keepalive_intervals(backend: Backend) {
+    let app = spawn_app_with(backend, &[("WS_KEEPALIVE_SECS", "2")]).await;
+    let mut ws = Ws::open(&app.address).await;
+    ws.send(json!({ "type": "connection_init" })).await;
+    let opened = std::time::Instant::now();
+    // Read without answering the server's pings: the client is silent from here.
+    let closed = loop {
+        match ws.next_raw_within(Duration::from_secs(20)).await {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the server kept a silent client open"),
+            Err(closed) => break closed,
+        }
+    };
+    let after = opened.elapsed();
+    assert_eq!(closed.code, 4504, "{closed:?}");
+    assert!(
+        after >= Duration::from_secs(6) && after < Duration::from_secs(8),
+        "closed after {after:?}, not after three intervals of 2 s"
+    );
+}
+
+on_both_databases!(a_silent_client_is_closed_after_three_keepalive_intervals);
 
 async fn the_feed_keeps_its_retention_and_always_its_newest_revision(backend: Backend) {
     use api::service::feed;

@@ -432,7 +432,10 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Test
 /// Builds and starts a server with these settings; its address and its pool.
 async fn serve(vars: &HashMap<String, String>) -> (String, DatabaseConnection) {
     if std::env::var("TEST_LOG").is_ok() {
-        let _ = api::telemetry::init();
+        // The log thread lives as long as the test process.
+        if let Ok(guard) = api::telemetry::init() {
+            std::mem::forget(guard);
+        }
     }
     let config =
         Config::from_lookup(|name| vars.get(name).cloned()).expect("a valid test configuration");

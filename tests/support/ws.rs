@@ -110,6 +110,19 @@ impl Ws {
     /// The next message within `patience`: `Ok(None)` when none came, `Err` when the server
     /// closed the connection.
     pub async fn next_within(&mut self, patience: Duration) -> Result<Option<Value>, Closed> {
+        self.read_within(patience, true).await
+    }
+
+    /// As [`Self::next_within`], but pings are returned, not answered: a silent client.
+    pub async fn next_raw_within(&mut self, patience: Duration) -> Result<Option<Value>, Closed> {
+        self.read_within(patience, false).await
+    }
+
+    async fn read_within(
+        &mut self,
+        patience: Duration,
+        answer_pings: bool,
+    ) -> Result<Option<Value>, Closed> {
         let deadline = tokio::time::Instant::now() + patience;
         loop {
             let frame = match tokio::time::timeout_at(deadline, self.socket.next()).await {
@@ -120,7 +133,7 @@ impl Ws {
                 Some(Ok(Message::Text(text))) => {
                     let message: Value =
                         serde_json::from_str(text.as_str()).expect("a JSON message");
-                    if message["type"] == "ping" {
+                    if answer_pings && message["type"] == "ping" {
                         self.send(json!({ "type": "pong" })).await;
                         continue;
                     }

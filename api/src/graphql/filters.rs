@@ -273,10 +273,15 @@ impl PublicationFilterInput {
             statuses: self
                 .statuses
                 .map(|statuses| statuses.into_iter().map(Into::into).collect()),
-            year: self.year.map(|y| YearRange {
-                gte: y.from,
-                lte: y.to,
-            }),
+            year: self
+                .year
+                .map(|y| -> Result<YearRange, ApiError> {
+                    Ok(YearRange {
+                        gte: year_bound(path, "from", y.from)?,
+                        lte: year_bound(path, "to", y.to)?,
+                    })
+                })
+                .transpose()?,
             published_on: self.published_on.map(|d| DateRange {
                 from: d.from.map(|date: PartialDate| -> NaiveDate { date.0.date }),
                 to: d.to.map(|date| date.0.last_day()),
@@ -313,6 +318,27 @@ impl PublicationFilterInput {
                 .map(Box::new),
         };
         Ok(filter)
+    }
+}
+
+/// One end of a year range: a catalogue's years have four digits (as its dates do), so a
+/// bound outside them is a mistake, not a range that happens to hold everything.
+fn year_bound(path: &str, end: &str, year: Option<i32>) -> Result<Option<i32>, ApiError> {
+    match year {
+        Some(year)
+            if !(crate::domain::PartialDate::MIN_YEAR..=crate::domain::PartialDate::MAX_YEAR)
+                .contains(&year) =>
+        {
+            Err(ApiError::bad_input(
+                format!("{path}.year.{end}"),
+                format!(
+                    "{year} is not a year of the catalogue: years are between {} and {}",
+                    crate::domain::PartialDate::MIN_YEAR,
+                    crate::domain::PartialDate::MAX_YEAR
+                ),
+            ))
+        }
+        _ => Ok(year),
     }
 }
 

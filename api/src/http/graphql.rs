@@ -32,7 +32,6 @@ use crate::error::ErrorCode;
 use crate::graphql;
 use crate::graphql::viewer::{Caller, ClientKey};
 use crate::metrics::Outcome;
-use crate::service::token;
 
 /// The parameters of a GraphQL request, however it arrived.
 #[derive(Debug)]
@@ -187,7 +186,7 @@ pub(super) async fn caller_of(state: &AppState, value: Option<&str>) -> Result<C
         })
         .filter(|secret| !secret.is_empty())
         .ok_or_else(|| unauthenticated("the Authorization header must be `Bearer <token>`"))?;
-    match token::authenticate(&state.db, secret).await {
+    match state.tokens.authenticate(&state.db, secret).await {
         Ok(Some(token)) => Ok(Caller::Token {
             name: token.name,
             role: token.role,

@@ -45,6 +45,8 @@ pub struct AppState {
     pub hub: Arc<crate::live::Hub>,
     /// The schema's input objects, to name a misspelt field before the document runs.
     pub input_shapes: Arc<input_fields::InputShapes>,
+    /// Recent token checks, shared by requests and WebSockets.
+    pub tokens: Arc<crate::service::token::TokenCache>,
 }
 
 /// The permits of [`AppState::document_readers`]: one per core.

@@ -4,9 +4,12 @@
 //! A connection is bounded like a request: frames no larger than `MAX_BODY_BYTES`, each
 //! document read within the same bounds (`graphql::prepare`), `connection_init` within
 //! `WS_INIT_TIMEOUT_SECS`, a ping every `WS_KEEPALIVE_SECS`, at most
-//! `SUBSCRIPTIONS_PER_CONNECTION` subscriptions, and at most `WS_SEND_BUFFER` messages queued
-//! for a client that does not read them: one that falls that far behind is closed (1013,
-//! "try again later") rather than buffered without bound, and resumes with `sinceRevision`.
+//! `SUBSCRIPTIONS_PER_CONNECTION` subscriptions, and at most `WS_SEND_BUFFER_BYTES` of results
+//! queued for its client: past that, operations wait for the client to read (a revision of
+//! any size reaches a client that keeps reading), and a client that reads nothing for
+//! `WS_SEND_PATIENCE_SECS` is closed (1013, "try again later") rather than buffered without
+//! bound; it resumes with `sinceRevision`. A connection that authenticated with a token checks
+//! it again every [`TOKEN_RECHECK`]: a revoked or changed token closes it (4403).
 //! Close codes are the library's where it has one, and the README lists them all.
 
 use std::collections::HashMap;
@@ -20,7 +23,7 @@ use async_graphql::parser::types::OperationType;
 use futures_util::StreamExt as _;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::AppState;
 use super::graphql::{
@@ -37,6 +40,12 @@ const MAX_CLOSE_REASON: usize = 123;
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 /// The longest subscription id a client may choose.
 const MAX_ID_BYTES: usize = 128;
+/// How often a connection that authenticated with a token checks it again (through the
+/// instance's token cache, so a revoked token ends the connection within seconds).
+pub const TOKEN_RECHECK: Duration = Duration::from_secs(2);
+/// Protocol messages (acknowledgements, pings, pongs, errors) queued for a client that does
+/// not read them; they are small, and a client that lets this many pile up is closed.
+const CONTROL_QUEUE: usize = 1024;
 
 /// Close codes, as the README's table lists them.
 mod close {
@@ -113,24 +122,88 @@ enum ClientMessage {
     },
 }
 
-/// Messages for the client, queued without waiting: a full queue means the client is not
-/// reading, and the connection is closed.
+/// A message on its way to the client, holding its share of the connection's byte budget
+/// until the client has read it.
+struct Outgoing {
+    text: String,
+    budget: Option<OwnedSemaphorePermit>,
+}
+
+/// Messages for the client. The connection's own (acknowledgement, pings, pongs) are queued
+/// at once and go first; an operation's messages are paced by the client's reading, in
+/// order: each takes its size from the connection's byte budget, and gives it back once the
+/// client has read it. The socket's own queues take whole batches of messages without
+/// looking at their size, so "read" is learnt from the client itself: after a run of results
+/// the writer sends a WebSocket ping carrying a sequence number, and the client's pong (which
+/// every WebSocket client sends as it reads the ping, after what came before it) gives back
+/// the budget of everything sent before that ping.
 #[derive(Clone)]
 struct Outbox {
-    queue: mpsc::Sender<String>,
+    control: mpsc::Sender<Outgoing>,
+    results: mpsc::UnboundedSender<Outgoing>,
+    budget: Arc<Semaphore>,
+    budget_bytes: u32,
+    patience: Duration,
+    /// Told when the client has read nothing for too long: the connection closes.
     overflowed: Arc<Notify>,
 }
 
 impl Outbox {
-    /// Queues `message`; false when the queue is full (the connection is then closing).
+    fn new(
+        control: mpsc::Sender<Outgoing>,
+        results: mpsc::UnboundedSender<Outgoing>,
+        limits: &crate::config::Limits,
+    ) -> Self {
+        let budget_bytes = u32::try_from(limits.ws_send_buffer_bytes).unwrap_or(u32::MAX);
+        Self {
+            control,
+            results,
+            budget: Arc::new(Semaphore::new(budget_bytes as usize)),
+            budget_bytes,
+            patience: limits.ws_send_patience,
+            overflowed: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Queues a message of the connection's own without waiting; false when the queue is
+    /// full (the connection is then closing) or closed.
     fn send(&self, message: &Value) -> bool {
-        match self.queue.try_send(message.to_string()) {
+        let message = Outgoing {
+            text: message.to_string(),
+            budget: None,
+        };
+        match self.control.try_send(message) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.overflowed.notify_one();
                 false
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Queues an operation's message once the byte budget has room for it (a message larger
+    /// than the whole budget waits for all of it); false when the connection is closing, or
+    /// when the client read nothing for the patience, which closes it.
+    async fn deliver(&self, message: &Value) -> bool {
+        let text = message.to_string();
+        let wanted = u32::try_from(text.len())
+            .unwrap_or(u32::MAX)
+            .clamp(1, self.budget_bytes);
+        let budget = Arc::clone(&self.budget).acquire_many_owned(wanted);
+        match tokio::time::timeout(self.patience, budget).await {
+            Ok(Ok(budget)) => self
+                .results
+                .send(Outgoing {
+                    text,
+                    budget: Some(budget),
+                })
+                .is_ok(),
+            Ok(Err(_)) => false,
+            Err(_) => {
+                self.overflowed.notify_one();
+                false
+            }
         }
     }
 }
@@ -157,6 +230,8 @@ struct Connection {
     state: web::Data<AppState>,
     outbox: Outbox,
     caller: Option<Caller>,
+    /// The `Authorization` value the caller authenticated with, checked again now and then.
+    authorization: Option<String>,
     init_seen: bool,
     /// Each with the number it was started as, so that a finished one is told apart from a
     /// later one under the same id.
@@ -175,24 +250,24 @@ async fn serve(
     connection_id: String,
 ) {
     let limits = state.limits.clone();
-    let (queue, mut outgoing) = mpsc::channel::<String>(limits.ws_send_buffer);
-    let overflowed = Arc::new(Notify::new());
-    let mut writer_session = session.clone();
-    let writer = actix_web::rt::spawn(async move {
-        while let Some(text) = outgoing.recv().await {
-            if writer_session.text(text).await.is_err() {
-                break;
-            }
-        }
-    });
+    let (control, control_out) = mpsc::channel::<Outgoing>(CONTROL_QUEUE);
+    let (results, results_out) = mpsc::unbounded_channel::<Outgoing>();
+    let outbox = Outbox::new(control, results, &limits);
+    let overflowed = Arc::clone(&outbox.overflowed);
+    let (read_upto, read_upto_seen) = tokio::sync::watch::channel(0u64);
+    let writer = actix_web::rt::spawn(write(
+        session.clone(),
+        control_out,
+        results_out,
+        read_upto_seen,
+        limits.ws_send_buffer_bytes / 4,
+    ));
     let (finished, mut finished_ids) = mpsc::unbounded_channel::<(String, u64)>();
     let mut connection = Connection {
-        outbox: Outbox {
-            queue,
-            overflowed: Arc::clone(&overflowed),
-        },
+        outbox,
         state,
         caller: None,
+        authorization: None,
         init_seen: false,
         running: HashMap::new(),
         started: 0,
@@ -205,12 +280,17 @@ async fn serve(
     tokio::pin!(init_deadline);
     let mut keepalive = tokio::time::interval(limits.ws_keepalive);
     keepalive.tick().await;
-    let mut last_heard = Instant::now();
+    let mut recheck = tokio::time::interval(TOKEN_RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    recheck.tick().await;
+    // A client that sends nothing, not even a pong, for three keep-alive intervals is gone.
+    let silence = limits.ws_keepalive * 3;
+    let mut last_heard = tokio::time::Instant::now();
     let mut pong_session = session.clone();
     let ending: Option<Ending> = loop {
         tokio::select! {
             message = stream.recv() => {
-                last_heard = Instant::now();
+                last_heard = tokio::time::Instant::now();
                 match message {
                     None => break None,
                     Some(Ok(AggregatedMessage::Close(reason))) => {
@@ -226,7 +306,17 @@ async fn serve(
                             break None;
                         }
                     }
-                    Some(Ok(AggregatedMessage::Pong(_))) => {}
+                    Some(Ok(AggregatedMessage::Pong(bytes))) => {
+                        // The answer to a pacing ping: the client has read what came before it.
+                        if let Ok(sequence) = <[u8; 8]>::try_from(bytes.as_ref()) {
+                            let sequence = u64::from_be_bytes(sequence);
+                            read_upto.send_if_modified(|upto| {
+                                let newer = sequence > *upto;
+                                *upto = (*upto).max(sequence);
+                                newer
+                            });
+                        }
+                    }
                     Some(Ok(AggregatedMessage::Text(text))) => {
                         if let Some((code, reason)) = connection.receive(&text).await {
                             break Some(Ending::Close(code, reason));
@@ -237,12 +327,17 @@ async fn serve(
             () = &mut init_deadline, if connection.caller.is_none() => {
                 break Some(Ending::Close(close::INIT_TIMEOUT, "Connection initialisation timeout".into()));
             }
+            () = tokio::time::sleep_until(last_heard + silence) => {
+                break Some(Ending::Close(close::SILENT, "the client sent nothing, not even a pong, for too long".into()));
+            }
             _ = keepalive.tick() => {
-                if last_heard.elapsed() > limits.ws_keepalive * 3 {
-                    break Some(Ending::Close(close::SILENT, "the client sent nothing, not even a pong, for too long".into()));
-                }
                 if connection.caller.is_some() {
                     connection.outbox.send(&json!({ "type": "ping" }));
+                }
+            }
+            _ = recheck.tick(), if matches!(connection.caller, Some(Caller::Token { .. })) => {
+                if let Some(reason) = connection.recheck().await {
+                    break Some(Ending::Close(close::FORBIDDEN, reason));
                 }
             }
             Some((id, number)) = finished_ids.recv() => {
@@ -251,7 +346,7 @@ async fn serve(
                 }
             }
             () = overflowed.notified() => {
-                break Some(Ending::Close(close::TOO_SLOW, "the client fell too far behind reading its messages; reconnect and resume with sinceRevision".into()));
+                break Some(Ending::Close(close::TOO_SLOW, "the client read nothing for too long; reconnect and resume with sinceRevision from the last event read".into()));
             }
             _ = stopping.wait_for(|stop| *stop) => {
                 break Some(Ending::Close(close::GOING_AWAY, "the server is shutting down; reconnect".into()));
@@ -287,7 +382,71 @@ async fn serve(
     }
 }
 
+/// Writes the connection's messages to the socket, its own first, and paces results by the
+/// client's reading: after `ping_every` bytes of results (or when no more wait), a ping with
+/// the next sequence number; the budgets of the results sent before it are held until the
+/// client's pong for it (`read_upto`) comes back.
+async fn write(
+    mut session: Session,
+    mut control: mpsc::Receiver<Outgoing>,
+    mut results: mpsc::UnboundedReceiver<Outgoing>,
+    mut read_upto: tokio::sync::watch::Receiver<u64>,
+    ping_every: usize,
+) {
+    let mut unread: std::collections::VecDeque<(u64, Vec<OwnedSemaphorePermit>)> =
+        std::collections::VecDeque::new();
+    let mut since_ping: Vec<OwnedSemaphorePermit> = Vec::new();
+    let mut bytes_since_ping = 0usize;
+    let mut sequence = 0u64;
+    loop {
+        let message = tokio::select! {
+            biased;
+            Some(message) = control.recv() => message,
+            Ok(()) = read_upto.changed() => {
+                let upto = *read_upto.borrow_and_update();
+                while unread.front().is_some_and(|(sent, _)| *sent <= upto) {
+                    unread.pop_front();
+                }
+                continue;
+            }
+            Some(message) = results.recv() => message,
+            else => break,
+        };
+        let length = message.text.len();
+        if session.text(message.text).await.is_err() {
+            break;
+        }
+        if let Some(budget) = message.budget {
+            since_ping.push(budget);
+            bytes_since_ping += length;
+        }
+        if !since_ping.is_empty() && (bytes_since_ping >= ping_every || results.is_empty()) {
+            sequence += 1;
+            if session.ping(&sequence.to_be_bytes()).await.is_err() {
+                break;
+            }
+            unread.push_back((sequence, std::mem::take(&mut since_ping)));
+            bytes_since_ping = 0;
+        }
+    }
+}
+
 impl Connection {
+    /// Checks the connection's token again; `Some` (the reason) when it no longer holds: it
+    /// was revoked, or now names another caller. A database that cannot answer leaves the
+    /// connection as it is until the next check.
+    async fn recheck(&mut self) -> Option<String> {
+        match super::graphql::caller_of(&self.state, self.authorization.as_deref()).await {
+            Ok(caller) if Some(&caller) == self.caller.as_ref() => None,
+            Ok(_) => Some("the connection's token changed; reconnect with the token to use".into()),
+            Err(Refusal {
+                code: ErrorCode::Unauthenticated,
+                ..
+            }) => Some("the connection's token was revoked; reconnect with a valid token".into()),
+            Err(_) => None,
+        }
+    }
+
     /// Handles one text message; `Some` closes the connection with that code and reason.
     async fn receive(&mut self, text: &str) -> Option<(u16, String)> {
         let message: ClientMessage = match serde_json::from_str(text) {
@@ -312,6 +471,7 @@ impl Connection {
                 match super::graphql::caller_of(&self.state, authorization.as_deref()).await {
                     Ok(caller) => {
                         self.caller = Some(caller);
+                        self.authorization = authorization;
                         self.outbox.send(&json!({ "type": "connection_ack" }));
                         None
                     }
@@ -448,15 +608,17 @@ impl Operation {
         } = match prepared {
             Ok(prepared) => prepared,
             Err(Early::Refused(Refusal { code, message })) => {
-                self.outbox.send(&error_message(&self.id, code, &message));
+                self.outbox
+                    .deliver(&error_message(&self.id, code, &message))
+                    .await;
                 self.record(None, started, &[code.as_str().to_owned()]);
                 return;
             }
             Err(Early::Errors(errors, code)) => {
                 let response = async_graphql::Response::from_errors(errors);
                 let answer = answer(response, &self.request_id, code);
-                self.send_errors(answer.body);
                 self.record(None, started, &answer.codes);
+                self.send_errors(answer.body).await;
                 return;
             }
         };
@@ -478,14 +640,16 @@ impl Operation {
                 match tokio::time::timeout(state.limits.request_timeout, responses.next()).await {
                     Ok(next) => next,
                     Err(_) => {
-                        self.outbox.send(&error_message(
-                            &self.id,
-                            ErrorCode::RequestTimeout,
-                            &format!(
-                                "the operation took longer than {} s",
-                                state.limits.request_timeout.as_secs()
-                            ),
-                        ));
+                        self.outbox
+                            .deliver(&error_message(
+                                &self.id,
+                                ErrorCode::RequestTimeout,
+                                &format!(
+                                    "the operation took longer than {} s",
+                                    state.limits.request_timeout.as_secs()
+                                ),
+                            ))
+                            .await;
                         return;
                     }
                 }
@@ -501,29 +665,32 @@ impl Operation {
             }
             if first && answer.request_error {
                 // It never ran (validation): `error`, and no `complete` after it.
-                self.send_errors(answer.body);
+                self.send_errors(answer.body).await;
                 return;
             }
             first = false;
             if !self
                 .outbox
-                .send(&json!({ "id": self.id, "type": "next", "payload": answer.body }))
+                .deliver(&json!({ "id": self.id, "type": "next", "payload": answer.body }))
+                .await
             {
                 return;
             }
             state.metrics.record_subscription_event();
         }
         self.outbox
-            .send(&json!({ "id": self.id, "type": "complete" }));
+            .deliver(&json!({ "id": self.id, "type": "complete" }))
+            .await;
     }
 
-    fn send_errors(&self, mut body: Value) {
+    async fn send_errors(&self, mut body: Value) {
         let errors = body
             .get_mut("errors")
             .map(Value::take)
             .unwrap_or_else(|| json!([]));
         self.outbox
-            .send(&json!({ "id": self.id, "type": "error", "payload": errors }));
+            .deliver(&json!({ "id": self.id, "type": "error", "payload": errors }))
+            .await;
     }
 
     fn record(&self, operation: Option<&str>, started: Instant, codes: &[String]) {

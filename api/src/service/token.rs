@@ -83,3 +83,66 @@ pub async fn revoke(conn: &impl ConnectionTrait, name: &str) -> Result<bool, DbE
     token.update(conn).await?;
     Ok(true)
 }
+
+/// How long a token check is remembered: a revoked token stops working within this.
+pub const REMEMBERED_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+/// How many token checks are remembered at once (unknown tokens included, so that a flood
+/// of made-up ones does not reach the database each time).
+const REMEMBERED: usize = 10_000;
+
+/// The instance's recent token checks, so that requests and WebSockets checking the same
+/// token do not each take a database connection (a storm of readers holding the pool must
+/// not keep editors out), while a revoked token still stops working within
+/// [`REMEMBERED_FOR`].
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    checks: std::sync::Mutex<std::collections::HashMap<String, Remembered>>,
+}
+
+#[derive(Debug, Clone)]
+struct Remembered {
+    at: std::time::Instant,
+    token: Option<api_token::Model>,
+}
+
+impl TokenCache {
+    /// [`authenticate`], through the cache.
+    pub async fn authenticate(
+        &self,
+        conn: &impl ConnectionTrait,
+        secret: &str,
+    ) -> Result<Option<api_token::Model>, DbErr> {
+        if !secret.starts_with(PREFIX) {
+            return Ok(None);
+        }
+        let key = hash(secret);
+        if let Some(remembered) = self.recall(&key) {
+            return Ok(remembered.token);
+        }
+        let token = authenticate(conn, secret).await?;
+        if let Ok(mut checks) = self.checks.lock() {
+            if checks.len() >= REMEMBERED {
+                checks.retain(|_, remembered| remembered.at.elapsed() < REMEMBERED_FOR);
+                if checks.len() >= REMEMBERED {
+                    checks.clear();
+                }
+            }
+            checks.insert(
+                key,
+                Remembered {
+                    at: std::time::Instant::now(),
+                    token: token.clone(),
+                },
+            );
+        }
+        Ok(token)
+    }
+
+    fn recall(&self, key: &str) -> Option<Remembered> {
+        let checks = self.checks.lock().ok()?;
+        checks
+            .get(key)
+            .filter(|remembered| remembered.at.elapsed() < REMEMBERED_FOR)
+            .cloned()
+    }
+}

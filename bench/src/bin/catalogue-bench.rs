@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 use catalogue_bench::load::{self, Api, Tally};
 use catalogue_bench::scenarios::{self, Context, Scenario};
 use catalogue_bench::server::{self, Launch, Log, Server};
-use catalogue_bench::{baseline, hostile, say, subscriptions};
+use catalogue_bench::{baseline, chaos, hostile, say, subscriptions};
 use clap::{ArgGroup, Parser};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use serde::Serialize;
@@ -21,7 +21,9 @@ use serde::Serialize;
 /// DATABASE_URL must name the catalogue's database either way: scenarios pick their ids
 /// there, the editor and subscriptions scenarios create a token there, and the baseline
 /// replays SQL there. The subscriptions scenario needs `--start`: it starts a second
-/// instance on the same database.
+/// instance on the same database. The chaos scenario needs `--start` and runs alone: it
+/// creates a database of its own beside DATABASE_URL's (a Postgres one), starts two
+/// instances on it, and exits with an error when one of its checks fails.
 #[derive(Debug, Parser)]
 #[command(name = "catalogue-bench", version)]
 #[command(group(ArgGroup::new("target").required(true).args(["start", "url"])))]
@@ -55,9 +57,22 @@ struct Args {
     /// Edits per second in the subscriptions scenario, alternating its two instances.
     #[arg(long, default_value_t = 20.0)]
     mutations_per_second: f64,
-    /// How long each scenario is measured: 20s, 500ms, 1m.
-    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    /// How long each scenario is measured: 20s, 500ms, 1m. Default 20s, and 60s for the
+    /// chaos scenario.
+    #[arg(long = "duration", value_parser = parse_duration)]
+    duration_arg: Option<Duration>,
+    /// `--duration` or its default.
+    #[arg(skip)]
     duration: Duration,
+    /// Subscribers of the chaos scenario, spread over its two instances.
+    #[arg(long, default_value_t = 200)]
+    chaos_subscribers: usize,
+    /// Publications generated in the chaos scenario's database before it starts.
+    #[arg(long, default_value_t = 3_000)]
+    chaos_publications: usize,
+    /// Keep the chaos scenario's database afterwards (it is kept anyway when a check fails).
+    #[arg(long)]
+    keep_database: bool,
     /// How long each scenario runs before it is measured.
     #[arg(long, default_value = "3s", value_parser = parse_duration)]
     warmup: Duration,
@@ -257,7 +272,15 @@ struct HostileReport {
 
 #[tokio::main]
 async fn main() {
-    if let Err(err) = run(Args::parse()).await {
+    let mut args = Args::parse();
+    args.duration = args
+        .duration_arg
+        .unwrap_or(if args.scenarios.contains(&Scenario::Chaos) {
+            Duration::from_secs(60)
+        } else {
+            Duration::from_secs(20)
+        });
+    if let Err(err) = run(args).await {
         eprintln!("catalogue-bench: {err:#}");
         std::process::exit(1);
     }
@@ -295,6 +318,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
         bail!("the subscriptions scenario needs --start: it starts a second instance");
     }
     let api_bin = args.api_bin.clone().unwrap_or_else(default_api_bin);
+    if args.scenarios.contains(&Scenario::Chaos) {
+        return run_chaos(&args, &api_bin).await;
+    }
     let client = http_client(
         args.clients
             .max(args.suggest_clients)
@@ -489,6 +515,47 @@ async fn start_server(
         );
     }
     Ok((server, startup))
+}
+
+/// The chaos scenario, on its own: its report, the JSON file if asked for, and an error when
+/// a check failed.
+async fn run_chaos(args: &Args, api_bin: &std::path::Path) -> anyhow::Result<()> {
+    if !args.start {
+        bail!("the chaos scenario needs --start: it starts its own two instances");
+    }
+    if args
+        .scenarios
+        .iter()
+        .any(|scenario| *scenario != Scenario::Chaos)
+    {
+        bail!("the chaos scenario runs alone: name no other scenario with it");
+    }
+    let mut plan = chaos::Plan::new(api_bin, &args.database_url);
+    plan.duration = args.duration;
+    plan.subscribers = args.chaos_subscribers;
+    plan.publications = args.chaos_publications;
+    plan.keep_database = args.keep_database;
+    plan.ready_timeout = args.ready_timeout;
+    if let Some(log) = &args.server_log {
+        plan.log_prefix = log.with_extension("");
+    }
+    let report = chaos::run(&plan).await?;
+    report.print();
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).context("failed to write JSON")?;
+        std::fs::write(path, text)
+            .with_context(|| format!("failed to write {}", path.display()))?;
+        say!("results written to {}", path.display());
+    }
+    let failed: Vec<String> = report
+        .failed()
+        .iter()
+        .map(|check| format!("{}. {}", check.number, check.name))
+        .collect();
+    if !failed.is_empty() {
+        bail!("chaos checks failed: {}", failed.join("; "));
+    }
+    Ok(())
 }
 
 /// A fresh editor token, created in the database as `api token create` does.
