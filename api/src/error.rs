@@ -185,9 +185,45 @@ pub enum ApiError {
     /// The database cannot be reached or has no free connection right now.
     #[error("the catalogue database is unavailable; try again shortly")]
     Unavailable(#[source] Arc<DbErr>),
+    /// The connection a statement ran on was lost (the server restarted or ended it): nothing
+    /// of the request was written, and the same request on a fresh connection may well work.
+    #[error("{LOST_CONNECTION}")]
+    Lost(#[source] Arc<DbErr>),
     /// Anything else: a bug, or a database error that no input can cause.
     #[error("internal error")]
     Internal(#[source] Arc<DbErr>),
+}
+
+/// The message of [`ApiError::Lost`], by which the transport knows to run a read again.
+pub const LOST_CONNECTION: &str =
+    "the connection to the catalogue database was lost; nothing was written, try again";
+
+/// Whether `err` says that the statement's connection was lost or could not be had (the
+/// database restarted, ended the connection, or is not answering), rather than anything of
+/// the statement itself.
+pub fn connection_lost(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let (DbErr::Conn(runtime) | DbErr::Exec(runtime) | DbErr::Query(runtime)) = err else {
+        return matches!(err, DbErr::ConnectionAcquire(_));
+    };
+    let RuntimeErr::SqlxError(sqlx) = runtime else {
+        return matches!(err, DbErr::Conn(_));
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => true,
+        // Class 08 (connection exception); 57P01-57P03: the server is shutting down, crashed,
+        // or cannot take connections yet (Postgres's SQLSTATEs).
+        Sqlx::Database(database) => database.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => matches!(err, DbErr::Conn(_)),
+    }
 }
 
 impl ApiError {
@@ -206,7 +242,9 @@ impl ApiError {
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Self::TooManySubscriptions(_) => ErrorCode::TooManySubscriptions,
             Self::RevisionExpired(_) => ErrorCode::RevisionExpired,
-            Self::Unavailable(_) | Self::NotReady(_) => ErrorCode::ServiceUnavailable,
+            Self::Unavailable(_) | Self::Lost(_) | Self::NotReady(_) => {
+                ErrorCode::ServiceUnavailable
+            }
             Self::Internal(_) => ErrorCode::InternalServerError,
         }
     }
@@ -220,18 +258,17 @@ impl From<DbErr> for ApiError {
 
 impl From<Arc<DbErr>> for ApiError {
     fn from(err: Arc<DbErr>) -> Self {
-        let unavailable = matches!(&*err, DbErr::Conn(_) | DbErr::ConnectionAcquire(_));
-        if unavailable {
-            Self::Unavailable(err)
-        } else {
-            Self::Internal(err)
+        match &*err {
+            DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => Self::Unavailable(err),
+            lost if connection_lost(lost) => Self::Lost(err),
+            _ => Self::Internal(err),
         }
     }
 }
 
 impl ErrorExtensions for ApiError {
     fn extend(&self) -> async_graphql::Error {
-        if let Self::Internal(cause) | Self::Unavailable(cause) = self {
+        if let Self::Internal(cause) | Self::Unavailable(cause) | Self::Lost(cause) = self {
             tracing::error!(code = self.code().as_str(), error = %error_chain(cause.as_ref()), "request failed");
         }
         async_graphql::Error::new(self.to_string())

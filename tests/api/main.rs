@@ -16,6 +16,7 @@ mod index_lifecycle;
 mod leaks;
 mod listing;
 mod live;
+mod lost_connections;
 mod metrics;
 mod migrations;
 mod mutations;

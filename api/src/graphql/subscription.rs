@@ -292,7 +292,7 @@ impl Follower {
     /// After a database error: waits a moment and says to try again, unless the database has
     /// failed too often in a row, or the error is not one of its being unavailable.
     async fn retry(&mut self, err: DbErr) -> Result<(), DbErr> {
-        let transient = matches!(err, DbErr::Conn(_) | DbErr::ConnectionAcquire(_));
+        let transient = crate::error::connection_lost(&err);
         self.failures += 1;
         if !transient || self.failures > MAX_RETRIES {
             return Err(err);

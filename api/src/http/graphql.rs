@@ -98,6 +98,9 @@ pub async fn post(
 }
 
 /// Answers a refused request, counting it.
+/// What a 503 asks the client to wait before trying again, in seconds.
+const RETRY_AFTER_SECS: &str = "1";
+
 fn refused(
     state: &AppState,
     started: Instant,
@@ -113,6 +116,12 @@ fn refused(
     );
     let unauthorized = refusal.code == ErrorCode::Unauthenticated;
     let mut response = refusal.into_response(media);
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_static(RETRY_AFTER_SECS),
+        );
+    }
     if unauthorized {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -423,10 +432,10 @@ async fn execute(
         };
         let prepared = prepare(state, &caller, params, transport, &request_id).await?;
         operation = prepared.operation;
-        Ok((caller, prepared.request))
+        Ok((caller, prepared.request, prepared.kind))
     }
     .await;
-    let (caller, request) = match admitted {
+    let (caller, request, kind) = match admitted {
         Ok(admitted) => admitted,
         Err(early) => {
             return stopped(
@@ -447,14 +456,44 @@ async fn execute(
         state,
         http,
         media,
-        request,
-        caller,
+        Admitted {
+            request,
+            caller,
+            kind,
+        },
         over_get,
         &request_id,
         operation.as_deref(),
         started,
     )
     .await
+}
+
+/// A request that may run, with who asked and what kind of operation it is.
+struct Admitted {
+    request: Request,
+    caller: Caller,
+    kind: Option<OperationType>,
+}
+
+/// Whether a response failed because a statement's connection was lost.
+fn lost_a_connection(response: &Response) -> bool {
+    response
+        .errors
+        .iter()
+        .any(|error| error.message == crate::error::LOST_CONNECTION)
+}
+
+/// A copy of `request` as it came from the client (document, variables, operation), to run
+/// it again.
+fn copy_of(request: &mut Request) -> Option<Request> {
+    let document = request.parsed_query().ok()?.clone();
+    let mut copy = Request::new(request.query.clone()).variables(request.variables.clone());
+    copy.operation_name.clone_from(&request.operation_name);
+    copy.extensions = request.extensions.clone();
+    copy.introspection_mode = request.introspection_mode;
+    copy.set_parsed_query(document);
+    Some(copy)
 }
 
 /// A request ready to run, and the name of its operation (for the metrics and the log).
@@ -665,8 +704,7 @@ async fn run(
     state: &AppState,
     http: &HttpRequest,
     media: ResponseMedia,
-    request: Request,
-    caller: Caller,
+    admitted: Admitted,
     over_get: bool,
     request_id: &str,
     operation: Option<&str>,
@@ -691,13 +729,34 @@ async fn run(
     let client = http
         .peer_addr()
         .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string());
+    let Admitted {
+        mut request,
+        caller,
+        kind,
+    } = admitted;
     // Editors see drafts: their answers must never sit in a shared cache.
     let shared_cache = caller == Caller::Anonymous;
-    let request = graphql::request_data(request, db, caller)
-        .data(ClientKey(client))
-        .data(Arc::clone(&state.hub));
-    let outcome =
-        tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request)).await;
+    // A read whose connection died under it runs once more, on a fresh one (a mutation is
+    // not run twice: it answers 503 and the client decides).
+    let mut again = if kind == Some(OperationType::Query) {
+        copy_of(&mut request)
+    } else {
+        None
+    };
+    let attempt = |request: Request| {
+        let request = graphql::request_data(request, db.clone(), caller.clone())
+            .data(ClientKey(client.clone()))
+            .data(Arc::clone(&state.hub));
+        tokio::time::timeout(state.limits.request_timeout, state.schema.execute(request))
+    };
+    let mut outcome = attempt(request).await;
+    if let Ok(response) = &outcome
+        && lost_a_connection(response)
+        && let Some(request) = again.take()
+    {
+        tracing::warn!("a read lost its database connection; running it again");
+        outcome = attempt(request).await;
+    }
     let statements = statements.load(Ordering::Relaxed);
     let Ok(response) = outcome else {
         tracing::warn!(timeout = ?state.limits.request_timeout, "request timed out");
@@ -914,10 +973,12 @@ fn respond(
     } else {
         StatusCode::OK
     };
-    let response = HttpResponse::build(status)
-        .content_type(media.content_type())
-        .body(answer.body.to_string());
-    (response, answer.codes)
+    let mut response = HttpResponse::build(status);
+    response.content_type(media.content_type());
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+    }
+    (response.body(answer.body.to_string()), answer.codes)
 }
 
 /// A GraphQL response as the client receives it, whatever the transport.
