@@ -182,6 +182,9 @@ pub enum ApiError {
     /// The instance's read index is being built, or is behind the revision asked for.
     #[error("{0}")]
     NotReady(String),
+    /// A search needed more index work than one request may take.
+    #[error("{0}")]
+    OverBudget(String),
     /// The database cannot be reached or has no free connection right now.
     #[error("the catalogue database is unavailable; try again shortly")]
     Unavailable(#[source] Arc<DbErr>),
@@ -245,6 +248,7 @@ impl ApiError {
             Self::Unavailable(_) | Self::Lost(_) | Self::NotReady(_) => {
                 ErrorCode::ServiceUnavailable
             }
+            Self::OverBudget(_) => ErrorCode::RequestTimeout,
             Self::Internal(_) => ErrorCode::InternalServerError,
         }
     }
@@ -260,6 +264,17 @@ impl From<Arc<DbErr>> for ApiError {
     fn from(err: Arc<DbErr>) -> Self {
         match &*err {
             DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => Self::Unavailable(err),
+            DbErr::Custom(message) => {
+                if let Some(reason) = message.strip_prefix(crate::index::OVER_BUDGET) {
+                    Self::OverBudget(reason.to_owned())
+                } else if let Some(reason) = message.strip_prefix(crate::index::UNAVAILABLE) {
+                    Self::NotReady(format!(
+                        "this instance's read index cannot answer right now ({reason}); try again shortly"
+                    ))
+                } else {
+                    Self::Internal(err)
+                }
+            }
             lost if connection_lost(lost) => Self::Lost(err),
             _ => Self::Internal(err),
         }

@@ -317,6 +317,9 @@ impl Hub {
     /// Reads the feed from the last applied revision to the current one and hands each
     /// revision to the subscribers.
     async fn catch_up(&self) -> Result<(), DbErr> {
+        // A search that failed may have found damage: the index is checked (and rebuilt)
+        // before it is written again.
+        self.index.check_if_suspect(&self.db).await?;
         let upto = revision::current(&self.db).await?;
         self.latest.fetch_max(upto, Ordering::Relaxed);
         let mut after = *self.applied.borrow();

@@ -64,6 +64,8 @@ pub struct Metrics {
     subscription_events: Counter,
     ws_closes: Family<CloseLabels, Counter>,
     log_lines_lost: Counter,
+    index_faults: Counter,
+    index_healthy: Gauge,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -151,6 +153,18 @@ impl Metrics {
             "Log lines dropped because standard error did not take them (a stalled or closed log pipe)",
             log_lines_lost.clone(),
         );
+        let index_faults = Counter::default();
+        let index_healthy = Gauge::default();
+        registry.register(
+            "read_index_faults",
+            "Faults of the read index: writes that failed, damage found",
+            index_faults.clone(),
+        );
+        registry.register(
+            "read_index_healthy",
+            "1 while the read index has no fault, else 0 (and /readyz answers 503)",
+            index_healthy.clone(),
+        );
         Self {
             registry,
             requests,
@@ -165,6 +179,8 @@ impl Metrics {
             subscription_events,
             ws_closes,
             log_lines_lost,
+            index_faults,
+            index_healthy,
             operations: Mutex::new(HashSet::new()),
         }
     }
@@ -224,7 +240,18 @@ impl Metrics {
     }
 
     /// The metrics in the OpenMetrics text format, with the pool and the feed read now.
-    pub fn render(&self, db: &DatabaseConnection, feed: crate::live::FeedStatus) -> String {
+    pub fn render(
+        &self,
+        db: &DatabaseConnection,
+        feed: crate::live::FeedStatus,
+        index: &crate::index::Health,
+    ) -> String {
+        let faults = index.faults();
+        let counted = self.index_faults.get();
+        if faults > counted {
+            self.index_faults.inc_by(faults - counted);
+        }
+        self.index_healthy.set(i64::from(index.fault().is_none()));
         self.feed_revision.set(feed.applied);
         self.feed_lag.set(feed.lag());
         self.feed_listening.set(i64::from(feed.listening));

@@ -29,6 +29,11 @@ pub const MAX_IDS_PER_FILTER: usize = 200;
 /// How many filters `and` or `or` may combine at one level.
 pub const MAX_FILTERS_PER_LIST: usize = 20;
 
+/// How many searches a whole filter may hold, its nested filters included: each is text
+/// matching of its own (with typo and prefix expansions), so they are what a filter can make
+/// expensive.
+pub const MAX_SEARCHES_PER_FILTER: usize = 4;
+
 /// Ids to match: any of them, all of them, or none of them.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct IdSetInput {
@@ -185,7 +190,19 @@ impl PublicationFilterInput {
     /// over it.
     fn check_bounds(&self, path: &str) -> Result<(), ApiError> {
         let mut ids = 0usize;
+        let mut searches = 0usize;
         self.each(path, |filter, depth, path| {
+            if filter.search.is_some() {
+                searches += 1;
+                if searches > MAX_SEARCHES_PER_FILTER {
+                    return Err(ApiError::bad_input(
+                        format!("{path}.search"),
+                        format!(
+                            "a filter may hold at most {MAX_SEARCHES_PER_FILTER} searches in all; put the words in one search (`a OR b` matches either)"
+                        ),
+                    ));
+                }
+            }
             if depth > MAX_FILTER_DEPTH {
                 return Err(ApiError::bad_input(
                     path,

@@ -159,6 +159,15 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         "revision": index.applied(),
         "building": progress,
     });
+    // A write that failed, or damage found: the instance repairs it by itself meanwhile.
+    if let Some(fault) = index.health().fault() {
+        return HttpResponse::ServiceUnavailable().json(json!({
+            "status": "unavailable",
+            "reason": fault,
+            "feed": feed,
+            "index": index_status,
+        }));
+    }
     // The read index answers lists: until it is open (or built), they would wait.
     if index.applied() == crate::index::NOT_YET {
         return HttpResponse::ServiceUnavailable().json(json!({
@@ -177,7 +186,11 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(state.metrics.render(&state.db, state.hub.status()))
+        .body(
+            state
+                .metrics
+                .render(&state.db, state.hub.status(), state.hub.index().health()),
+        )
 }
 
 async fn root() -> HttpResponse {

@@ -45,6 +45,9 @@ pub const MAX_SELECTIONS: u64 = 5_000;
 /// filter has its own, smaller caps; these stop aliases from multiplying them.
 pub const MAX_FILTER_IDS_PER_DOCUMENT: usize = 400;
 pub const MAX_ALL_OF_IDS_PER_DOCUMENT: usize = 60;
+/// How many searches the `filter` arguments of one document may hold together (one filter
+/// has its own, smaller cap; this stops aliases from multiplying it).
+pub const MAX_SEARCHES_PER_DOCUMENT: usize = 8;
 
 /// The argument whose text is judged entry by entry by the service (a BibTeX file may carry
 /// a bad entry among good ones), so the transport leaves its strings alone.
@@ -405,13 +408,19 @@ pub fn check_values(
             }
         }
     }
-    let (mut ids, mut all_of) = (0usize, 0usize);
+    let (mut ids, mut all_of, mut searches) = (0usize, 0usize, 0usize);
     for (name, value) in &arguments {
         if *name == "filter" {
-            let (i, a) = filter_ids(value, variables);
-            ids = ids.saturating_add(i);
-            all_of = all_of.saturating_add(a);
+            let counted = filter_ids(value, variables);
+            ids = ids.saturating_add(counted.ids);
+            all_of = all_of.saturating_add(counted.all_of);
+            searches = searches.saturating_add(counted.searches);
         }
+    }
+    if searches > MAX_SEARCHES_PER_DOCUMENT {
+        return Err(Problem::Value(format!(
+            "the document's filters hold {searches} searches; together they may hold at most {MAX_SEARCHES_PER_DOCUMENT}"
+        )));
     }
     if ids > MAX_FILTER_IDS_PER_DOCUMENT || all_of > MAX_ALL_OF_IDS_PER_DOCUMENT {
         return Err(Problem::Value(format!(
@@ -435,15 +444,25 @@ pub fn check_values(
     Ok(())
 }
 
-/// The ids a `filter` argument lists in its id sets, all of them and those in `allOf`,
-/// following variables into the request's variables. One stack, no recursion.
-fn filter_ids(value: &Value, variables: Option<&Map<String, Json>>) -> (usize, usize) {
+/// What a `filter` argument holds that costs work: ids in its id sets (all of them, and
+/// those in `allOf`), and searches.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct FilterWork {
+    ids: usize,
+    all_of: usize,
+    searches: usize,
+}
+
+/// The ids a `filter` argument lists in its id sets, all of them and those in `allOf`, and
+/// the searches it holds, following variables into the request's variables. One stack, no
+/// recursion.
+fn filter_ids(value: &Value, variables: Option<&Map<String, Json>>) -> FilterWork {
     enum Node<'v> {
         Ast(&'v Value),
         Json(&'v Json),
     }
     let set_key = |key: &str| matches!(key, "anyOf" | "allOf" | "noneOf");
-    let (mut ids, mut all_of) = (0usize, 0usize);
+    let (mut ids, mut all_of, mut searches) = (0usize, 0usize, 0usize);
     let mut count = |key: &str, len: usize| {
         ids = ids.saturating_add(len);
         if key == "allOf" {
@@ -461,6 +480,9 @@ fn filter_ids(value: &Value, variables: Option<&Map<String, Json>>) -> (usize, u
             Node::Ast(Value::List(items)) => stack.extend(items.iter().map(Node::Ast)),
             Node::Ast(Value::Object(fields)) => {
                 for (key, item) in fields {
+                    if key.as_str() == "search" && !matches!(item, Value::Null) {
+                        searches = searches.saturating_add(1);
+                    }
                     match item {
                         Value::List(list) if set_key(key.as_str()) => count(key, list.len()),
                         Value::Variable(name) if set_key(key.as_str()) => {
@@ -478,6 +500,9 @@ fn filter_ids(value: &Value, variables: Option<&Map<String, Json>>) -> (usize, u
             Node::Json(Json::Array(items)) => stack.extend(items.iter().map(Node::Json)),
             Node::Json(Json::Object(fields)) => {
                 for (key, item) in fields {
+                    if key == "search" && !item.is_null() {
+                        searches = searches.saturating_add(1);
+                    }
                     match item {
                         Json::Array(list) if set_key(key) => count(key, list.len()),
                         _ => stack.push(Node::Json(item)),
@@ -487,7 +512,11 @@ fn filter_ids(value: &Value, variables: Option<&Map<String, Json>>) -> (usize, u
             Node::Json(_) => {}
         }
     }
-    (ids, all_of)
+    FilterWork {
+        ids,
+        all_of,
+        searches,
+    }
 }
 
 fn directive_arguments<'d>(

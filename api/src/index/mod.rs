@@ -17,6 +17,7 @@
 //!   index has applied it ([`ReadIndex::at`]), so that what a mutation changed is seen by the
 //!   next request on any instance.
 
+pub mod budget;
 pub mod collect;
 pub mod document;
 pub mod query;
@@ -24,6 +25,7 @@ pub mod text;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -130,6 +132,58 @@ pub struct Snapshot {
     /// Names this view of the index among all views the instance has had.
     view: String,
     answers: Arc<Answers>,
+    health: Arc<Health>,
+    searchers: Arc<tokio::sync::Semaphore>,
+}
+
+/// How long the index work of one list that holds a search may take.
+const SEARCH_BUDGET: Duration = Duration::from_secs(2);
+
+/// The start of the message of an index error that is the request's (its search needed more
+/// work than its budget), not the index's.
+pub const OVER_BUDGET: &str = "over budget: ";
+/// The start of the message of an index error that says the index cannot answer right now
+/// (being rebuilt, damaged): the request may be tried again.
+pub const UNAVAILABLE: &str = "read index unavailable: ";
+
+/// What the instance knows of its index's health: whether its last write failed or damage
+/// was found (and why), for `/readyz` and `/metrics`, and whether a search failed in a way
+/// that asks for its files to be checked.
+#[derive(Debug, Default)]
+pub struct Health {
+    fault: Mutex<Option<String>>,
+    /// A search failed or panicked: the hub checks the files, and rebuilds if they are
+    /// damaged.
+    suspect: AtomicBool,
+    faults: AtomicU64,
+}
+
+impl Health {
+    /// Why the index cannot be trusted right now, if it cannot.
+    pub fn fault(&self) -> Option<String> {
+        self.fault.lock().ok().and_then(|fault| fault.clone())
+    }
+
+    /// Faults found since the instance started.
+    pub fn faults(&self) -> u64 {
+        self.faults.load(Ordering::Relaxed)
+    }
+
+    fn failed(&self, reason: String) {
+        tracing::error!(reason = %reason, "the read index is at fault");
+        self.faults.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut fault) = self.fault.lock() {
+            *fault = Some(reason);
+        }
+    }
+
+    fn recovered(&self) {
+        if let Ok(mut fault) = self.fault.lock()
+            && let Some(reason) = fault.take()
+        {
+            tracing::info!(was = %reason, "the read index is healthy again");
+        }
+    }
 }
 
 /// Answers already given, by view of the index and question: the same list asked again at
@@ -182,6 +236,9 @@ pub struct ReadIndex {
     answers: Arc<Answers>,
     applied: watch::Sender<i64>,
     building: Mutex<Option<Progress>>,
+    health: Arc<Health>,
+    /// Searches run at once on the blocking pool: one per core.
+    searchers: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for ReadIndex {
@@ -223,7 +280,44 @@ impl ReadIndex {
             answers: Arc::new(Answers::new()),
             applied: watch::Sender::new(NOT_YET),
             building: Mutex::new(None),
+            health: Arc::default(),
+            searchers: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, usize::from),
+            )),
         })
+    }
+
+    /// The index's health.
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
+    /// When a search failed in a way that may mean damaged files: checks them, and rebuilds
+    /// the index into a fresh directory if they are (searches answer 503 meanwhile, and
+    /// `/readyz` says why). A failure that the files do not explain is left as it was: a
+    /// rebuild would not cure it.
+    pub async fn check_if_suspect(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        if !self.health.suspect.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let engine = self.engine()?;
+        let damaged = tokio::task::spawn_blocking(move || {
+            engine.reader.searcher().index().validate_checksum()
+        })
+        .await
+        .map_err(index_error)?;
+        let reason = match damaged {
+            Ok(files) if files.is_empty() => {
+                tracing::warn!("a search failed, and the read index's files are whole");
+                return Ok(());
+            }
+            Ok(files) => format!("damaged files in the read index: {files:?}"),
+            Err(err) => format!("the read index's files cannot be checked: {err}"),
+        };
+        self.health.failed(format!("{reason}; rebuilding it"));
+        self.build(db).await?;
+        self.health.recovered();
+        Ok(())
     }
 
     /// The revision the index reflects; [`NOT_YET`] before it is usable.
@@ -241,7 +335,7 @@ impl ReadIndex {
             .read()
             .ok()
             .and_then(|engine| engine.clone())
-            .ok_or_else(|| index_error("not open yet"))
+            .ok_or_else(|| DbErr::Custom(format!("{UNAVAILABLE}not open yet")))
     }
 
     /// Opens the index, or builds it; returns the revision it reflects.
@@ -522,26 +616,44 @@ impl ReadIndex {
         }
         let payload = Payload::text(upto, &self.config.database)?;
         let writing = Arc::clone(&engine);
-        tokio::task::spawn_blocking(move || -> tantivy::Result<()> {
+        let written = tokio::task::spawn_blocking(move || -> tantivy::Result<()> {
             let mut writer = writing
                 .writer
                 .lock()
                 .map_err(|_| tantivy::TantivyError::InternalError("a writer panicked".into()))?;
-            for id in &ids {
-                writer.delete_term(Term::from_field_u64(fields.id, as_u64(*id)));
+            let write = || -> tantivy::Result<()> {
+                for id in &ids {
+                    writer.delete_term(Term::from_field_u64(fields.id, as_u64(*id)));
+                }
+                for (_, doc) in docs {
+                    writer.add_document(doc)?;
+                }
+                let mut commit = writer.prepare_commit()?;
+                commit.set_payload(&payload);
+                commit.commit()?;
+                Ok(())
+            };
+            if let Err(err) = write() {
+                // Nothing of a failed write may stay pending: the next try starts from the
+                // last commit, and applies these revisions again whole.
+                if let Err(rollback) = writer.rollback() {
+                    tracing::error!(error = %rollback, "cannot roll back the read index's writer");
+                }
+                return Err(err);
             }
-            for (_, doc) in docs {
-                writer.add_document(doc)?;
-            }
-            let mut commit = writer.prepare_commit()?;
-            commit.set_payload(&payload);
-            commit.commit()?;
             writing.reader.reload()?;
             Ok(())
         })
         .await
-        .map_err(index_error)?
-        .map_err(index_error)?;
+        .map_err(index_error)
+        .and_then(|written| written.map_err(index_error));
+        if let Err(err) = written {
+            self.health.failed(format!(
+                "cannot write the read index (revisions up to {upto} wait): {err}"
+            ));
+            return Err(err);
+        }
+        self.health.recovered();
         self.applied.send_replace(upto);
         Ok(())
     }
@@ -549,6 +661,15 @@ impl ReadIndex {
     /// A view of the index at `revision` or later, waiting for the feed to be applied up to
     /// it for at most the configured time.
     pub async fn at(&self, revision: i64) -> Result<Snapshot, ApiError> {
+        // An index that cannot be written will not catch up by waiting: say so at once, so
+        // that clients (and load balancers) turn to another instance.
+        if self.applied() < revision
+            && let Some(fault) = self.health.fault()
+        {
+            return Err(ApiError::NotReady(format!(
+                "this instance's read index is behind the catalogue and repairing itself ({fault}); try again shortly"
+            )));
+        }
         let mut applied = self.applied.subscribe();
         let waited = tokio::time::timeout(
             self.config.wait,
@@ -570,7 +691,11 @@ impl ReadIndex {
                 ),
             }));
         }
-        let engine = self.engine().map_err(ApiError::from)?;
+        let engine = self.engine().map_err(|_| {
+            ApiError::NotReady(
+                "this instance's read index is being rebuilt; try again shortly".into(),
+            )
+        })?;
         let searcher = engine.reader.searcher();
         Ok(Snapshot {
             view: format!(
@@ -581,15 +706,62 @@ impl ReadIndex {
             searcher,
             fields: engine.fields,
             answers: Arc::clone(&self.answers),
+            health: Arc::clone(&self.health),
+            searchers: Arc::clone(&self.searchers),
         })
     }
 }
 
-/// Runs a search where the request runs: searches take a few milliseconds at most, and
-/// running them in place lets the lists of one request reach the row loaders together, so
-/// that their rows are read in one statement.
-fn run<T>(work: impl FnOnce() -> tantivy::Result<T>) -> Result<T, DbErr> {
-    work().map_err(index_error)
+impl Snapshot {
+    /// Runs one list's index work. Without a search it runs where the request runs: such work
+    /// takes a few milliseconds at most, and running it in place lets the lists of one request
+    /// reach the row loaders together, so that their rows are read in one statement. With a
+    /// search (which a request can make expensive) it runs on the blocking pool, one per core,
+    /// within [`SEARCH_BUDGET`]. Either way a panic stays here: the request gets an error, and
+    /// the index's files are checked.
+    async fn run<T: Send + 'static>(
+        &self,
+        filter: &PublicationFilter,
+        work: impl FnOnce(&Searcher) -> tantivy::Result<T> + Send + 'static,
+    ) -> Result<T, DbErr> {
+        let outcome = if filter.searches() == 0 {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&self.searcher)))
+                .map_err(|_| "a search panicked".to_owned())
+        } else {
+            let permit = Arc::clone(&self.searchers)
+                .acquire_owned()
+                .await
+                .map_err(index_error)?;
+            let searcher = self.searcher.clone();
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                let deadline = Instant::now() + SEARCH_BUDGET;
+                budget::within(deadline, || work(&searcher))
+            })
+            .await
+            .map_err(|err| format!("a search failed: {err}"))
+        };
+        match outcome {
+            Ok(Ok(found)) => Ok(found),
+            Ok(Err(tantivy::TantivyError::InvalidArgument(message)))
+                if message == budget::SPENT =>
+            {
+                Err(DbErr::Custom(format!(
+                    "{OVER_BUDGET}{message} ({} s); search for fewer words, or with fewer searches in one filter",
+                    SEARCH_BUDGET.as_secs()
+                )))
+            }
+            Ok(Err(err)) => Err(self.suspect(err.to_string())),
+            Err(panicked) => Err(self.suspect(panicked)),
+        }
+    }
+
+    /// A search failed where it should not: the hub checks the index's files.
+    fn suspect(&self, what: String) -> DbErr {
+        tracing::error!(error = %what, "a search of the read index failed; checking its files");
+        self.health.suspect.store(true, Ordering::Release);
+        DbErr::Custom(format!("{UNAVAILABLE}{what}"))
+    }
 }
 
 impl Snapshot {
@@ -605,7 +777,10 @@ impl Snapshot {
             return Ok(found);
         }
         let query = query::list_query(&self.fields, audience, filter);
-        let found = Arc::new(run(|| self.searcher.search(&*query, &spec))?);
+        let found = Arc::new(
+            self.run(filter, move |searcher| searcher.search(&*query, &spec))
+                .await?,
+        );
         self.answers.put(key, Arc::clone(&found));
         Ok(found)
     }
@@ -629,7 +804,10 @@ impl Snapshot {
         filter: &PublicationFilter,
     ) -> Result<u64, DbErr> {
         let query = query::list_query(&self.fields, audience, filter);
-        run(|| Ok(self.searcher.search(&*query, &Count)? as u64))
+        self.run(filter, move |searcher| {
+            Ok(searcher.search(&*query, &Count)? as u64)
+        })
+        .await
     }
 
     /// Counts per value of `dimensions` over the list.
@@ -644,7 +822,11 @@ impl Snapshot {
             return Ok(FacetCounts::clone(&found));
         }
         let query = query::list_query(&self.fields, audience, filter);
-        let found = run(|| self.searcher.search(&*query, &dimensions))?;
+        let found = self
+            .run(filter, move |searcher| {
+                searcher.search(&*query, &dimensions)
+            })
+            .await?;
         self.answers.put(key, Arc::new(found.clone()));
         Ok(found)
     }
@@ -670,7 +852,8 @@ impl Snapshot {
             ),
             (Occur::Must, Box::new(among)),
         ]);
-        run(|| self.searcher.search(&query, &Ids))
+        self.run(filter, move |searcher| searcher.search(&query, &Ids))
+            .await
     }
 }
 

@@ -12,6 +12,7 @@
 //! - ranking (BM25 in each field) weighs a title match most, then authors and venue, then the
 //!   abstract; exact words outrank prefixes and typo-corrected words.
 
+use super::budget::Budgeted;
 use tantivy::Term;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
@@ -140,7 +141,8 @@ impl Probes {
                 parts.push((Occur::MustNot, query));
             }
         }
-        Box::new(BooleanQuery::new(parts))
+        // A search is what a request can make expensive: it runs within a work budget.
+        Box::new(super::budget::Budgeted(Box::new(BooleanQuery::new(parts))))
     }
 
     /// Which characters of `text` a term of the search matched (as the query matches them).
@@ -254,19 +256,21 @@ fn probe_query(fields: &Fields, probe: &Probe) -> Option<Box<dyn Query>> {
                     Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
                     weight,
                 )));
+                // Expansions (typos, prefixes) read the term dictionary before they match
+                // anything: each looks at the budget first.
                 if *fuzzy {
                     alternatives.push(Box::new(BoostQuery::new(
-                        Box::new(FuzzyTermQuery::new(term, 1, true)),
+                        Box::new(Budgeted(Box::new(FuzzyTermQuery::new(term, 1, true)))),
                         weight * FUZZY_FACTOR,
                     )));
                 }
                 if let Some(prefix) = prefix {
                     alternatives.push(Box::new(BoostQuery::new(
-                        Box::new(FuzzyTermQuery::new_prefix(
+                        Box::new(Budgeted(Box::new(FuzzyTermQuery::new_prefix(
                             Term::from_field_text(field, prefix),
                             0,
                             false,
-                        )),
+                        )))),
                         weight * PREFIX_FACTOR,
                     )));
                 }

@@ -124,6 +124,18 @@ impl PublicationFilter {
         hex::encode(&Sha256::digest(&json)[..8])
     }
 
+    /// How many searches the filter holds, its nested filters included.
+    pub fn searches(&self) -> usize {
+        usize::from(self.search.is_some())
+            + self
+                .and
+                .iter()
+                .chain(&self.or)
+                .chain(self.not.as_deref())
+                .map(PublicationFilter::searches)
+                .sum::<usize>()
+    }
+
     /// How deeply `and`, `or` and `not` nest.
     pub fn depth(&self) -> usize {
         let nested = self
