@@ -440,6 +440,33 @@ fn query_corpus(real_cursor: &str) -> Vec<Attack> {
         json!({ "f": { "or": branches } }),
     ));
 
+    // Twenty `or`s of twenty searches of long words with a prefix at the end (150 KB):
+    // each search expands typos and the prefix, so their number is bounded per filter...
+    let heavy = format!(
+        "{} pro",
+        (0..60)
+            .map(|n| format!("sequencing{n:02}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    )
+    .chars()
+    .take(490)
+    .collect::<String>();
+    let inner: Vec<Value> = (0..20).map(|_| json!({ "search": heavy })).collect();
+    let outer: Vec<Value> = (0..20).map(|_| json!({ "or": inner })).collect();
+    corpus.push(attack(
+        "twenty ors of twenty long searches",
+        filter_var,
+        json!({ "f": { "or": outer } }),
+    ));
+    // ... and per document, so that aliases do not multiply them.
+    let four: Vec<Value> = (0..4).map(|_| json!({ "search": heavy })).collect();
+    corpus.push(attack(
+        "three aliases of four long searches",
+        "query($f: PublicationFilter) { a: publications(filter: $f) { totalCount } b: publications(filter: $f) { totalCount } c: publications(filter: $f) { totalCount } }",
+        json!({ "f": { "or": four } }),
+    ));
+
     // 7. Tampered cursors and impossible dates.
     for cursor in tampered_cursors(real_cursor) {
         corpus.push(attack(

@@ -142,3 +142,226 @@ async fn readiness_reports_the_index_and_requests_see_every_edit_at_once(backend
         assert_eq!(there["data"]["publications"]["totalCount"], 1, "{there}");
     }
 }
+
+/// Makes a directory immutable (`chattr +i`: even root cannot add files to it) while held.
+struct Immutable(std::path::PathBuf);
+
+impl Immutable {
+    fn new(path: &std::path::Path) -> Self {
+        let status = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .status()
+            .expect("chattr runs");
+        assert!(status.success(), "chattr +i {}", path.display());
+        Self(path.to_path_buf())
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// `/readyz` as JSON, with its status.
+async fn readiness(app: &TestApp) -> (u16, serde_json::Value) {
+    let answer = app.get("/readyz", "application/json").await;
+    let status = answer.status().as_u16();
+    (status, answer.json().await.expect("JSON"))
+}
+
+/// Polls `/readyz` until `wanted` holds of it, for at most `patience`.
+async fn readiness_until(
+    app: &TestApp,
+    patience: Duration,
+    wanted: impl Fn(u16, &serde_json::Value) -> bool,
+) -> (u16, serde_json::Value) {
+    let started = std::time::Instant::now();
+    loop {
+        let (status, body) = readiness(app).await;
+        if wanted(status, &body) || started.elapsed() > patience {
+            return (status, body);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+const TITLES: &str = "query($search: String) { publications(first: 50, filter: { search: $search }, orderBy: [{ field: TITLE, direction: ASC }]) { totalCount nodes { title } facets { years { year count } } } }";
+
+on_both_databases!(an_index_that_cannot_be_written_is_a_fault_until_it_can_and_loses_nothing);
+
+async fn an_index_that_cannot_be_written_is_a_fault_until_it_can_and_loses_nothing(
+    backend: Backend,
+) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("index");
+    let path_text = path.to_string_lossy().into_owned();
+    let app = catalogue_tests::spawn_app_with(
+        backend,
+        &[("INDEX_DIR", path_text.as_str()), ("INDEX_WAIT_MS", "3000")],
+    )
+    .await;
+    let token = app.editor_token("editor").await;
+    let (status, ready) = readiness(&app).await;
+    assert_eq!(status, 200, "{ready}");
+
+    let frozen = Immutable::new(&path);
+    // The catalogue takes the edit; the index cannot.
+    create_publication(&app, &token, "Written While the Index Was Frozen").await;
+    let (status, ready) =
+        readiness_until(&app, Duration::from_secs(10), |status, _| status == 503).await;
+    assert_eq!(status, 503, "{ready}");
+    assert!(
+        ready["reason"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("cannot write the read index")),
+        "{ready}"
+    );
+    // Lists say so at once rather than wait for an index that cannot catch up.
+    let started = std::time::Instant::now();
+    let listed = app.post("{ publications { totalCount } }", json!({})).await;
+    assert_eq!(listed.status(), 503);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "waited {:?}",
+        started.elapsed()
+    );
+    let listed: serde_json::Value = listed.json().await.expect("JSON");
+    assert_eq!(
+        listed["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "{listed}"
+    );
+    let metrics = app
+        .get("/metrics", "text/plain")
+        .await
+        .text()
+        .await
+        .expect("metrics");
+    assert!(metrics.contains("read_index_healthy 0"), "{metrics}");
+
+    // Writable again: the instance repairs itself, and nothing of the edit is lost.
+    drop(frozen);
+    let (status, ready) =
+        readiness_until(&app, Duration::from_secs(15), |status, _| status == 200).await;
+    assert_eq!(status, 200, "{ready}");
+    let found = app
+        .graphql_as(
+            &token,
+            TITLES,
+            json!({ "search": "Written While the Index Was Frozen" }),
+        )
+        .await;
+    assert_eq!(found["data"]["publications"]["totalCount"], 1, "{found}");
+    let all = app
+        .graphql_as(&token, "{ publications { totalCount } }", json!({}))
+        .await;
+    assert_eq!(all["data"]["publications"]["totalCount"], 7, "{all}");
+}
+
+on_both_databases!(damaged_index_files_are_found_and_rebuilt_without_a_restart);
+
+async fn damaged_index_files_are_found_and_rebuilt_without_a_restart(backend: Backend) {
+    use std::io::{Seek as _, SeekFrom, Write as _};
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("index");
+    let path_text = path.to_string_lossy().into_owned();
+    let app = catalogue_tests::spawn_app_with(
+        backend,
+        &[("INDEX_DIR", path_text.as_str()), ("INDEX_WAIT_MS", "3000")],
+    )
+    .await;
+    let token = app.editor_token("editor").await;
+    // Lists this instance has not answered yet (it keeps its answers): they read the files.
+    let queries = [
+        (TITLES, json!({ "search": "language" })),
+        (TITLES, json!({ "search": "model data" })),
+        (TITLES, json!({ "search": "scien" })),
+        (TITLES, json!({ "search": null })),
+    ];
+    // What they should answer, from a server of its own on the same sample catalogue.
+    let other = spawn_app(backend).await;
+    let other_token = other.editor_token("editor").await;
+    let mut expected = Vec::new();
+    for (query, variables) in &queries {
+        let answer = other
+            .graphql_as(&other_token, query, variables.clone())
+            .await;
+        assert!(answer.get("errors").is_none(), "{answer}");
+        expected.push(answer);
+    }
+
+    // Damage the segments' files in place, as a bad disk or a stray write would.
+    let mut damaged = 0;
+    for entry in std::fs::read_dir(&path).expect("the index directory") {
+        let file = entry.expect("an entry").path();
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name == "meta.json" || name.starts_with('.') || !file.is_file() {
+            continue;
+        }
+        let length = std::fs::metadata(&file).expect("metadata").len();
+        if length < 16 {
+            continue;
+        }
+        let mut handle = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&file)
+            .expect("open a segment file");
+        handle.seek(SeekFrom::Start(length / 4)).expect("seek");
+        let garbage = vec![0xA5u8; usize::try_from(length / 2).expect("a small file")];
+        handle.write_all(&garbage).expect("damage");
+        damaged += 1;
+    }
+    assert!(damaged > 0, "no segment file to damage");
+
+    // Meanwhile every answer is clean (the data, or 503 while the index is rebuilt), the
+    // process stays up, and the instance rebuilds the index by itself.
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let mut saw_repair = false;
+    loop {
+        let mut all_correct = true;
+        for ((query, variables), expected) in queries.iter().zip(&expected) {
+            let answer = client
+                .post(format!("{}/graphql", app.address))
+                .bearer_auth(&token)
+                .json(&json!({ "query": query, "variables": variables }))
+                .send()
+                .await
+                .expect("an answer: the connection was not dropped");
+            let status = answer.status().as_u16();
+            let body: serde_json::Value = answer.json().await.expect("JSON");
+            let codes = catalogue_tests::error_codes(&body);
+            assert!(
+                codes.iter().all(|code| code == "SERVICE_UNAVAILABLE"),
+                "{status}: {body}"
+            );
+            if status == 503 {
+                saw_repair = true;
+            }
+            all_correct &= status == 200 && body == *expected;
+        }
+        let (ready, _) = readiness(&app).await;
+        saw_repair |= ready == 503;
+        if all_correct && ready == 200 && saw_repair {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the instance did not repair its index (seen a repair: {saw_repair})"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let health = client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .expect("alive");
+    assert_eq!(health.status(), 200);
+}
