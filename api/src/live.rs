@@ -10,9 +10,9 @@
 //! instance by nature) a commit on this instance wakes the hub directly, and the poll picks up
 //! changes made by another process (`api seed`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use entity::publication;
@@ -26,11 +26,21 @@ use crate::service::{Audience, revision};
 
 /// The applied revision before the hub could read one (the database was not ready).
 pub const NOT_YET: i64 = -1;
-/// How many revisions the hub keeps for subscribers that have not taken them yet; one that
-/// falls further behind reads the feed from the database instead.
-const BROADCAST_CAPACITY: usize = 1024;
-/// How many revisions are read from the feed in one statement.
-const READ_CHUNK: i64 = 100;
+/// How many revisions the hub hands out ahead of its slowest live subscriber; one that falls
+/// further behind takes them from the recent revisions (or the feed) instead.
+const BROADCAST_CAPACITY: usize = 64;
+/// How many revisions the hub keeps for subscribers that resume or fall behind, and how many
+/// changes they may hold together (an import is one revision of hundreds).
+const RECENT_REVISIONS: usize = 1024;
+const RECENT_CHANGES: usize = 50_000;
+/// How many of the newest recent revisions keep what subscribers read of them (rows, which
+/// changes each list holds); older ones keep only the changes, so that the memory a storm of
+/// subscribers with distinct filters fills is given back as the feed moves on.
+const RECENT_WITH_READS: usize = 64;
+/// How many revisions are read from the feed in one statement; replays read chunks of this
+/// many, aligned on multiples of it, so that subscribers resuming from nearby revisions share
+/// them.
+pub const READ_CHUNK: i64 = 100;
 /// How often the hub looks at the revision without being told to.
 const POLL: Duration = Duration::from_secs(2);
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
@@ -73,6 +83,9 @@ pub struct Hub {
     /// The last revisions handed out, for subscribers that resume or fall behind: they take
     /// these batches (and what the batches have read) rather than read the feed again.
     recent: Mutex<Recent>,
+    /// Chunks of older revisions that subscribers are replaying from the feed table, read once
+    /// and shared while any of them holds one.
+    replays: Mutex<HashMap<i64, Weak<Replay>>>,
     subscriptions: AtomicUsize,
     max_subscriptions: usize,
 }
@@ -104,8 +117,10 @@ impl Hub {
             revisions: broadcast::Sender::new(BROADCAST_CAPACITY),
             recent: Mutex::new(Recent {
                 floor: current,
-                batches: std::collections::VecDeque::new(),
+                batches: VecDeque::new(),
+                changes: 0,
             }),
+            replays: Mutex::new(HashMap::new()),
             subscriptions: AtomicUsize::new(0),
             max_subscriptions,
         });
@@ -193,6 +208,52 @@ impl Hub {
                 .cloned()
                 .collect(),
         )
+    }
+
+    /// The revisions of the chunk of the feed that holds revision `after + 1`: the revisions
+    /// after `start` up to `start + READ_CHUNK`, where `start` is `after` rounded down to a
+    /// multiple of [`READ_CHUNK`]. Subscribers replaying the same stretch of the feed share
+    /// one read of it (and what its batches read); a chunk that reaches past the revision the
+    /// hub has applied is read for the caller alone, since more may still be added to it.
+    pub async fn replay(&self, after: i64) -> Result<Arc<Replay>, DbErr> {
+        let start = after.div_euclid(READ_CHUNK) * READ_CHUNK;
+        let end = start + READ_CHUNK;
+        let shared = end <= *self.applied.borrow();
+        let replay = if shared {
+            let Ok(mut replays) = self.replays.lock() else {
+                return Err(DbErr::Custom("a replay panicked".into()));
+            };
+            replays.retain(|_, replay| replay.strong_count() > 0);
+            match replays.get(&start).and_then(Weak::upgrade) {
+                Some(replay) => replay,
+                None => {
+                    let replay = Arc::new(Replay {
+                        end,
+                        batches: OnceCell::new(),
+                    });
+                    replays.insert(start, Arc::downgrade(&replay));
+                    replay
+                }
+            }
+        } else {
+            Arc::new(Replay {
+                end,
+                batches: OnceCell::new(),
+            })
+        };
+        replay
+            .batches
+            .get_or_try_init(|| async {
+                let revisions = feed::read(&self.db, start, end).await?;
+                Ok::<_, DbErr>(
+                    revisions
+                        .into_iter()
+                        .map(|revision| Arc::new(Batch::new(revision, Arc::clone(&self.index))))
+                        .collect(),
+                )
+            })
+            .await?;
+        Ok(replay)
     }
 
     /// Takes a place for one more subscription, if the instance has one.
@@ -329,20 +390,64 @@ impl Hub {
         while after < upto {
             let end = (after + READ_CHUNK).min(upto);
             let revisions = feed::read(&self.db, after, end).await?;
-            // The index first, so that a subscriber's list reads it at this revision.
-            self.index.apply(&self.db, &revisions, end).await?;
-            for revision in revisions {
-                let batch = Arc::new(Batch::new(revision, Arc::clone(&self.index)));
-                if let Ok(mut recent) = self.recent.lock() {
-                    recent.push(Arc::clone(&batch));
+            // In runs where no publication changes twice, so that what the public could see
+            // before each run is what it could see before each of its revisions.
+            for run in runs_of_distinct_publications(revisions) {
+                let Some(run_end) = run.last().map(|revision| revision.revision) else {
+                    continue;
+                };
+                // Which of the publications the run changes the public could see before it:
+                // an anonymous subscriber hears of no other.
+                let was_public = Arc::new(self.public_before(&run).await?);
+                // The index first, so that a subscriber's list reads it at this revision.
+                self.index.apply(&self.db, &run, run_end).await?;
+                for revision in run {
+                    let batch = Arc::new(
+                        Batch::new(revision, Arc::clone(&self.index))
+                            .with_public_before(Arc::clone(&was_public)),
+                    );
+                    if let Ok(mut recent) = self.recent.lock() {
+                        recent.push(Arc::clone(&batch));
+                    }
+                    // No receiver is not an error: nobody subscribes.
+                    let _ = self.revisions.send(batch);
                 }
-                // No receiver is not an error: nobody subscribes.
-                let _ = self.revisions.send(batch);
+                self.applied.send_replace(run_end);
+            }
+            // Revisions that noted nothing move the index and the hub all the same.
+            if self.index.applied() < end {
+                self.index.apply(&self.db, &[], end).await?;
             }
             after = end;
             self.applied.send_replace(after);
         }
         Ok(())
+    }
+
+    /// Which publications `revisions` change are in the public's list now, before the index
+    /// applies them.
+    async fn public_before(&self, revisions: &[feed::Revision]) -> Result<HashSet<i64>, DbErr> {
+        let ids: Vec<i64> = revisions
+            .iter()
+            .flat_map(feed::Revision::publications)
+            .map(|(id, _)| id)
+            .collect::<HashSet<i64>>()
+            .into_iter()
+            .collect();
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let before = self.index.applied();
+        let snapshot = self
+            .index
+            .at(before)
+            .await
+            .map_err(|err| DbErr::Custom(err.to_string()))?;
+        Ok(snapshot
+            .matching(Audience::Public, &PublicationFilter::default(), &ids)
+            .await?
+            .into_iter()
+            .collect())
     }
 
     async fn prune(self: Arc<Self>) {
@@ -363,22 +468,75 @@ impl Hub {
     }
 }
 
-/// The last [`BROADCAST_CAPACITY`] revisions handed out.
+/// `revisions` cut, in order, into runs in which no publication changes twice.
+fn runs_of_distinct_publications(revisions: Vec<feed::Revision>) -> Vec<Vec<feed::Revision>> {
+    let mut runs: Vec<Vec<feed::Revision>> = Vec::new();
+    let mut seen: HashSet<i64> = HashSet::new();
+    let mut current: Vec<feed::Revision> = Vec::new();
+    for revision in revisions {
+        let ids: Vec<i64> = revision.publications().map(|(id, _)| id).collect();
+        if ids.iter().any(|id| seen.contains(id)) {
+            runs.push(std::mem::take(&mut current));
+            seen.clear();
+        }
+        seen.extend(ids);
+        current.push(revision);
+    }
+    if !current.is_empty() {
+        runs.push(current);
+    }
+    runs
+}
+
+/// The last revisions handed out: at most [`RECENT_REVISIONS`], holding at most
+/// [`RECENT_CHANGES`] changes together.
 #[derive(Debug)]
 struct Recent {
     /// Every revision after this one that changed something is in `batches`.
     floor: i64,
-    batches: std::collections::VecDeque<Arc<Batch>>,
+    batches: VecDeque<Arc<Batch>>,
+    /// The changes the batches hold together.
+    changes: usize,
 }
 
 impl Recent {
     fn push(&mut self, batch: Arc<Batch>) {
-        if self.batches.len() == BROADCAST_CAPACITY
-            && let Some(oldest) = self.batches.pop_front()
+        self.changes += batch.revision.changes.len();
+        self.batches.push_back(batch);
+        while self.batches.len() > RECENT_REVISIONS
+            || (self.changes > RECENT_CHANGES && self.batches.len() > 1)
         {
+            let Some(oldest) = self.batches.pop_front() else {
+                break;
+            };
+            self.changes -= oldest.revision.changes.len();
             self.floor = oldest.revision.revision;
         }
-        self.batches.push_back(batch);
+        // What subscribers read of a batch is kept while it is new; then the batch is kept
+        // bare (subscribers still holding the full one keep it until they let go).
+        if let Some(aging) = self
+            .batches
+            .len()
+            .checked_sub(RECENT_WITH_READS + 1)
+            .and_then(|at| self.batches.get_mut(at))
+        {
+            *aging = Arc::new(aging.bare());
+        }
+    }
+}
+
+/// A chunk of old revisions read from the feed table for subscribers that replay it.
+#[derive(Debug)]
+pub struct Replay {
+    /// The chunk holds the revisions up to this one.
+    pub end: i64,
+    batches: OnceCell<Vec<Arc<Batch>>>,
+}
+
+impl Replay {
+    /// The chunk's batches, oldest first.
+    pub fn batches(&self) -> &[Arc<Batch>] {
+        self.batches.get().map_or(&[], Vec::as_slice)
     }
 }
 
@@ -424,6 +582,10 @@ type Matching = OnceCell<Arc<HashSet<i64>>>;
 pub struct Batch {
     pub revision: feed::Revision,
     index: Arc<ReadIndex>,
+    /// Which changed publications the public could see before the revisions of this batch's
+    /// chunk, when the hub knows (it asks the index before applying them); `None` for a
+    /// revision read back from the feed table.
+    public_before: Option<Arc<HashSet<i64>>>,
     rows: OnceCell<Arc<HashMap<i64, publication::Model>>>,
     matches: Mutex<HashMap<(Audience, String), Arc<Matching>>>,
 }
@@ -433,9 +595,39 @@ impl Batch {
         Self {
             revision,
             index,
+            public_before: None,
             rows: OnceCell::new(),
             matches: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn with_public_before(mut self, public: Arc<HashSet<i64>>) -> Self {
+        self.public_before = Some(public);
+        self
+    }
+
+    /// The same revision without what subscribers have read of it.
+    fn bare(&self) -> Self {
+        Self {
+            revision: self.revision.clone(),
+            index: Arc::clone(&self.index),
+            public_before: self.public_before.clone(),
+            rows: OnceCell::new(),
+            matches: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether the public may have seen publication `id` before this revision: it is
+    /// published now (`row`), or the index said it was public before. For a revision read
+    /// back from the feed table that cannot be known, and a draft is taken to have been one
+    /// all along: a subscriber that resumes that far back and held the entry re-reads its
+    /// list.
+    pub fn public_may_have_seen(&self, id: i64, row: Option<&publication::Model>) -> bool {
+        row.is_some_and(|row| row.status == publication::Status::Published)
+            || self
+                .public_before
+                .as_ref()
+                .is_some_and(|public| public.contains(&id))
     }
 
     fn changed_ids(&self) -> Vec<i64> {

@@ -227,6 +227,87 @@ async fn anonymous_subscribers_see_an_unpublished_entry_leave_without_its_data(b
     quiet(&mut public).await;
 }
 
+on_both_databases!(anonymous_subscribers_never_learn_that_a_draft_exists);
+
+async fn anonymous_subscribers_never_learn_that_a_draft_exists(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.editor_token("live-editor").await;
+    // A draft that exists before anyone subscribes.
+    let answer = app
+        .graphql_as(
+            &token,
+            CREATE,
+            json!({ "input": { "title": "A Secret Draft Study", "kind": "OTHER" } }),
+        )
+        .await;
+    let draft = &answer["data"]["createPublication"]["publication"];
+    let (id, version) = (
+        draft["id"].as_str().expect("an id").to_owned(),
+        draft["version"].as_i64().expect("a version"),
+    );
+    let since = revision(&app.address).await;
+    let mut unfiltered = Ws::connect(&app.address, None).await;
+    unfiltered
+        .subscribe("all", EVENTS, json!({ "since": since }))
+        .await;
+    let mut searching = Ws::connect(&app.address, None).await;
+    searching
+        .subscribe(
+            "secret",
+            EVENTS,
+            json!({ "since": since, "filter": { "search": "Secret Draft Study" } }),
+        )
+        .await;
+    let mut editor = Ws::connect(&app.address, Some(&token)).await;
+    editor
+        .subscribe("all", EVENTS, json!({ "since": since }))
+        .await;
+
+    // Edited, then deleted: news to editors only.
+    let version = update(
+        &app,
+        &token,
+        &id,
+        version,
+        json!({ "title": "A Secret Draft Study, Revised" }),
+    )
+    .await;
+    assert_eq!(kind_and_title(&editor.event("all").await).0, "UPDATED");
+    let deleted = app
+        .graphql_as(
+            &token,
+            DELETE,
+            json!({ "input": { "id": id, "expectedVersion": version } }),
+        )
+        .await;
+    assert_eq!(
+        deleted["data"]["deletePublication"]["userErrors"],
+        json!([]),
+        "{deleted}"
+    );
+    assert_eq!(kind_and_title(&editor.event("all").await).0, "DELETED");
+    // A published entry after them is the first thing the public hears.
+    create(&app, &token, "A Public Secret Draft Study Marker", "OTHER").await;
+    for (ws, id) in [(&mut unfiltered, "all"), (&mut searching, "secret")] {
+        assert_eq!(
+            kind_and_title(&ws.event(id).await),
+            (
+                "CREATED".into(),
+                Some("A Public Secret Draft Study Marker".into())
+            ),
+            "{id}"
+        );
+        quiet(ws).await;
+    }
+    // A resume from before them tells the same story.
+    let mut resumed = Ws::connect(&app.address, None).await;
+    resumed
+        .subscribe("again", EVENTS, json!({ "since": since }))
+        .await;
+    assert_eq!(kind_and_title(&resumed.event("again").await).0, "CREATED");
+    quiet(&mut resumed).await;
+}
+
 async fn a_subscriber_resumes_with_since_revision_and_misses_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = app.editor_token("live-editor").await;
@@ -968,7 +1049,8 @@ async fn a_replay_of_an_entry_deleted_since_says_only_that_it_was_deleted(backen
         "{deleted}"
     );
     let gone_at = revision(&app.address).await;
-    let mut ws = Ws::connect(&app.address, None).await;
+    // An editor's subscriber (the public hears only of entries the instance saw public).
+    let mut ws = Ws::connect(&app.address, Some(&token)).await;
     ws.subscribe("1", EVENTS, json!({ "since": since })).await;
     let event = ws.event("1").await;
     assert_eq!(kind_and_title(&event), ("DELETED".into(), None), "{event}");

@@ -29,12 +29,12 @@ use crate::service::feed::{self, Action};
 use crate::service::listing::PublicationFilter;
 use crate::service::{Audience, revision};
 
-/// How many revisions a replay reads at once.
-const REPLAY_CHUNK: i64 = 100;
 /// How often in a row a subscriber waits for an unavailable database before it ends with
 /// the error, and how long it waits the first time (then twice as long, and so on).
 const MAX_RETRIES: u32 = 5;
 const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(200);
+/// How long a subscriber behind the hub waits for it to read the revisions it needs.
+const HUB_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 /// How many publications a subscriber remembers being told about.
 const REMEMBERED: usize = 4096;
 
@@ -154,6 +154,29 @@ pub struct PublicationEvent {
     at: DateTime<Utc>,
 }
 
+/// An event waiting in a subscriber's queue: the row stays in the revision's shared rows
+/// until the event is sent, so that a revision of hundreds of changes is not copied once per
+/// subscriber.
+struct Pending {
+    revision: i64,
+    kind: PublicationEventKind,
+    id: i64,
+    rows: Option<Arc<std::collections::HashMap<i64, publication::Model>>>,
+    at: DateTime<Utc>,
+}
+
+impl Pending {
+    fn event(self) -> PublicationEvent {
+        PublicationEvent {
+            revision: self.revision,
+            kind: self.kind,
+            id: self.id,
+            row: self.rows.and_then(|rows| rows.get(&self.id).cloned()),
+            at: self.at,
+        }
+    }
+}
+
 /// One publication's change, as the subscriber's list sees it.
 #[Object]
 impl PublicationEvent {
@@ -199,7 +222,7 @@ struct Follower {
     delivered: i64,
     /// Revisions up to this one are read from the feed table, not taken from the hub.
     replay_upto: i64,
-    queue: VecDeque<PublicationEvent>,
+    queue: VecDeque<Pending>,
     /// Whether each publication the subscriber was told about is in its list.
     remembered: LruCache<i64, bool>,
     done: bool,
@@ -211,25 +234,39 @@ struct Follower {
 impl Follower {
     async fn next(mut self) -> Option<(async_graphql::Result<PublicationEvent>, Self)> {
         loop {
-            if let Some(event) = self.queue.pop_front() {
-                return Some((Ok(event), self));
+            if let Some(pending) = self.queue.pop_front() {
+                return Some((Ok(pending.event()), self));
             }
             if self.done {
                 return None;
             }
             let batches = if self.delivered < self.replay_upto {
-                // Behind: the hub's recent revisions if it still holds them (shared with the
-                // other subscribers), else the feed table.
-                let end = (self.delivered + REPLAY_CHUNK).min(self.replay_upto);
-                let batches = match self.hub.recent(self.delivered, end) {
-                    Some(batches) => batches,
-                    None => match feed::read(&self.db, self.delivered, end).await {
-                        Ok(revisions) => revisions
-                            .into_iter()
-                            .map(|revision| {
-                                Arc::new(Batch::new(revision, Arc::clone(self.hub.index())))
-                            })
-                            .collect(),
+                // Behind: the hub's recent revisions if it still holds them, else a chunk
+                // of the feed table; either way shared with the other subscribers.
+                let end = (self.delivered + crate::live::READ_CHUNK).min(self.replay_upto);
+                // The hub may be a moment behind the revision read when subscribing: it is
+                // waited for (briefly) rather than read again from the feed table.
+                if self.hub.status().applied < end {
+                    let mut applied = self.hub.applied();
+                    let _ = tokio::time::timeout(
+                        HUB_PATIENCE,
+                        applied.wait_for(|applied| *applied >= end),
+                    )
+                    .await;
+                }
+                let (batches, end) = match self.hub.recent(self.delivered, end) {
+                    Some(batches) => (batches, end),
+                    None => match self.hub.replay(self.delivered).await {
+                        Ok(replay) => {
+                            let end = replay.end.min(self.replay_upto);
+                            let batches = replay
+                                .batches()
+                                .iter()
+                                .filter(|batch| batch.revision.revision <= end)
+                                .cloned()
+                                .collect();
+                            (batches, end)
+                        }
                         Err(err) => match self.retry(err).await {
                             Ok(()) => continue,
                             Err(err) => return self.fail(err),
@@ -327,6 +364,16 @@ impl Follower {
                         self.remembered.get(&id).copied()
                     };
                     let after = action != Action::Deleted && matching.contains(&id);
+                    if !after
+                        && before.is_none()
+                        && self.audience == Audience::Public
+                        && !batch.public_may_have_seen(id, rows.get(&id))
+                    {
+                        // A draft the public never saw: its changes are nobody's business
+                        // outside the editors.
+                        self.remembered.put(id, false);
+                        continue;
+                    }
                     let kind = match (after, action, before) {
                         (true, Action::Created, _) => PublicationEventKind::Created,
                         (true, _, _) => PublicationEventKind::Updated,
@@ -335,11 +382,11 @@ impl Follower {
                         (false, _, _) => PublicationEventKind::Removed,
                     };
                     self.remembered.put(id, after);
-                    self.queue.push_back(PublicationEvent {
+                    self.queue.push_back(Pending {
                         revision,
                         kind,
                         id,
-                        row: if after { rows.get(&id).cloned() } else { None },
+                        rows: after.then(|| Arc::clone(&rows)),
                         at: batch.revision.at,
                     });
                 }
