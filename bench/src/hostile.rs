@@ -43,6 +43,21 @@ pub const WIDE_ALL_OF: usize = 200;
 /// `@include` directives on one inline fragment.
 pub const DIRECTIVES: usize = 10_000;
 
+/// Searches in each `or` of the heaviest search attack: as many as one filter may hold.
+pub const SEARCHES_PER_FILTER: usize = 4;
+
+/// A search as heavy as the service accepts: about 490 characters of long words (each could
+/// forgive a typo) and a three-letter prefix at the end (which expands to many words).
+fn heavy_search() -> String {
+    let words: String = (0..60)
+        .map(|n| format!("sequencing{n:02} "))
+        .collect::<String>()
+        .chars()
+        .take(486)
+        .collect();
+    format!("{}pro", words.trim_end().to_owned() + " ")
+}
+
 /// The innermost filter of the nested ones: valid, so that only the nesting is at fault.
 const LEAF_FILTER: &str = "{kinds: [JOURNAL_ARTICLE]}";
 
@@ -125,7 +140,29 @@ pub fn attacks(author_ids: &[String]) -> anyhow::Result<Vec<Attack>> {
         .collect::<Vec<_>>()
         .join(" ");
 
+    let heavy = heavy_search();
+    let heavy_or = (0..SEARCHES_PER_FILTER)
+        .map(|_| format!("{{search: {}}}", json!(heavy)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let heavy_list = |alias: &str| {
+        format!(
+            "{alias}: publications(first: 20, filter: {{or: [{heavy_or}]}})              {{ totalCount facets {{ years {{ year count }} topics {{ count }} }}              edges {{ highlights {{ title {{ text }} }} node {{ id title }} }} }}"
+        )
+    };
     Ok(vec![
+        // As many of the heaviest searches as one document may hold: two lists of four.
+        attack(
+            "search-2x4-heavy",
+            &format!("{{ {} {} }}", heavy_list("a"), heavy_list("b")),
+        ),
+        attack(
+            "search-heavy",
+            &format!(
+                "{{ publications(first: 20, filter: {{search: {}}}) {{ totalCount nodes {{ id }} }} }}",
+                json!(heavy)
+            ),
+        ),
         attack("not-600", &filtered_count(&nested_not(NOT_DEPTH))),
         attack("not-5000", &filtered_count(&nested_not(DEEP_NOT_DEPTH))),
         attack("and-600", &filtered_count(&nested_and(AND_DEPTH))),

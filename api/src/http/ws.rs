@@ -382,10 +382,14 @@ async fn serve(
     }
 }
 
+/// How long the writer waits, once no result is queued, before it asks the client (with a
+/// ping) what it has read: results that come in a burst share one ping.
+const PING_AFTER: Duration = Duration::from_millis(20);
+
 /// Writes the connection's messages to the socket, its own first, and paces results by the
-/// client's reading: after `ping_every` bytes of results (or when no more wait), a ping with
-/// the next sequence number; the budgets of the results sent before it are held until the
-/// client's pong for it (`read_upto`) comes back.
+/// client's reading: after `ping_every` bytes of results, or [`PING_AFTER`] once no more
+/// wait, a ping with the next sequence number; the budgets of the results sent before it are
+/// held until the client's pong for it (`read_upto`) comes back.
 async fn write(
     mut session: Session,
     mut control: mpsc::Receiver<Outgoing>,
@@ -398,10 +402,13 @@ async fn write(
     let mut since_ping: Vec<OwnedSemaphorePermit> = Vec::new();
     let mut bytes_since_ping = 0usize;
     let mut sequence = 0u64;
+    let ping_timer = tokio::time::sleep(PING_AFTER);
+    tokio::pin!(ping_timer);
+    let mut ping_due = false;
     loop {
         let message = tokio::select! {
             biased;
-            Some(message) = control.recv() => message,
+            Some(message) = control.recv() => Some(message),
             Ok(()) = read_upto.changed() => {
                 let upto = *read_upto.borrow_and_update();
                 while unread.front().is_some_and(|(sent, _)| *sent <= upto) {
@@ -409,25 +416,39 @@ async fn write(
                 }
                 continue;
             }
-            Some(message) = results.recv() => message,
+            Some(message) = results.recv() => Some(message),
+            () = &mut ping_timer, if ping_due => None,
             else => break,
         };
-        let length = message.text.len();
-        if session.text(message.text).await.is_err() {
-            break;
-        }
-        if let Some(budget) = message.budget {
-            since_ping.push(budget);
-            bytes_since_ping += length;
-        }
-        if !since_ping.is_empty() && (bytes_since_ping >= ping_every || results.is_empty()) {
-            sequence += 1;
-            if session.ping(&sequence.to_be_bytes()).await.is_err() {
+        if let Some(message) = message {
+            let length = message.text.len();
+            if session.text(message.text).await.is_err() {
                 break;
             }
-            unread.push_back((sequence, std::mem::take(&mut since_ping)));
-            bytes_since_ping = 0;
+            if let Some(budget) = message.budget {
+                since_ping.push(budget);
+                bytes_since_ping += length;
+            }
+            if since_ping.is_empty() || bytes_since_ping < ping_every {
+                if !since_ping.is_empty() && !ping_due {
+                    ping_due = true;
+                    ping_timer
+                        .as_mut()
+                        .reset(tokio::time::Instant::now() + PING_AFTER);
+                }
+                continue;
+            }
         }
+        ping_due = false;
+        if since_ping.is_empty() {
+            continue;
+        }
+        sequence += 1;
+        if session.ping(&sequence.to_be_bytes()).await.is_err() {
+            break;
+        }
+        unread.push_back((sequence, std::mem::take(&mut since_ping)));
+        bytes_since_ping = 0;
     }
 }
 
