@@ -129,6 +129,9 @@ pub struct Limits {
     /// not read yet. When they are full, the connection's operations wait for the client
     /// (delivery is paced by the reader, whatever the size of a revision). Default 1 MiB.
     pub ws_send_buffer_bytes: usize,
+    /// `WS_SEND_BUFFER_TOTAL_BYTES`: the same, for all the instance's WebSockets together,
+    /// so that many slow clients cannot hold more memory than this. Default 256 MiB.
+    pub ws_send_buffer_total_bytes: usize,
     /// `WS_SEND_PATIENCE_SECS`: how long results may wait for a client that reads none of
     /// them; then the connection is closed (1013) and the client resumes with
     /// `sinceRevision` from the last event it read. Default 30.
@@ -154,6 +157,7 @@ impl Default for Limits {
             subscriptions_per_connection: 20,
             subscriptions_per_instance: 10_000,
             ws_send_buffer_bytes: 1024 * 1024,
+            ws_send_buffer_total_bytes: 256 * 1024 * 1024,
             ws_send_patience: Duration::from_secs(30),
         }
     }
@@ -340,6 +344,11 @@ impl Config {
                     ws_send_buffer_bytes: env
                         .parse("WS_SEND_BUFFER_BYTES", || default.ws_send_buffer_bytes)?
                         .max(1),
+                    ws_send_buffer_total_bytes: env
+                        .parse("WS_SEND_BUFFER_TOTAL_BYTES", || {
+                            default.ws_send_buffer_total_bytes
+                        })?
+                        .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
                     ws_send_patience: Duration::from_secs(
                         env.parse("WS_SEND_PATIENCE_SECS", || {
                             default.ws_send_patience.as_secs()

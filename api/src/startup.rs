@@ -72,6 +72,9 @@ impl Application {
             limits: config.limits.clone(),
             document_readers: http::document_readers(),
             tokens: std::sync::Arc::default(),
+            websocket_bytes: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                config.limits.ws_send_buffer_total_bytes,
+            )),
         };
         let origins = config.cors_allowed_origins.clone();
         let server = HttpServer::new(move || {

@@ -631,14 +631,17 @@ async fn the_websocket_protocol_is_enforced(backend: Backend) {
 on_both_databases!(the_websocket_protocol_is_enforced);
 
 async fn a_client_that_does_not_read_is_closed_rather_than_buffered(backend: Backend) {
-    let app = spawn_app_with(
-        backend,
-        &[
-            ("WS_SEND_BUFFER_BYTES", "1"),
-            ("WS_SEND_PATIENCE_SECS", "1"),
-        ],
-    )
-    .await;
+    // The connection's budget, then the instance's, is what runs out.
+    for budget in ["WS_SEND_BUFFER_BYTES", "WS_SEND_BUFFER_TOTAL_BYTES"] {
+        a_client_that_does_not_read_is_closed_when_its_budget_is_spent(backend, budget).await;
+    }
+}
+
+async fn a_client_that_does_not_read_is_closed_when_its_budget_is_spent(
+    backend: Backend,
+    budget: &str,
+) {
+    let app = spawn_app_with(backend, &[(budget, "1"), ("WS_SEND_PATIENCE_SECS", "1")]).await;
     let token = app.editor_token("live-editor").await;
     // Large events: an abstract of 100 KB, twenty times in each (aliases).
     let (id, mut version) = create(&app, &token, "A long read", "OTHER").await;

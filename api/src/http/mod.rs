@@ -47,6 +47,9 @@ pub struct AppState {
     pub input_shapes: Arc<input_fields::InputShapes>,
     /// Recent token checks, shared by requests and WebSockets.
     pub tokens: Arc<crate::service::token::TokenCache>,
+    /// Bytes of results all the instance's WebSockets may have sent unread
+    /// (`WS_SEND_BUFFER_TOTAL_BYTES`).
+    pub websocket_bytes: Arc<tokio::sync::Semaphore>,
 }
 
 /// The permits of [`AppState::document_readers`]: one per core.

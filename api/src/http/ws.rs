@@ -126,7 +126,13 @@ enum ClientMessage {
 /// until the client has read it.
 struct Outgoing {
     text: String,
-    budget: Option<OwnedSemaphorePermit>,
+    budget: Option<Held>,
+}
+
+/// A result's share of its connection's byte budget and of the instance's.
+struct Held {
+    _connection: OwnedSemaphorePermit,
+    _instance: OwnedSemaphorePermit,
 }
 
 /// Messages for the client. The connection's own (acknowledgement, pings, pongs) are queued
@@ -143,6 +149,8 @@ struct Outbox {
     results: mpsc::UnboundedSender<Outgoing>,
     budget: Arc<Semaphore>,
     budget_bytes: u32,
+    /// The instance's budget, shared by all its connections.
+    instance: Arc<Semaphore>,
     patience: Duration,
     /// Told when the client has read nothing for too long: the connection closes.
     overflowed: Arc<Notify>,
@@ -153,13 +161,17 @@ impl Outbox {
         control: mpsc::Sender<Outgoing>,
         results: mpsc::UnboundedSender<Outgoing>,
         limits: &crate::config::Limits,
+        instance: Arc<Semaphore>,
     ) -> Self {
-        let budget_bytes = u32::try_from(limits.ws_send_buffer_bytes).unwrap_or(u32::MAX);
+        let budget_bytes = u32::try_from(limits.ws_send_buffer_bytes)
+            .unwrap_or(u32::MAX)
+            .min(u32::try_from(limits.ws_send_buffer_total_bytes).unwrap_or(u32::MAX));
         Self {
             control,
             results,
             budget: Arc::new(Semaphore::new(budget_bytes as usize)),
             budget_bytes,
+            instance,
             patience: limits.ws_send_patience,
             overflowed: Arc::new(Notify::new()),
         }
@@ -182,15 +194,25 @@ impl Outbox {
         }
     }
 
-    /// Queues an operation's message once the byte budget has room for it (a message larger
-    /// than the whole budget waits for all of it); false when the connection is closing, or
-    /// when the client read nothing for the patience, which closes it.
+    /// Queues an operation's message once the connection's byte budget and the instance's
+    /// have room for it (a message larger than the connection's whole budget waits for all
+    /// of it); false when the connection is closing, or when the results waited for the
+    /// patience (the client read nothing), which closes it.
     async fn deliver(&self, message: &Value) -> bool {
         let text = message.to_string();
         let wanted = u32::try_from(text.len())
             .unwrap_or(u32::MAX)
             .clamp(1, self.budget_bytes);
-        let budget = Arc::clone(&self.budget).acquire_many_owned(wanted);
+        let budget = async {
+            let connection = Arc::clone(&self.budget).acquire_many_owned(wanted).await?;
+            let instance = Arc::clone(&self.instance)
+                .acquire_many_owned(wanted)
+                .await?;
+            Ok::<_, tokio::sync::AcquireError>(Held {
+                _connection: connection,
+                _instance: instance,
+            })
+        };
         match tokio::time::timeout(self.patience, budget).await {
             Ok(Ok(budget)) => self
                 .results
@@ -252,7 +274,12 @@ async fn serve(
     let limits = state.limits.clone();
     let (control, control_out) = mpsc::channel::<Outgoing>(CONTROL_QUEUE);
     let (results, results_out) = mpsc::unbounded_channel::<Outgoing>();
-    let outbox = Outbox::new(control, results, &limits);
+    let outbox = Outbox::new(
+        control,
+        results,
+        &limits,
+        Arc::clone(&state.websocket_bytes),
+    );
     let overflowed = Arc::clone(&outbox.overflowed);
     let (read_upto, read_upto_seen) = tokio::sync::watch::channel(0u64);
     let writer = actix_web::rt::spawn(write(
@@ -397,9 +424,9 @@ async fn write(
     mut read_upto: tokio::sync::watch::Receiver<u64>,
     ping_every: usize,
 ) {
-    let mut unread: std::collections::VecDeque<(u64, Vec<OwnedSemaphorePermit>)> =
+    let mut unread: std::collections::VecDeque<(u64, Vec<Held>)> =
         std::collections::VecDeque::new();
-    let mut since_ping: Vec<OwnedSemaphorePermit> = Vec::new();
+    let mut since_ping: Vec<Held> = Vec::new();
     let mut bytes_since_ping = 0usize;
     let mut sequence = 0u64;
     let ping_timer = tokio::time::sleep(PING_AFTER);
