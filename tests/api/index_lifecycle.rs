@@ -190,6 +190,18 @@ async fn readiness_until(
     }
 }
 
+/// A server whose read index lives in a directory of its own (`index` in the one returned).
+async fn with_index_on_disk(backend: Backend) -> (tempfile::TempDir, TestApp) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("index").to_string_lossy().into_owned();
+    let app = catalogue_tests::spawn_app_with(
+        backend,
+        &[("INDEX_DIR", path.as_str()), ("INDEX_WAIT_MS", "3000")],
+    )
+    .await;
+    (dir, app)
+}
+
 const TITLES: &str = "query($search: String) { publications(first: 50, filter: { search: $search }, orderBy: [{ field: TITLE, direction: ASC }]) { totalCount nodes { title } facets { years { year count } } } }";
 
 on_both_databases!(an_index_that_cannot_be_written_is_a_fault_until_it_can_and_loses_nothing);
@@ -197,14 +209,8 @@ on_both_databases!(an_index_that_cannot_be_written_is_a_fault_until_it_can_and_l
 async fn an_index_that_cannot_be_written_is_a_fault_until_it_can_and_loses_nothing(
     backend: Backend,
 ) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (dir, app) = with_index_on_disk(backend).await;
     let path = dir.path().join("index");
-    let path_text = path.to_string_lossy().into_owned();
-    let app = catalogue_tests::spawn_app_with(
-        backend,
-        &[("INDEX_DIR", path_text.as_str()), ("INDEX_WAIT_MS", "3000")],
-    )
-    .await;
     let token = app.editor_token("editor").await;
     let (status, ready) = readiness(&app).await;
     assert_eq!(status, 200, "{ready}");
@@ -266,14 +272,8 @@ on_both_databases!(damaged_index_files_are_found_and_rebuilt_without_a_restart);
 
 async fn damaged_index_files_are_found_and_rebuilt_without_a_restart(backend: Backend) {
     use std::io::{Seek as _, SeekFrom, Write as _};
-    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (dir, app) = with_index_on_disk(backend).await;
     let path = dir.path().join("index");
-    let path_text = path.to_string_lossy().into_owned();
-    let app = catalogue_tests::spawn_app_with(
-        backend,
-        &[("INDEX_DIR", path_text.as_str()), ("INDEX_WAIT_MS", "3000")],
-    )
-    .await;
     let token = app.editor_token("editor").await;
     // Lists this instance has not answered yet (it keeps its answers): they read the files.
     let queries = [

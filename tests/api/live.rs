@@ -57,6 +57,22 @@ async fn update(app: &TestApp, token: &str, id: &str, version: i64, changes: Val
         .unwrap_or_else(|| panic!("{answer}"))
 }
 
+/// Deletes publication `id` at `version`.
+async fn delete(app: &TestApp, token: &str, id: &str, version: i64) {
+    let answer = app
+        .graphql_as(
+            token,
+            DELETE,
+            json!({ "input": { "id": id, "expectedVersion": version } }),
+        )
+        .await;
+    assert_eq!(
+        answer["data"]["deletePublication"]["userErrors"],
+        json!([]),
+        "{answer}"
+    );
+}
+
 fn kind_and_title(event: &Value) -> (String, Option<String>) {
     let event = &event["data"]["publicationEvents"];
     (
@@ -152,18 +168,7 @@ async fn a_subscriber_follows_the_publications_of_its_filter(backend: Backend) {
         ("UPDATED".into(), Some("Live report, revised".into()))
     );
 
-    let answer = app
-        .graphql_as(
-            &token,
-            DELETE,
-            json!({ "input": { "id": id, "expectedVersion": version } }),
-        )
-        .await;
-    assert_eq!(
-        answer["data"]["deletePublication"]["userErrors"],
-        json!([]),
-        "{answer}"
-    );
+    delete(&app, &token, &id, version).await;
     let event = ws.event("reports").await;
     assert_eq!(kind_and_title(&event), ("DELETED".into(), None));
     assert_eq!(event["data"]["publicationEvents"]["publicationId"], id);
@@ -273,18 +278,7 @@ async fn anonymous_subscribers_never_learn_that_a_draft_exists(backend: Backend)
     )
     .await;
     assert_eq!(kind_and_title(&editor.event("all").await).0, "UPDATED");
-    let deleted = app
-        .graphql_as(
-            &token,
-            DELETE,
-            json!({ "input": { "id": id, "expectedVersion": version } }),
-        )
-        .await;
-    assert_eq!(
-        deleted["data"]["deletePublication"]["userErrors"],
-        json!([]),
-        "{deleted}"
-    );
+    delete(&app, &token, &id, version).await;
     assert_eq!(kind_and_title(&editor.event("all").await).0, "DELETED");
     // A published entry after them is the first thing the public hears.
     create(&app, &token, "A Public Secret Draft Study Marker", "OTHER").await;
@@ -1039,18 +1033,7 @@ async fn a_replay_of_an_entry_deleted_since_says_only_that_it_was_deleted(backen
         json!({ "title": "Here and gone, retitled" }),
     )
     .await;
-    let deleted = app
-        .graphql_as(
-            &token,
-            DELETE,
-            json!({ "input": { "id": id, "expectedVersion": version } }),
-        )
-        .await;
-    assert_eq!(
-        deleted["data"]["deletePublication"]["userErrors"],
-        json!([]),
-        "{deleted}"
-    );
+    delete(&app, &token, &id, version).await;
     let gone_at = revision(&app.address).await;
     // An editor's subscriber (the public hears only of entries the instance saw public).
     let mut ws = Ws::connect(&app.address, Some(&token)).await;
