@@ -85,11 +85,12 @@ const SUBSCRIPTION: &str = "subscription Chaos($filter: PublicationFilter, $sinc
 const LISTING: &str = "query ChaosListing { publications(first: 20, \
      orderBy: [{ field: PUBLISHED_ON, direction: DESC }]) { totalCount \
      nodes { id title year authorCount venue { name } } } }";
-const UPDATE: &str = "mutation ChaosUpdate($input: UpdatePublicationInput!) { \
+pub(crate) const UPDATE: &str = "mutation ChaosUpdate($input: UpdatePublicationInput!) { \
      updatePublication(input: $input) { publication { id version } userErrors { code message } } }";
 const CREATE: &str = "mutation ChaosCreate($input: CreatePublicationInput!) { \
      createPublication(input: $input) { publication { id version } userErrors { code message } } }";
-const VERSION: &str = "query ChaosVersion($id: ID!) { publication(id: $id) { version } }";
+pub(crate) const VERSION: &str =
+    "query ChaosVersion($id: ID!) { publication(id: $id) { version } }";
 const IMPORT: &str = "mutation ChaosImport($input: ImportBibtexInput!) { \
      importBibtex(input: $input) { createdCount matchedCount rejectedCount \
      entries { key outcome reason publication { id } } userErrors { code message } } }";
@@ -186,7 +187,7 @@ pub struct Latency {
 }
 
 impl Latency {
-    fn of(histogram: &Histogram<u64>) -> Self {
+    pub(crate) fn of(histogram: &Histogram<u64>) -> Self {
         let ms = |micros: u64| micros as f64 / 1000.0;
         Self {
             count: histogram.len(),
@@ -483,19 +484,19 @@ impl Report {
 // Errors seen in answers.
 
 #[derive(Debug, Default)]
-struct ErrorLog {
-    codes: BTreeMap<String, u64>,
-    internal: u64,
-    internal_by_request: BTreeMap<String, u64>,
-    internal_examples: Vec<String>,
+pub(crate) struct ErrorLog {
+    pub(crate) codes: BTreeMap<String, u64>,
+    pub(crate) internal: u64,
+    pub(crate) internal_by_request: BTreeMap<String, u64>,
+    pub(crate) internal_examples: Vec<String>,
 }
 
 /// Every error code any client of the run saw, shared by all of them.
 #[derive(Debug, Clone, Default)]
-struct Errors(Arc<Mutex<ErrorLog>>);
+pub(crate) struct Errors(Arc<Mutex<ErrorLog>>);
 
 impl Errors {
-    fn lock(&self) -> MutexGuard<'_, ErrorLog> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, ErrorLog> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -503,7 +504,7 @@ impl Errors {
 
     /// Notes one answer's error code seen on `channel` ("http" or "ws"); `what` says which
     /// request.
-    fn code(&self, channel: &str, code: &str, what: &str, example: &str) {
+    pub(crate) fn code(&self, channel: &str, code: &str, what: &str, example: &str) {
         let mut log = self.lock();
         *log.codes.entry(format!("{code} ({channel})")).or_default() += 1;
         if code == "INTERNAL_SERVER_ERROR" || code == "HTTP 500" {
@@ -520,7 +521,7 @@ impl Errors {
     }
 
     /// Notes the codes of one answer's GraphQL `errors`, each code once per answer.
-    fn graphql(&self, channel: &str, what: &str, errors: &Value) {
+    pub(crate) fn graphql(&self, channel: &str, what: &str, errors: &Value) {
         let list = match errors {
             Value::Array(list) => list.as_slice(),
             other => std::slice::from_ref(other),
@@ -536,7 +537,7 @@ impl Errors {
 }
 
 /// What an HTTP request got.
-enum Answer {
+pub(crate) enum Answer {
     /// `data`, without errors.
     Data(Value),
     /// Errors, or a body that is not a GraphQL answer.
@@ -546,7 +547,13 @@ enum Answer {
 }
 
 /// Posts a GraphQL request and notes the error codes of the answer.
-async fn post(api: &Api, errors: &Errors, what: &str, body: &Value, token: Option<&str>) -> Answer {
+pub(crate) async fn post(
+    api: &Api,
+    errors: &Errors,
+    what: &str,
+    body: &Value,
+    token: Option<&str>,
+) -> Answer {
     let (status, bytes) = match api.send(body.to_string(), token).await {
         Ok(answer) => answer,
         Err(err) => return Answer::Unanswered(err),
@@ -596,16 +603,19 @@ fn with_database(url: &str, name: &str) -> String {
 
 /// A database made for the run, and a connection to the one beside it that the run uses to
 /// create it, terminate its connections and drop it.
-struct Scratch {
-    admin: DatabaseConnection,
-    name: String,
-    url: String,
+pub(crate) struct Scratch {
+    pub(crate) admin: DatabaseConnection,
+    pub(crate) name: String,
+    pub(crate) url: String,
 }
 
 impl Scratch {
-    async fn create(admin_url: &str) -> anyhow::Result<Self> {
+    /// Creates `catalogue_<scenario>_<pid>_<millis>` beside the database of `admin_url`.
+    pub(crate) async fn create(admin_url: &str, scenario: &str) -> anyhow::Result<Self> {
         if !admin_url.starts_with("postgres://") && !admin_url.starts_with("postgresql://") {
-            bail!("the chaos scenario runs on Postgres: DATABASE_URL must be a postgres:// URL");
+            bail!(
+                "the {scenario} scenario runs on Postgres: DATABASE_URL must be a postgres:// URL"
+            );
         }
         let mut options = ConnectOptions::new(admin_url.to_owned());
         options.max_connections(1).sqlx_logging(false);
@@ -616,7 +626,7 @@ impl Scratch {
             .duration_since(UNIX_EPOCH)
             .map(|elapsed| elapsed.as_millis())
             .unwrap_or_default();
-        let name = format!("catalogue_chaos_{}_{millis}", std::process::id());
+        let name = format!("catalogue_{scenario}_{}_{millis}", std::process::id());
         admin
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await
@@ -628,7 +638,7 @@ impl Scratch {
         })
     }
 
-    async fn drop_database(&self) -> anyhow::Result<()> {
+    pub(crate) async fn drop_database(&self) -> anyhow::Result<()> {
         self.admin
             .execute_unprepared(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
@@ -658,13 +668,16 @@ async fn terminate(admin: &DatabaseConnection, name: &str) -> anyhow::Result<u64
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
-async fn rows(db: &DatabaseConnection, sql: &str) -> anyhow::Result<Vec<sea_orm::QueryResult>> {
+pub(crate) async fn rows(
+    db: &DatabaseConnection,
+    sql: &str,
+) -> anyhow::Result<Vec<sea_orm::QueryResult>> {
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
         .with_context(|| format!("failed to run {sql}"))
 }
 
-async fn current_revision(db: &DatabaseConnection) -> anyhow::Result<i64> {
+pub(crate) async fn current_revision(db: &DatabaseConnection) -> anyhow::Result<i64> {
     let row = rows(db, "SELECT revision FROM catalogue_revision WHERE id = 1")
         .await?
         .into_iter()
@@ -680,9 +693,13 @@ fn local_id(global: &str) -> Option<i64> {
     text.rsplit_once(':')?.1.parse().ok()
 }
 
-/// A fresh editor token, created in the database as `api token create` does.
-async fn editor_token(db: &DatabaseConnection) -> anyhow::Result<String> {
-    let name = format!("catalogue-bench-chaos-{}", std::process::id());
+/// A fresh editor token named after the scenario, created in the database as
+/// `api token create` does.
+pub(crate) async fn editor_token(
+    db: &DatabaseConnection,
+    scenario: &str,
+) -> anyhow::Result<String> {
+    let name = format!("catalogue-bench-{scenario}-{}", std::process::id());
     let parsed = api::domain::Name::parse(&name).map_err(|err| anyhow::anyhow!("{err}"))?;
     let (_, secret) = api::service::token::create(db, parsed, entity::api_token::Role::Editor)
         .await
@@ -693,7 +710,7 @@ async fn editor_token(db: &DatabaseConnection) -> anyhow::Result<String> {
 // ---------------------------------------------------------------------------------------
 // Subscribers.
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Who a subscriber is and what it follows.
 #[derive(Debug, Clone)]
@@ -791,7 +808,7 @@ struct Progress {
 }
 
 /// Resolves when the run says stop (or can say nothing more).
-async fn stopped(stop: &mut watch::Receiver<bool>) {
+pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
@@ -803,6 +820,24 @@ async fn open(
     filter: Option<&Value>,
     since: i64,
 ) -> anyhow::Result<Socket> {
+    let mut socket = connect(api, token).await?;
+    socket
+        .send(text(&json!({
+            "type": "subscribe",
+            "id": "1",
+            "payload": {
+                "query": SUBSCRIPTION,
+                "variables": { "filter": filter, "since": since },
+            },
+        })))
+        .await
+        .context("failed to subscribe")?;
+    Ok(socket)
+}
+
+/// Opens a graphql-transport-ws WebSocket to `api` and initialises it (with the token, if
+/// any), answering pings until its `connection_ack`.
+pub(crate) async fn connect(api: &Api, token: Option<&str>) -> anyhow::Result<Socket> {
     let url = format!("{}/graphql", api.base_url.replacen("http", "ws", 1));
     let mut request = url
         .as_str()
@@ -861,21 +896,10 @@ async fn open(
             None => bail!("the WebSocket ended before connection_ack"),
         }
     }
-    socket
-        .send(text(&json!({
-            "type": "subscribe",
-            "id": "1",
-            "payload": {
-                "query": SUBSCRIPTION,
-                "variables": { "filter": filter, "since": since },
-            },
-        })))
-        .await
-        .context("failed to subscribe")?;
     Ok(socket)
 }
 
-fn text(message: &Value) -> Message {
+pub(crate) fn text(message: &Value) -> Message {
     Message::text(message.to_string())
 }
 
@@ -1073,7 +1097,7 @@ async fn listen(
 }
 
 /// A short name for a WebSocket failure, to count sessions by how they ended.
-fn error_kind(err: &tokio_tungstenite::tungstenite::Error) -> String {
+pub(crate) fn error_kind(err: &tokio_tungstenite::tungstenite::Error) -> String {
     use tokio_tungstenite::tungstenite::Error;
     match err {
         Error::ConnectionClosed | Error::AlreadyClosed => "closed".to_owned(),
@@ -1086,11 +1110,11 @@ fn error_kind(err: &tokio_tungstenite::tungstenite::Error) -> String {
 // ---------------------------------------------------------------------------------------
 // Readers.
 
-fn histogram() -> anyhow::Result<Histogram<u64>> {
+pub(crate) fn histogram() -> anyhow::Result<Histogram<u64>> {
     Histogram::new_with_bounds(1, 600_000_000, 3).context("failed to make a histogram")
 }
 
-fn micros(elapsed: Duration) -> u64 {
+pub(crate) fn micros(elapsed: Duration) -> u64 {
     u64::try_from(elapsed.as_micros())
         .unwrap_or(u64::MAX)
         .max(1)
@@ -1497,7 +1521,7 @@ impl Drop for ThawOnDrop {
 }
 
 /// The resident memory of a process, in KiB.
-fn rss_kib(pid: u32) -> Option<u64> {
+pub(crate) fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
@@ -1534,7 +1558,7 @@ async fn sample_rss(pids: Arc<[AtomicU32; 2]>, mut stop: watch::Receiver<bool>) 
 // The run.
 
 /// The HTTP client of the run's requests.
-fn http_client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
+pub(crate) fn http_client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
     reqwest::Client::builder()
         .no_proxy()
         .tcp_nodelay(true)
@@ -1553,7 +1577,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         "chaos: creating a database beside DATABASE_URL's and loading {} publications",
         plan.publications
     );
-    let scratch = Scratch::create(&plan.database_url).await?;
+    let scratch = Scratch::create(&plan.database_url, "chaos").await?;
     let outcome = run_on(plan, &scratch).await;
     let failed = !matches!(&outcome, Ok(report) if report.passed());
     let keep = plan.keep_database || (plan.keep_failed_database && failed);
@@ -1587,7 +1611,7 @@ async fn run_on(plan: &Plan, scratch: &Scratch) -> anyhow::Result<Report> {
     )
     .await
     .context("failed to generate the catalogue")?;
-    let token: Arc<str> = Arc::from(editor_token(&db).await?);
+    let token: Arc<str> = Arc::from(editor_token(&db, "chaos").await?);
 
     // What the clients work on.
     let topic = rows(&db, "SELECT id FROM topic ORDER BY id LIMIT 1")

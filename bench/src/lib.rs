@@ -8,6 +8,7 @@ pub mod hostile;
 pub mod load;
 pub mod scenarios;
 pub mod server;
+pub mod storm;
 pub mod subscriptions;
 mod words;
 

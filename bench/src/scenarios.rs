@@ -13,7 +13,8 @@ use crate::load::{Api, Edited, Outcome};
 
 /// The scenarios, in the order they run. `editor` comes last of the default ones: its edits
 /// move the catalogue revision, which empties the count caches the others rely on.
-/// `hostile`, `subscriptions` and `chaos` run only when asked for (see [`Scenario::ALL`]).
+/// `hostile`, `subscriptions`, `chaos` and `storm` run only when asked for (see
+/// [`Scenario::ALL`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scenario {
@@ -42,6 +43,11 @@ pub enum Scenario {
     /// killed and an index directory stops taking writes; then what clients rely on is
     /// checked: see [`crate::chaos`].
     Chaos,
+    /// One instance on a fresh database under storms of WebSockets, each holding many
+    /// subscriptions with filters never seen before that replay the change feed, while an
+    /// editor and a reader measure the service; then its memory and subscriptions are
+    /// checked: see [`crate::storm`].
+    Storm,
 }
 
 impl Scenario {
@@ -64,7 +70,7 @@ impl Scenario {
     ];
 
     /// Every scenario, in the order they run when several are named.
-    pub const EVERY: [Self; 14] = [
+    pub const EVERY: [Self; 15] = [
         Self::Listing,
         Self::Filtered,
         Self::Search,
@@ -79,6 +85,7 @@ impl Scenario {
         Self::Hostile,
         Self::Subscriptions,
         Self::Chaos,
+        Self::Storm,
     ];
 
     pub fn name(self) -> &'static str {
@@ -97,6 +104,7 @@ impl Scenario {
             Self::Hostile => "hostile",
             Self::Subscriptions => "subscriptions",
             Self::Chaos => "chaos",
+            Self::Storm => "storm",
         }
     }
 }
@@ -475,6 +483,7 @@ pub async fn prepare(scenario: Scenario, cx: &Context<'_>) -> anyhow::Result<Pre
         }
         // Instances, faults and checks of its own: see chaos::run.
         Scenario::Chaos => bail!("the chaos scenario runs by chaos::run"),
+        Scenario::Storm => bail!("the storm scenario runs by storm::run"),
     })
 }
 

@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 use catalogue_bench::load::{self, Api, Tally};
 use catalogue_bench::scenarios::{self, Context, Scenario};
 use catalogue_bench::server::{self, Launch, Log, Server};
-use catalogue_bench::{baseline, chaos, hostile, say, subscriptions};
+use catalogue_bench::{baseline, chaos, hostile, say, storm, subscriptions};
 use clap::{ArgGroup, Parser};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use serde::Serialize;
@@ -23,7 +23,8 @@ use serde::Serialize;
 /// replays SQL there. The subscriptions scenario needs `--start`: it starts a second
 /// instance on the same database. The chaos scenario needs `--start` and runs alone: it
 /// creates a database of its own beside DATABASE_URL's (a Postgres one), starts two
-/// instances on it, and exits with an error when one of its checks fails.
+/// instances on it, and exits with an error when one of its checks fails. So does the storm
+/// scenario, with one instance.
 #[derive(Debug, Parser)]
 #[command(name = "catalogue-bench", version)]
 #[command(group(ArgGroup::new("target").required(true).args(["start", "url"])))]
@@ -57,8 +58,8 @@ struct Args {
     /// Edits per second in the subscriptions scenario, alternating its two instances.
     #[arg(long, default_value_t = 20.0)]
     mutations_per_second: f64,
-    /// How long each scenario is measured: 20s, 500ms, 1m. Default 20s, and 60s for the
-    /// chaos scenario.
+    /// How long each scenario is measured: 20s, 500ms, 1m. Default 20s, 60s for the chaos
+    /// scenario, and for the storm scenario 15s: how long each storm's sockets stay open.
     #[arg(long = "duration", value_parser = parse_duration)]
     duration_arg: Option<Duration>,
     /// `--duration` or its default.
@@ -70,7 +71,26 @@ struct Args {
     /// Publications generated in the chaos scenario's database before it starts.
     #[arg(long, default_value_t = 3_000)]
     chaos_publications: usize,
-    /// Keep the chaos scenario's database afterwards (it is kept anyway when a check fails).
+    /// Storms of the storm scenario, one after the other.
+    #[arg(long, default_value_t = 5)]
+    storms: usize,
+    /// WebSockets of each storm.
+    #[arg(long, default_value_t = 100)]
+    storm_sockets: usize,
+    /// Subscriptions of each storm's WebSockets, each with a filter of its own.
+    #[arg(long, default_value_t = 20)]
+    storm_subscriptions: usize,
+    /// The editor's updatePublication rate during each storm.
+    #[arg(long, default_value_t = 5.0)]
+    storm_edits_per_second: f64,
+    /// Edits made before the first storm, for the storms' subscriptions to replay.
+    #[arg(long, default_value_t = 300)]
+    storm_warm_edits: usize,
+    /// Publications generated in the storm scenario's database before it starts.
+    #[arg(long, default_value_t = 3_000)]
+    storm_publications: usize,
+    /// Keep the chaos or storm scenario's database afterwards (it is kept anyway when a
+    /// check fails).
     #[arg(long)]
     keep_database: bool,
     /// How long each scenario runs before it is measured.
@@ -277,6 +297,8 @@ async fn main() {
         .duration_arg
         .unwrap_or(if args.scenarios.contains(&Scenario::Chaos) {
             Duration::from_secs(60)
+        } else if args.scenarios.contains(&Scenario::Storm) {
+            Duration::from_secs(15)
         } else {
             Duration::from_secs(20)
         });
@@ -320,6 +342,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let api_bin = args.api_bin.clone().unwrap_or_else(default_api_bin);
     if args.scenarios.contains(&Scenario::Chaos) {
         return run_chaos(&args, &api_bin).await;
+    }
+    if args.scenarios.contains(&Scenario::Storm) {
+        return run_storm(&args, &api_bin).await;
     }
     let client = http_client(
         args.clients
@@ -554,6 +579,57 @@ async fn run_chaos(args: &Args, api_bin: &std::path::Path) -> anyhow::Result<()>
         .collect();
     if !failed.is_empty() {
         bail!("chaos checks failed: {}", failed.join("; "));
+    }
+    Ok(())
+}
+
+/// The storm scenario, on its own: its report, the JSON file if asked for, and an error when
+/// a check failed.
+async fn run_storm(args: &Args, api_bin: &std::path::Path) -> anyhow::Result<()> {
+    if !args.start {
+        bail!("the storm scenario needs --start: it starts its own instance");
+    }
+    if args
+        .scenarios
+        .iter()
+        .any(|scenario| *scenario != Scenario::Storm)
+    {
+        bail!("the storm scenario runs alone: name no other scenario with it");
+    }
+    let mut plan = storm::Plan::new(api_bin, &args.database_url);
+    plan.storm_duration = args.duration;
+    plan.storms = args.storms;
+    plan.sockets = args.storm_sockets;
+    plan.subscriptions_per_socket = args.storm_subscriptions;
+    plan.edits_per_second = args.storm_edits_per_second;
+    plan.warm_edits = args.storm_warm_edits;
+    plan.publications = args.storm_publications;
+    plan.keep_database = args.keep_database;
+    plan.ready_timeout = args.ready_timeout;
+    if let Some(log) = &args.server_log {
+        plan.log.clone_from(log);
+    }
+    let report = storm::run(&plan).await?;
+    report.print();
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).context("failed to write JSON")?;
+        std::fs::write(path, text)
+            .with_context(|| format!("failed to write {}", path.display()))?;
+        say!("results written to {}", path.display());
+    }
+    let failed: Vec<String> = report
+        .failed()
+        .iter()
+        .map(|check| {
+            format!(
+                "({}) {}",
+                char::from(b'a' + check.number.saturating_sub(1)),
+                check.name
+            )
+        })
+        .collect();
+    if !failed.is_empty() {
+        bail!("storm checks failed: {}", failed.join("; "));
     }
     Ok(())
 }
