@@ -86,6 +86,9 @@ pub struct Hub {
     /// Chunks of older revisions that subscribers are replaying from the feed table, read once
     /// and shared while any of them holds one.
     replays: Mutex<HashMap<i64, Weak<Replay>>>,
+    /// The oldest revision the feed holds, as last read and when that read began: a crowd of
+    /// subscribers resuming at once shares one read.
+    oldest: tokio::sync::Mutex<Option<(std::time::Instant, Option<i64>)>>,
     subscriptions: AtomicUsize,
     max_subscriptions: usize,
 }
@@ -121,6 +124,7 @@ impl Hub {
                 changes: 0,
             }),
             replays: Mutex::new(HashMap::new()),
+            oldest: tokio::sync::Mutex::new(None),
             subscriptions: AtomicUsize::new(0),
             max_subscriptions,
         });
@@ -254,6 +258,46 @@ impl Hub {
             })
             .await?;
         Ok(replay)
+    }
+
+    /// Which of `ids` are in the list `audience` sees under `filter`, as the index holds them
+    /// now.
+    pub async fn matching_now(
+        &self,
+        audience: Audience,
+        filter: &PublicationFilter,
+        ids: &[i64],
+    ) -> Result<HashSet<i64>, DbErr> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let snapshot = self
+            .index
+            .at(self.index.applied())
+            .await
+            .map_err(|err| DbErr::Custom(err.to_string()))?;
+        Ok(snapshot
+            .matching(audience, filter, ids)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
+    /// The oldest revision the change feed holds. Callers that ask while another reads it
+    /// take that read's answer when it began after they asked, so a crowd of subscribers
+    /// resuming at once reads it once, and nobody gets an answer older than their question.
+    pub async fn oldest_revision(&self) -> Result<Option<i64>, DbErr> {
+        let asked = std::time::Instant::now();
+        let mut oldest = self.oldest.lock().await;
+        if let Some((began, revision)) = *oldest
+            && began >= asked
+        {
+            return Ok(revision);
+        }
+        let began = std::time::Instant::now();
+        let revision = feed::oldest(&self.db).await?;
+        *oldest = Some((began, revision));
+        Ok(revision)
     }
 
     /// Takes a place for one more subscription, if the instance has one.
@@ -402,6 +446,7 @@ impl Hub {
                 // The index first, so that a subscriber's list reads it at this revision.
                 self.index.apply(&self.db, &run, run_end).await?;
                 for revision in run {
+                    let number = revision.revision;
                     let batch = Arc::new(
                         Batch::new(revision, Arc::clone(&self.index))
                             .with_public_before(Arc::clone(&was_public)),
@@ -409,6 +454,9 @@ impl Hub {
                     if let Ok(mut recent) = self.recent.lock() {
                         recent.push(Arc::clone(&batch));
                     }
+                    // Applied before it is sent: a subscriber that subscribes, then reads
+                    // where the hub is, starts there and receives every later revision.
+                    self.applied.send_replace(number);
                     // No receiver is not an error: nobody subscribes.
                     let _ = self.revisions.send(batch);
                 }
@@ -437,17 +485,8 @@ impl Hub {
         if ids.is_empty() {
             return Ok(HashSet::new());
         }
-        let before = self.index.applied();
-        let snapshot = self
-            .index
-            .at(before)
+        self.matching_now(Audience::Public, &PublicationFilter::default(), &ids)
             .await
-            .map_err(|err| DbErr::Custom(err.to_string()))?;
-        Ok(snapshot
-            .matching(Audience::Public, &PublicationFilter::default(), &ids)
-            .await?
-            .into_iter()
-            .collect())
     }
 
     async fn prune(self: Arc<Self>) {

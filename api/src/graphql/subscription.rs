@@ -25,7 +25,7 @@ use super::scalars::Timestamp;
 use super::{GlobalId, NodeKind};
 use crate::error::{ApiError, ApiResultExt as _};
 use crate::live::{Batch, Hub, SubscriptionPlace};
-use crate::service::feed::{self, Action};
+use crate::service::feed::Action;
 use crate::service::listing::PublicationFilter;
 use crate::service::{Audience, revision};
 
@@ -76,12 +76,21 @@ impl Subscription {
             )
             .extend()
         })?;
-        // Subscribed before the revision is read: nothing committed after it can be missed.
+        // Subscribed before the revision is read: nothing handed out after it can be missed.
+        // The hub's revision is the one to start from; the database is asked only before the
+        // hub has one, or when a client resumes from a newer one (read on another instance).
         let revisions = hub.revisions();
-        let current = revision::current(&db).await.gql()?;
+        let applied = hub.status().applied;
+        let current = if applied == crate::live::NOT_YET
+            || since_revision.is_some_and(|since| since > applied)
+        {
+            revision::current(&db).await.gql()?
+        } else {
+            applied
+        };
         let start = match since_revision {
             None => current,
-            Some(since) => resume_point(&db, since, current).await?,
+            Some(since) => resume_point(&hub, since, current).await?,
         };
         let follower = Follower {
             digest: filter.digest(),
@@ -104,11 +113,7 @@ impl Subscription {
 }
 
 /// Checks that the feed still holds every revision after `since`.
-async fn resume_point(
-    db: &DatabaseConnection,
-    since: i64,
-    current: i64,
-) -> async_graphql::Result<i64> {
+async fn resume_point(hub: &Hub, since: i64, current: i64) -> async_graphql::Result<i64> {
     if since < 0 || since > current {
         return Err(ApiError::bad_input(
             "sinceRevision",
@@ -119,7 +124,7 @@ async fn resume_point(
     if since == current {
         return Ok(since);
     }
-    let oldest = feed::oldest(db).await.gql()?;
+    let oldest = hub.oldest_revision().await.gql()?;
     match oldest {
         Some(oldest) if oldest <= since + 1 => Ok(since),
         _ => Err(ApiError::RevisionExpired(format!(
@@ -341,6 +346,26 @@ impl Follower {
 
     /// Queues the events of `batches` that this subscriber sees.
     async fn take(&mut self, batches: &[Arc<Batch>]) -> Result<(), DbErr> {
+        // Over several revisions (a replay), which of their publications the list holds is
+        // asked of the index once: it answers as of now, whichever revision asks.
+        let across = if batches.len() > 1 && self.filter != PublicationFilter::default() {
+            let ids: Vec<i64> = batches
+                .iter()
+                .filter(|batch| batch.revision.revision > self.delivered)
+                .flat_map(|batch| batch.revision.publications())
+                .filter(|(_, action)| *action != Action::Deleted)
+                .map(|(id, _)| id)
+                .collect::<std::collections::HashSet<i64>>()
+                .into_iter()
+                .collect();
+            Some(Arc::new(
+                self.hub
+                    .matching_now(self.audience, &self.filter, &ids)
+                    .await?,
+            ))
+        } else {
+            None
+        };
         for batch in batches {
             let revision = batch.revision.revision;
             if revision <= self.delivered {
@@ -349,9 +374,14 @@ impl Follower {
             let changes: Vec<(i64, Action)> = batch.revision.publications().collect();
             if !changes.is_empty() {
                 let rows = batch.rows(&self.db).await?;
-                let matching = batch
-                    .matching(&self.db, self.audience, &self.filter, &self.digest)
-                    .await?;
+                let matching = match &across {
+                    Some(across) => Arc::clone(across),
+                    None => {
+                        batch
+                            .matching(&self.db, self.audience, &self.filter, &self.digest)
+                            .await?
+                    }
+                };
                 for (id, action) in changes {
                     if action != Action::Deleted && !rows.contains_key(&id) {
                         // Deleted since (a replay reads the rows as they are now): its
