@@ -127,10 +127,10 @@ pub struct Limits {
     pub subscriptions_per_instance: usize,
     /// `WS_SEND_BUFFER_BYTES`: bytes of results queued for one WebSocket that its client has
     /// not read yet. When they are full, the connection's operations wait for the client
-    /// (delivery is paced by the reader, whatever the size of a revision). Default 1 MiB.
+    /// (delivery is paced by the reader, whatever the size of a revision). Default 256 KiB.
     pub ws_send_buffer_bytes: usize,
     /// `WS_SEND_BUFFER_TOTAL_BYTES`: the same, for all the instance's WebSockets together,
-    /// so that many slow clients cannot hold more memory than this. Default 256 MiB.
+    /// so that many slow clients cannot hold more memory than this. Default 64 MiB.
     pub ws_send_buffer_total_bytes: usize,
     /// `WS_SEND_PATIENCE_SECS`: how long results may wait for a client that reads none of
     /// them; then the connection is closed (1013) and the client resumes with
@@ -156,8 +156,8 @@ impl Default for Limits {
             ws_keepalive: Duration::from_secs(15),
             subscriptions_per_connection: 20,
             subscriptions_per_instance: 10_000,
-            ws_send_buffer_bytes: 1024 * 1024,
-            ws_send_buffer_total_bytes: 256 * 1024 * 1024,
+            ws_send_buffer_bytes: 256 * 1024,
+            ws_send_buffer_total_bytes: 64 * 1024 * 1024,
             ws_send_patience: Duration::from_secs(30),
         }
     }

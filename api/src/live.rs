@@ -89,6 +89,8 @@ pub struct Hub {
     /// The oldest revision the feed holds, as last read and when that read began: a crowd of
     /// subscribers resuming at once shares one read.
     oldest: tokio::sync::Mutex<Option<(std::time::Instant, Option<i64>)>>,
+    /// Replays delivering a chunk at once: two per core.
+    replaying: Arc<tokio::sync::Semaphore>,
     subscriptions: AtomicUsize,
     max_subscriptions: usize,
 }
@@ -125,6 +127,9 @@ impl Hub {
             }),
             replays: Mutex::new(HashMap::new()),
             oldest: tokio::sync::Mutex::new(None),
+            replaying: Arc::new(tokio::sync::Semaphore::new(
+                2 * std::thread::available_parallelism().map_or(2, usize::from),
+            )),
             subscriptions: AtomicUsize::new(0),
             max_subscriptions,
         });
@@ -258,6 +263,12 @@ impl Hub {
             })
             .await?;
         Ok(replay)
+    }
+
+    /// A turn to deliver a chunk of a replay, when one is free (`None` only if the hub is
+    /// gone).
+    pub async fn replay_turn(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        Arc::clone(&self.replaying).acquire_owned().await.ok()
     }
 
     /// Which of `ids` are in the list `audience` sees under `filter`, as the index holds them

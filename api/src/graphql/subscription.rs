@@ -246,6 +246,14 @@ impl Follower {
                 return None;
             }
             let batches = if self.delivered < self.replay_upto {
+                // Replays take turns, a few at a time, chunk by chunk, to sort their chunk's
+                // changes: a crowd of subscribers resuming from long ago shares the cores
+                // with everything else rather than taking them all. (The turn is not held
+                // while the events go out, which is at the client's pace.)
+                let turn = tokio::select! {
+                    turn = self.hub.replay_turn() => turn,
+                    _ = self.stopping.wait_for(|stop| *stop) => return None,
+                };
                 // Behind: the hub's recent revisions if it still holds them, else a chunk
                 // of the feed table; either way shared with the other subscribers.
                 let end = (self.delivered + crate::live::READ_CHUNK).min(self.replay_upto);
@@ -278,7 +286,9 @@ impl Follower {
                         },
                     },
                 };
-                if let Err(err) = self.take(&batches).await {
+                let taken = self.take(&batches).await;
+                drop(turn);
+                if let Err(err) = taken {
                     match self.retry(err).await {
                         Ok(()) => continue,
                         Err(err) => return self.fail(err),
