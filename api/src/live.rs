@@ -28,15 +28,16 @@ use crate::service::{Audience, revision};
 pub const NOT_YET: i64 = -1;
 /// How many revisions the hub hands out ahead of its slowest live subscriber; one that falls
 /// further behind takes them from the recent revisions (or the feed) instead.
-const BROADCAST_CAPACITY: usize = 64;
+const BROADCAST_CAPACITY: usize = 16;
 /// How many revisions the hub keeps for subscribers that resume or fall behind, and how many
 /// changes they may hold together (an import is one revision of hundreds).
 const RECENT_REVISIONS: usize = 1024;
 const RECENT_CHANGES: usize = 50_000;
 /// How many of the newest recent revisions keep what subscribers read of them (rows, which
 /// changes each list holds); older ones keep only the changes, so that the memory a storm of
-/// subscribers with distinct filters fills is given back as the feed moves on.
-const RECENT_WITH_READS: usize = 64;
+/// subscribers with distinct filters fills is given back as the feed moves on. (The broadcast
+/// holds as many, so it keeps no older one alive.)
+const RECENT_WITH_READS: usize = 16;
 /// How many revisions are read from the feed in one statement; replays read chunks of this
 /// many, aligned on multiples of it, so that subscribers resuming from nearby revisions share
 /// them.
