@@ -27,7 +27,7 @@ fn query(attack: &Attack) -> String {
 #[test]
 fn every_body_is_json_with_a_query_and_names_are_unique() {
     let attacks = hostile::attacks(&ids(300)).expect("attacks");
-    assert_eq!(attacks.len(), 11);
+    assert_eq!(attacks.len(), 13);
     for attack in &attacks {
         assert!(
             !query(attack).is_empty(),
@@ -39,6 +39,24 @@ fn every_body_is_json_with_a_query_and_names_are_unique() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), attacks.len());
+}
+
+#[test]
+fn the_heaviest_searches_are_as_many_and_as_long_as_the_service_accepts() {
+    let attacks = hostile::attacks(&ids(200)).expect("attacks");
+    let both = query(by_name(&attacks, "search-2x4-heavy"));
+    assert_eq!(
+        both.matches("{search: ").count(),
+        2 * hostile::SEARCHES_PER_FILTER
+    );
+    let one = query(by_name(&attacks, "search-heavy"));
+    let search = one
+        .split("search: \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a search");
+    assert!((480..=500).contains(&search.chars().count()), "{search}");
+    assert!(search.ends_with(" pro"), "a prefix last: {search}");
 }
 
 #[test]
