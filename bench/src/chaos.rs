@@ -132,9 +132,11 @@ pub struct Plan {
     pub keep_failed_database: bool,
     /// How long an instance may take to answer `/readyz` with 200 at a start.
     pub ready_timeout: Duration,
-    /// Check 5's targets for the 99th percentile of `/healthz` and of the listing.
-    pub healthz_p99_target_ms: f64,
-    pub listing_p99_target_ms: f64,
+    /// Check 5's targets for the 99th percentile of `/healthz` and of the listing; `None`
+    /// measures and prints the latency without judging it (a test on a shared machine
+    /// judges what the service promises, not how fast a debug build is there).
+    pub healthz_p99_target_ms: Option<f64>,
+    pub listing_p99_target_ms: Option<f64>,
 }
 
 impl Plan {
@@ -153,8 +155,8 @@ impl Plan {
             keep_database: false,
             keep_failed_database: true,
             ready_timeout: Duration::from_secs(180),
-            healthz_p99_target_ms: HEALTHZ_P99_TARGET_MS,
-            listing_p99_target_ms: LISTING_P99_TARGET_MS,
+            healthz_p99_target_ms: Some(HEALTHZ_P99_TARGET_MS),
+            listing_p99_target_ms: Some(LISTING_P99_TARGET_MS),
         }
     }
 
@@ -2651,22 +2653,33 @@ async fn check_streams(
 // Checks 5 and 6: latency and memory.
 
 fn check_latency(reads: &Reads, plan: &Plan) -> Check {
-    let (healthz_target, listing_target) = (plan.healthz_p99_target_ms, plan.listing_p99_target_ms);
+    let within = |p99: f64, target: Option<f64>| target.is_none_or(|target| p99 < target);
+    let shown = |target: Option<f64>| {
+        target.map_or_else(
+            || "not judged".to_owned(),
+            |target| format!("< {target} ms"),
+        )
+    };
+    let (healthz_target, listing_target) = (
+        shown(plan.healthz_p99_target_ms),
+        shown(plan.listing_p99_target_ms),
+    );
     let healthz_ok = reads.healthz.count > 0
-        && reads.healthz.p99_ms < healthz_target
+        && within(reads.healthz.p99_ms, plan.healthz_p99_target_ms)
         && reads.healthz_not_ok == 0
         && reads.healthz_no_answer == 0;
-    let listing_ok = reads.listing.count > 0 && reads.listing.p99_ms < listing_target;
+    let listing_ok =
+        reads.listing.count > 0 && within(reads.listing.p99_ms, plan.listing_p99_target_ms);
     let mut details = Vec::new();
     if !healthz_ok {
         details.push(format!(
-            "/healthz (instance A): p99 {:.1} ms (target < {healthz_target} ms), {} not 200, {} not answered",
+            "/healthz (instance A): p99 {:.1} ms (target {healthz_target}), {} not 200, {} not answered",
             reads.healthz.p99_ms, reads.healthz_not_ok, reads.healthz_no_answer
         ));
     }
     if !listing_ok {
         details.push(format!(
-            "listing (both instances): p99 {:.1} ms (target < {listing_target} ms) over {} answers",
+            "listing (both instances): p99 {:.1} ms (target {listing_target}) over {} answers",
             reads.listing.p99_ms, reads.listing.count
         ));
     }
@@ -2675,7 +2688,7 @@ fn check_latency(reads: &Reads, plan: &Plan) -> Check {
         name: "latency during the run".to_owned(),
         passed: healthz_ok && listing_ok,
         summary: format!(
-            "/healthz p50/p99 {:.1}/{:.1} ms over {} polls (p99 target < {healthz_target} ms); listing p50/p99 {:.1}/{:.1} ms over {} answers (p99 target < {listing_target} ms)",
+            "/healthz p50/p99 {:.1}/{:.1} ms over {} polls (p99 target {healthz_target}); listing p50/p99 {:.1}/{:.1} ms over {} answers (p99 target {listing_target})",
             reads.healthz.p50_ms,
             reads.healthz.p99_ms,
             reads.healthz.count,

@@ -39,6 +39,10 @@ async fn the_service_keeps_its_promises_under_chaos() {
         .unwrap_or_else(|| DEFAULT_TEST_DATABASE_URL.to_owned());
     let mut plan = Plan::new(&api_bin(), &url);
     plan.duration = Duration::from_secs(45);
+    // Latency is printed, not judged, here: a debug build on a machine shared with the rest of
+    // the suite says little about it. `catalogue-bench --scenario chaos` judges it.
+    plan.healthz_p99_target_ms = None;
+    plan.listing_p99_target_ms = None;
     // The report printed below says what failed; a kept database would pile up in CI.
     plan.keep_failed_database = false;
     let report = chaos::run(&plan).await.expect("the chaos scenario runs");
