@@ -46,16 +46,21 @@ pub const DIRECTIVES: usize = 10_000;
 /// Searches in each `or` of the heaviest search attack: as many as one filter may hold.
 pub const SEARCHES_PER_FILTER: usize = 4;
 
+/// In an attack's body, replaced by a number of its own at each request (as many digits), so
+/// that the service cannot answer the same search from the answers it keeps.
+pub const VARY: &str = "vary0000";
+
 /// A search as heavy as the service accepts: about 490 characters of long words (each could
-/// forgive a typo) and a three-letter prefix at the end (which expands to many words).
+/// forgive a typo), a word that differs at each request, and a three-letter prefix at the end
+/// (which expands to many words).
 fn heavy_search() -> String {
     let words: String = (0..60)
         .map(|n| format!("sequencing{n:02} "))
         .collect::<String>()
         .chars()
-        .take(486)
+        .take(476)
         .collect();
-    format!("{}pro", words.trim_end().to_owned() + " ")
+    format!("{} {VARY} pro", words.trim_end())
 }
 
 /// The innermost filter of the nested ones: valid, so that only the nesting is at fault.
@@ -356,7 +361,13 @@ async fn attack_step(
 ) -> (usize, Outcome) {
     let index = ((task as u64 + sent * clients as u64) % hostile.attacks.len() as u64) as usize;
     let attack = &hostile.attacks[index];
-    let outcome = match api.send(attack.body.clone(), None).await {
+    let body = if attack.body.contains(VARY) {
+        let unique = (sent * clients as u64 + task as u64) % 100_000_000;
+        attack.body.replace(VARY, &format!("{unique:08}"))
+    } else {
+        attack.body.clone()
+    };
+    let outcome = match api.send(body, None).await {
         Ok((status, body)) => {
             counts[index].record(Some(status), &body);
             if status.is_success() || status.is_client_error() {
