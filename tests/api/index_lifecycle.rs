@@ -365,3 +365,55 @@ async fn damaged_index_files_are_found_and_rebuilt_without_a_restart(backend: Ba
         .expect("alive");
     assert_eq!(health.status(), 200);
 }
+
+on_both_databases!(an_index_held_by_another_instance_is_neither_used_nor_rebuilt);
+
+async fn an_index_held_by_another_instance_is_neither_used_nor_rebuilt(backend: Backend) {
+    let (_dir, app) = with_index_on_disk(backend).await;
+    let token = app.editor_token("editor").await;
+    create_publication(&app, &token, "Before the Second Instance").await;
+    // A second instance on the same index directory (the same DATA_DIR, say).
+    let other = app.another_instance_unready().await;
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let (status, ready) = loop {
+        let answer = client
+            .get(format!("{}/readyz", other.address))
+            .send()
+            .await
+            .expect("an answer");
+        let status = answer.status().as_u16();
+        let ready: serde_json::Value = answer.json().await.expect("JSON");
+        if ready["reason"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("another instance"))
+            || started.elapsed() > Duration::from_secs(10)
+        {
+            break (status, ready);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(status, 503, "{ready}");
+    assert!(
+        ready["reason"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("INDEX_DIR")),
+        "{ready}"
+    );
+    // The first instance's index was left alone: it answers, and follows new edits.
+    create_publication(&app, &token, "After the Second Instance Tried").await;
+    let found = app
+        .graphql_as(
+            &token,
+            TITLES,
+            json!({ "search": "After the Second Instance Tried" }),
+        )
+        .await;
+    assert_eq!(found["data"]["publications"]["totalCount"], 1, "{found}");
+    let all = app
+        .graphql_as(&token, "{ publications { totalCount } }", json!({}))
+        .await;
+    assert_eq!(all["data"]["publications"]["totalCount"], 8, "{all}");
+    let (status, ready) = readiness(&app).await;
+    assert_eq!(status, 200, "{ready}");
+}

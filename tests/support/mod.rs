@@ -419,7 +419,7 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Test
     for (name, value) in settings {
         vars.insert((*name).to_owned(), (*value).to_owned());
     }
-    let (address, db) = serve(&vars).await;
+    let (address, db) = serve(&vars, true).await;
     TestApp {
         address,
         db,
@@ -430,7 +430,10 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Test
 }
 
 /// Builds and starts a server with these settings; its address and its pool.
-async fn serve(vars: &HashMap<String, String>) -> (String, DatabaseConnection) {
+async fn serve(
+    vars: &HashMap<String, String>,
+    wait_for_index: bool,
+) -> (String, DatabaseConnection) {
     if std::env::var("TEST_LOG").is_ok() {
         // The log thread lives as long as the test process.
         if let Ok(guard) = api::telemetry::init() {
@@ -445,8 +448,9 @@ async fn serve(vars: &HashMap<String, String>) -> (String, DatabaseConnection) {
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
     // Tests start once the instance's read index is usable (a migrated database).
-    let ready = (vars.get("MIGRATE_ON_START").map(String::as_str) != Some("false"))
-        .then(|| app.read_index());
+    let ready = (wait_for_index
+        && vars.get("MIGRATE_ON_START").map(String::as_str) != Some("false"))
+    .then(|| app.read_index());
     tokio::spawn(app.run_until_stopped());
     if let Some(index) = ready {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -491,7 +495,17 @@ impl Instance {
 impl TestApp {
     /// Starts another instance of the service on this app's database, with its settings.
     pub async fn another_instance(&self) -> Instance {
-        let (address, _) = serve(&self.settings).await;
+        let (address, _) = serve(&self.settings, true).await;
+        Instance {
+            address,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// [`Self::another_instance`] without waiting for its read index to be usable (it may
+    /// never be).
+    pub async fn another_instance_unready(&self) -> Instance {
+        let (address, _) = serve(&self.settings, false).await;
         Instance {
             address,
             client: reqwest::Client::new(),

@@ -220,6 +220,23 @@ impl std::fmt::Debug for Snapshot {
     }
 }
 
+/// Why a persisted index cannot be opened.
+enum Unusable {
+    /// Another running instance holds it: it must not be rebuilt under that instance.
+    Held(String),
+    /// Anything else (corrupt, unreadable): it is rebuilt.
+    Other(DbErr),
+}
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Held(reason) => f.write_str(reason),
+            Self::Other(err) => err.fmt(f),
+        }
+    }
+}
+
 /// How far a build has come, for `/readyz`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Progress {
@@ -338,16 +355,23 @@ impl ReadIndex {
             .ok_or_else(|| DbErr::Custom(format!("{UNAVAILABLE}not open yet")))
     }
 
-    /// Opens the index, or builds it; returns the revision it reflects.
+    /// Opens the index, or builds it; returns the revision it reflects. An index that another
+    /// running instance holds is neither opened nor rebuilt (a rebuild would replace that
+    /// instance's files under it): that is a fault `/readyz` reports until it is let go.
     pub async fn prepare(&self, db: &DatabaseConnection) -> Result<i64, DbErr> {
         let current = revision::current(db).await?;
         if let Some(dir) = &self.config.dir {
             match self.try_open(db, dir, current).await {
                 Ok(Some(revision)) => {
                     tracing::info!(revision, dir = %dir.display(), "opened the read index");
+                    self.health.recovered();
                     return Ok(revision);
                 }
                 Ok(None) => {}
+                Err(Unusable::Held(reason)) => {
+                    self.health.failed(reason.clone());
+                    return Err(DbErr::Custom(format!("{UNAVAILABLE}{reason}")));
+                }
                 Err(err) => {
                     tracing::warn!(error = %err, dir = %dir.display(), "the read index cannot be used; rebuilding it");
                 }
@@ -362,7 +386,7 @@ impl ReadIndex {
         db: &DatabaseConnection,
         dir: &Path,
         current: i64,
-    ) -> Result<Option<i64>, DbErr> {
+    ) -> Result<Option<i64>, Unusable> {
         if !dir.join("meta.json").exists() {
             tracing::info!(dir = %dir.display(), "no read index yet; building it");
             return Ok(None);
@@ -379,8 +403,14 @@ impl ReadIndex {
             Ok((engine, payload))
         })
         .await
-        .map_err(index_error)?
-        .map_err(index_error)?;
+        .map_err(|err| Unusable::Other(index_error(err)))?
+        .map_err(|err| match err {
+            tantivy::TantivyError::LockFailure(..) => Unusable::Held(format!(
+                "another instance holds the read index in {}: give each instance a directory of its own (INDEX_DIR, or DATA_DIR)",
+                dir.display()
+            )),
+            err => Unusable::Other(index_error(err)),
+        })?;
         let Some(payload) = payload else {
             tracing::warn!("the read index records no revision; rebuilding it");
             return Ok(None);
@@ -401,7 +431,7 @@ impl ReadIndex {
             return Ok(None);
         }
         if payload.revision < current {
-            let oldest = feed::oldest(db).await?;
+            let oldest = feed::oldest(db).await.map_err(Unusable::Other)?;
             if oldest.is_none_or(|oldest| oldest > payload.revision + 1) {
                 tracing::info!(
                     index = payload.revision,
