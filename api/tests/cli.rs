@@ -264,8 +264,11 @@ async fn a_stop_signal_lets_an_in_flight_request_finish(signal: &str) {
     use sea_orm::{ConnectionTrait as _, TransactionTrait as _};
     let database = PostgresDatabase::create().await;
     let port = free_port();
+    // A data directory of its own: each running instance holds its read index.
+    let workdir = tempfile::tempdir().expect("a temporary directory");
     let mut server = Server(
         api()
+            .current_dir(workdir.path())
             .env("DATABASE_URL", &database.url)
             .env("SEED_SAMPLE", "true")
             .env("SHUTDOWN_GRACE_SECS", "20")
