@@ -458,28 +458,34 @@ impl Report {
             say!("  internal error: {example}");
         }
         say!("");
-        for check in &self.checks {
-            say!(
-                "{} {}. {}: {}",
-                if check.passed { "PASS" } else { "FAIL" },
-                check.number,
-                check.name,
-                check.summary
-            );
-            for line in &check.details {
-                say!("       {line}");
-            }
-        }
-        let failed = self.failed().len();
-        say!(
-            "chaos: {}",
-            if failed == 0 {
-                "every check passed".to_owned()
-            } else {
-                format!("{failed} of {} checks FAILED", self.checks.len())
-            }
-        );
+        print_checks("chaos", &self.checks, |number| format!("{number}."));
     }
+}
+
+/// A PASS or FAIL line per check, `label` naming its number, with what failed under it; then
+/// the verdict of `scenario`.
+pub(crate) fn print_checks(scenario: &str, checks: &[Check], label: impl Fn(u8) -> String) {
+    for check in checks {
+        say!(
+            "{} {} {}: {}",
+            if check.passed { "PASS" } else { "FAIL" },
+            label(check.number),
+            check.name,
+            check.summary
+        );
+        for line in &check.details {
+            say!("       {line}");
+        }
+    }
+    let failed = checks.iter().filter(|check| !check.passed).count();
+    say!(
+        "{scenario}: {}",
+        if failed == 0 {
+            "every check passed".to_owned()
+        } else {
+            format!("{failed} of {} checks FAILED", checks.len())
+        }
+    );
 }
 
 // ---------------------------------------------------------------------------------------

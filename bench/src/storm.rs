@@ -415,28 +415,13 @@ impl Report {
             say!("  internal error: {example}");
         }
         say!("");
-        for check in &self.checks {
-            say!(
-                "{} ({}) {}: {}",
-                if check.passed { "PASS" } else { "FAIL" },
-                char::from(b'a' + check.number.saturating_sub(1)),
-                check.name,
-                check.summary
-            );
-            for line in &check.details {
-                say!("       {line}");
-            }
-        }
-        let failed = self.failed().len();
-        say!(
-            "storm: {}",
-            if failed == 0 {
-                "every check passed".to_owned()
-            } else {
-                format!("{failed} of {} checks FAILED", self.checks.len())
-            }
-        );
+        chaos::print_checks("storm", &self.checks, letter);
     }
+}
+
+/// How the storm's checks are named: (a), (b), ...
+pub fn letter(number: u8) -> String {
+    format!("({})", char::from(b'a' + number.saturating_sub(1)))
 }
 
 fn share(part: usize, whole: usize) -> f64 {

@@ -566,19 +566,29 @@ async fn run_chaos(args: &Args, api_bin: &std::path::Path) -> anyhow::Result<()>
     }
     let report = chaos::run(&plan).await?;
     report.print();
-    if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&report).context("failed to write JSON")?;
-        std::fs::write(path, text)
-            .with_context(|| format!("failed to write {}", path.display()))?;
-        say!("results written to {}", path.display());
-    }
     let failed: Vec<String> = report
         .failed()
         .iter()
         .map(|check| format!("{}. {}", check.number, check.name))
         .collect();
+    conclude(args, "chaos", &report, &failed)
+}
+
+/// Writes a checked scenario's report as JSON if asked for, and fails when checks did.
+fn conclude(
+    args: &Args,
+    scenario: &str,
+    report: &impl Serialize,
+    failed: &[String],
+) -> anyhow::Result<()> {
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(report).context("failed to write JSON")?;
+        std::fs::write(path, text)
+            .with_context(|| format!("failed to write {}", path.display()))?;
+        say!("results written to {}", path.display());
+    }
     if !failed.is_empty() {
-        bail!("chaos checks failed: {}", failed.join("; "));
+        bail!("{scenario} checks failed: {}", failed.join("; "));
     }
     Ok(())
 }
@@ -611,27 +621,12 @@ async fn run_storm(args: &Args, api_bin: &std::path::Path) -> anyhow::Result<()>
     }
     let report = storm::run(&plan).await?;
     report.print();
-    if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&report).context("failed to write JSON")?;
-        std::fs::write(path, text)
-            .with_context(|| format!("failed to write {}", path.display()))?;
-        say!("results written to {}", path.display());
-    }
     let failed: Vec<String> = report
         .failed()
         .iter()
-        .map(|check| {
-            format!(
-                "({}) {}",
-                char::from(b'a' + check.number.saturating_sub(1)),
-                check.name
-            )
-        })
+        .map(|check| format!("{} {}", storm::letter(check.number), check.name))
         .collect();
-    if !failed.is_empty() {
-        bail!("storm checks failed: {}", failed.join("; "));
-    }
-    Ok(())
+    conclude(args, "storm", &report, &failed)
 }
 
 /// A fresh editor token, created in the database as `api token create` does.
