@@ -484,16 +484,15 @@ fn lost_a_connection(response: &Response) -> bool {
         .any(|error| error.message == crate::error::LOST_CONNECTION)
 }
 
-/// A copy of `request` as it came from the client (document, variables, operation), to run
-/// it again.
-fn copy_of(request: &mut Request) -> Option<Request> {
-    let document = request.parsed_query().ok()?.clone();
+/// A copy of `request` as it came from the client (text, variables, operation), to run it
+/// again. The parsed document is not copied: the copy is parsed again only if it runs, which
+/// is rare, and its text already passed the preflight.
+fn copy_of(request: &Request) -> Request {
     let mut copy = Request::new(request.query.clone()).variables(request.variables.clone());
     copy.operation_name.clone_from(&request.operation_name);
     copy.extensions = request.extensions.clone();
     copy.introspection_mode = request.introspection_mode;
-    copy.set_parsed_query(document);
-    Some(copy)
+    copy
 }
 
 /// A request ready to run, and the name of its operation (for the metrics and the log).
@@ -730,7 +729,7 @@ async fn run(
         .peer_addr()
         .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string());
     let Admitted {
-        mut request,
+        request,
         caller,
         kind,
     } = admitted;
@@ -738,11 +737,7 @@ async fn run(
     let shared_cache = caller == Caller::Anonymous;
     // A read whose connection died under it runs once more, on a fresh one (a mutation is
     // not run twice: it answers 503 and the client decides).
-    let mut again = if kind == Some(OperationType::Query) {
-        copy_of(&mut request)
-    } else {
-        None
-    };
+    let mut again = (kind == Some(OperationType::Query)).then(|| copy_of(&request));
     let attempt = |request: Request| {
         let request = graphql::request_data(request, db.clone(), caller.clone())
             .data(ClientKey(client.clone()))
