@@ -45,7 +45,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::generate;
 use crate::load::Api;
 use crate::say;
-use crate::scenarios::global_id;
+use crate::scenarios::{global_id, rows};
 use crate::server::{Launch, Log, Server};
 
 /// How often Postgres terminates every connection to the database.
@@ -674,15 +674,6 @@ async fn terminate(admin: &DatabaseConnection, name: &str) -> anyhow::Result<u64
         .context("pg_terminate_backend returned no row")?;
     let count: i64 = row.try_get_by_index(0).context("the terminated count")?;
     Ok(u64::try_from(count).unwrap_or(0))
-}
-
-pub(crate) async fn rows(
-    db: &DatabaseConnection,
-    sql: &str,
-) -> anyhow::Result<Vec<sea_orm::QueryResult>> {
-    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .with_context(|| format!("failed to run {sql}"))
 }
 
 pub(crate) async fn current_revision(db: &DatabaseConnection) -> anyhow::Result<i64> {

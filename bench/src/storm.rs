@@ -43,7 +43,7 @@ use crate::chaos::{self, Answer, Check, Errors, Latency, Scratch, Socket};
 use crate::generate;
 use crate::load::Api;
 use crate::say;
-use crate::scenarios::global_id;
+use crate::scenarios::{self, global_id};
 use crate::server::{Launch, Log, Server};
 
 const SUBSCRIPTION: &str = "subscription Storm($filter: PublicationFilter, $since: Int) { \
@@ -1128,7 +1128,7 @@ async fn prepare(
     .await
     .context("failed to generate the catalogue")?;
     let loaded = chaos::current_revision(db).await?;
-    let noted = chaos::rows(db, "SELECT count(*) FROM catalogue_change")
+    let noted = scenarios::rows(db, "SELECT count(*) FROM catalogue_change")
         .await?
         .first()
         .map(|row| row.try_get_by_index::<i64>(0))
@@ -1151,7 +1151,7 @@ async fn prepare(
         );
     }
 
-    let sample = chaos::rows(
+    let sample = scenarios::rows(
         db,
         &format!(
             "SELECT p.id, p.title, p.kind, CAST(EXTRACT(YEAR FROM p.published_on) AS integer), \
@@ -1252,7 +1252,7 @@ async fn run_on(plan: &Plan, scratch: &Scratch) -> anyhow::Result<Report> {
     )
     .await?;
     let revision_before = chaos::current_revision(&db).await?;
-    let feed_oldest = chaos::rows(
+    let feed_oldest = scenarios::rows(
         &db,
         "SELECT MIN(revision) FROM catalogue_change WHERE revision IS NOT NULL",
     )
