@@ -280,19 +280,7 @@ impl Hub {
         filter: &PublicationFilter,
         ids: &[i64],
     ) -> Result<HashSet<i64>, DbErr> {
-        if ids.is_empty() {
-            return Ok(HashSet::new());
-        }
-        let snapshot = self
-            .index
-            .at(self.index.applied())
-            .await
-            .map_err(|err| DbErr::Custom(err.to_string()))?;
-        Ok(snapshot
-            .matching(audience, filter, ids)
-            .await?
-            .into_iter()
-            .collect())
+        matching_at(&self.index, self.index.applied(), audience, filter, ids).await
     }
 
     /// The oldest revision the change feed holds. Callers that ask while another reads it
@@ -519,6 +507,29 @@ impl Hub {
     }
 }
 
+/// Which of `ids` are in the list `audience` sees under `filter`, in a view of `index` at
+/// `revision` or later.
+async fn matching_at(
+    index: &ReadIndex,
+    revision: i64,
+    audience: Audience,
+    filter: &PublicationFilter,
+    ids: &[i64],
+) -> Result<HashSet<i64>, DbErr> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let snapshot = index
+        .at(revision)
+        .await
+        .map_err(|err| DbErr::Custom(err.to_string()))?;
+    Ok(snapshot
+        .matching(audience, filter, ids)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// `revisions` cut, in order, into runs in which no publication changes twice.
 fn runs_of_distinct_publications(revisions: Vec<feed::Revision>) -> Vec<Vec<feed::Revision>> {
     let mut runs: Vec<Vec<feed::Revision>> = Vec::new();
@@ -743,16 +754,7 @@ impl Batch {
                     })
                     .collect()
             } else {
-                let snapshot = self
-                    .index
-                    .at(self.revision.revision)
-                    .await
-                    .map_err(|err| DbErr::Custom(err.to_string()))?;
-                snapshot
-                    .matching(audience, filter, &ids)
-                    .await?
-                    .into_iter()
-                    .collect()
+                matching_at(&self.index, self.revision.revision, audience, filter, &ids).await?
             };
             Ok(Arc::new(found))
         })
